@@ -1,0 +1,14 @@
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import type { Context } from '../context.js';
+import { AuthPayload } from '../users/user.type.js';
+import { Public } from './auth-checker.js';
+import type { AuthPayload as AuthPayloadData } from './auth.service.js';
+
+@Resolver()
+export class AuthResolver {
+  @Public()
+  @Mutation(() => AuthPayload, { description: 'Exchange email and password for a bearer token. Open to anonymous callers.' })
+  login(@Arg('email') email: string, @Arg('password') password: string, @Ctx() ctx: Context): Promise<AuthPayloadData> {
+    return ctx.services.auth.login(email, password);
+  }
+}

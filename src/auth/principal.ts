@@ -1,0 +1,20 @@
+// Who is calling: taken from a verified token, never from the database (roles live in the token).
+import type { Role } from '../users/user.model.js';
+
+export interface Principal {
+  /** The token's `sub`: a user id for our own tokens, any subject for an external IdP. */
+  userId: string;
+  roles: Role[];
+  /** When the token stops being valid (subscriptions close their socket then). */
+  expiresAt: Date;
+}
+
+export function hasAnyRole(principal: Principal | undefined, roles: readonly Role[]): boolean {
+  return !!principal && principal.roles.some((r) => roles.includes(r));
+}
+
+/** A user id for audit columns, or null for subjects that are not UUIDs (external IdP, system). */
+export function actorId(principal: Principal | undefined): string | null {
+  const id = principal?.userId;
+  return id && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id.toLowerCase() : null;
+}

@@ -1,0 +1,76 @@
+// JWT issue and verification (jose). Verification is strict: algorithm allow-list, required
+// exp/iat/sub, issuer and audience checked, small clock tolerance. Our own tokens are HS256;
+// with JWKS_URL, RS256/ES256 tokens from an external identity provider are accepted too.
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { UnauthenticatedError } from '../errors.js';
+import { ROLES, type Role } from '../users/user.model.js';
+import type { Principal } from './principal.js';
+
+export interface TokenConfig {
+  secret: string;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  jwksUrl?: string | undefined;
+}
+
+const EXTERNAL_ALGORITHMS = ['RS256', 'ES256'];
+
+export class TokenService {
+  private readonly key: Uint8Array;
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+
+  constructor(private readonly config: TokenConfig) {
+    this.key = new TextEncoder().encode(config.secret);
+    this.jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
+  }
+
+  async issue(subject: string, roles: Role[], ttlSeconds = this.config.ttlSeconds): Promise<{ token: string; expiresAt: Date }> {
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + ttlSeconds;
+    const token = await new SignJWT({ roles })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(subject)
+      .setIssuer(this.config.issuer)
+      .setAudience(this.config.audience)
+      .setIssuedAt(now)
+      .setExpirationTime(exp)
+      .sign(this.key);
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
+  /** Verifies a bearer token; throws UNAUTHENTICATED with a reason a client can act on. */
+  async verify(token: string): Promise<Principal> {
+    let payload: JWTPayload;
+    try {
+      const alg = decodeProtectedHeader(token).alg;
+      const options = {
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+        requiredClaims: ['exp', 'iat', 'sub'],
+        clockTolerance: 5,
+      };
+      if (alg === 'HS256') {
+        ({ payload } = await jwtVerify(token, this.key, { ...options, algorithms: ['HS256'] }));
+      } else if (this.jwks && alg && EXTERNAL_ALGORITHMS.includes(alg)) {
+        ({ payload } = await jwtVerify(token, this.jwks, { ...options, algorithms: EXTERNAL_ALGORITHMS }));
+      } else {
+        throw new UnauthenticatedError(`Token algorithm ${alg ?? '(none)'} is not accepted`);
+      }
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) throw error;
+      if (error instanceof errors.JWTExpired) throw new UnauthenticatedError('Token expired');
+      throw new UnauthenticatedError('Invalid token');
+    }
+    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => ROLES.includes(r as Role)) : [];
+    return { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000) };
+  }
+
+  /** Parses an `Authorization: Bearer …` value; undefined when absent. */
+  async fromAuthorizationHeader(header: string | undefined | null): Promise<Principal | undefined> {
+    if (!header) return undefined;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
+    return this.verify(match[1]!);
+  }
+}

@@ -1,0 +1,125 @@
+// The only reader of process.env. Parses once at start, reports every problem at once.
+import { z } from 'zod';
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 900s, 15m, 12h or 7d')
+  .transform(parseDurationSeconds);
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .url()
+    .refine((u) => protocols.some((p) => u.startsWith(`${p}:`)), `must start with ${protocols.join(': or ')}:`)
+    .optional();
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    HOST: z.string().default('0.0.0.0'),
+    PUBLIC_URL: optionalUrl(['http', 'https']),
+    DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    DATA_DIR: z.string().min(1).default('./data'),
+    MIGRATE_ON_START: bool.default(true),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters for HS256').optional(),
+    JWT_ISSUER: z.string().min(1).default('users-service'),
+    JWT_AUDIENCE: z.string().min(1).default('users-service'),
+    ACCESS_TOKEN_TTL: duration.default(3600),
+    JWKS_URL: optionalUrl(['http', 'https']),
+    ADMIN_EMAIL: z.string().email().optional(),
+    ADMIN_PASSWORD: z.string().min(8).max(72).optional(),
+    BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    INTROSPECTION: bool.optional(),
+    REDIS_URL: optionalUrl(['redis', 'rediss']),
+    UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(100 * 1024 * 1024),
+    IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(5_000_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL && !env.JWT_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'is required when DATABASE_URL is set (only the embedded database generates one)',
+      });
+    }
+    if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'ADMIN_EMAIL and ADMIN_PASSWORD go together' });
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  publicUrl: string | undefined;
+  database: { url: string | undefined; poolSize: number; dataDir: string; migrateOnStart: boolean };
+  auth: {
+    /** undefined only on the embedded database, where it is generated once and kept in DATA_DIR. */
+    jwtSecret: string | undefined;
+    issuer: string;
+    audience: string;
+    accessTokenTtlSeconds: number;
+    jwksUrl: string | undefined;
+    bcryptCost: number;
+  };
+  bootstrapAdmin: { email: string; password: string } | undefined;
+  logLevel: Env['LOG_LEVEL'];
+  introspection: boolean;
+  redisUrl: string | undefined;
+  limits: { uploadMaxBytes: number; importMaxRows: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default). Throws ConfigError naming every bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset": shells and .env files often export VAR= .
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL,
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: e.DATA_DIR, migrateOnStart: e.MIGRATE_ON_START },
+    auth: {
+      jwtSecret: e.JWT_SECRET,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
+      jwksUrl: e.JWKS_URL,
+      bcryptCost: e.BCRYPT_COST,
+    },
+    bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
+    logLevel: e.LOG_LEVEL,
+    introspection: e.INTROSPECTION ?? true,
+    redisUrl: e.REDIS_URL,
+    limits: { uploadMaxBytes: e.UPLOAD_MAX_BYTES, importMaxRows: e.IMPORT_MAX_ROWS },
+  };
+}
+
+function parseDurationSeconds(value: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  if (!match) throw new Error(`bad duration ${value}`);
+  const n = Number(match[1]);
+  const unit = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Math.max(1, Math.round(n * unit));
+}

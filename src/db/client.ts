@@ -1,0 +1,90 @@
+// Opens the database the configuration names: a real PostgreSQL (DATABASE_URL) or an embedded
+// PGlite persisted in DATA_DIR. Everything above this module sees one PrismaClient either way.
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.js';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface DatabaseOptions {
+  /** postgres://… for a real server; undefined for the embedded database. */
+  url?: string | undefined;
+  /** Where PGlite keeps its files; `memory://` keeps nothing. */
+  dataDir: string;
+  /** Pool size for PostgreSQL. */
+  poolSize?: number;
+  /** Count SQL statements in `queryCount` (tests prove batching with it). */
+  countQueries?: boolean;
+}
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly prisma: PrismaClient;
+  /** The factory the migration engine connects through (same connection target as prisma). */
+  readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  /** SQL statements run so far, when opened with countQueries. */
+  readonly queryCount: number;
+  /** Cheap round trip for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? openPostgres(options, options.url) : openPglite(options);
+}
+
+function createClient(adapter: SqlMigrationAwareDriverAdapterFactory, countQueries: boolean): { prisma: PrismaClient; counter: { n: number } } {
+  const counter = { n: 0 };
+  if (!countQueries) return { prisma: new PrismaClient({ adapter }), counter };
+  const prisma = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  prisma.$on('query', () => {
+    counter.n += 1;
+  });
+  return { prisma, counter };
+}
+
+async function openPostgres(options: DatabaseOptions, url: string): Promise<Database> {
+  const adapterFactory = new PrismaPg({ connectionString: url, max: options.poolSize ?? 10 });
+  const { prisma, counter } = createClient(adapterFactory, options.countQueries ?? false);
+  await prisma.$connect();
+  return {
+    kind: 'postgres',
+    prisma,
+    adapterFactory,
+    get queryCount() {
+      return counter.n;
+    },
+    ping: async () => {
+      await prisma.$queryRaw`SELECT 1`;
+    },
+    close: () => prisma.$disconnect(),
+  };
+}
+
+async function openPglite(options: DatabaseOptions): Promise<Database> {
+  const { dataDir } = options;
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  // pg_trgm backs the substring search index; PGlite ships it as a separate extension module.
+  const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } });
+  const adapterFactory = new PrismaPGlite(pglite);
+  const { prisma, counter } = createClient(adapterFactory, options.countQueries ?? false);
+  return {
+    kind: 'pglite',
+    prisma,
+    adapterFactory,
+    get queryCount() {
+      return counter.n;
+    },
+    ping: async () => {
+      await pglite.query('SELECT 1');
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,138 @@
+// HTTP + WebSocket assembly: one port serves GraphQL (POST/GET /graphql), graphql-ws
+// subscriptions on the same path, multipart uploads, and /healthz and /readyz.
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Request } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { graphqlUploadExpress } from 'graphql-upload-ts';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { buildContext, type Context } from './context.js';
+import { formatGraphQLError } from './errors.js';
+import type { Logger } from './logger.js';
+import type { Services } from './services.js';
+import { websocketAuth } from './auth/websocket-auth.js';
+
+export interface ServerOptions {
+  schema: GraphQLSchema;
+  services: Services;
+  log: Logger;
+  introspection: boolean;
+  uploadMaxBytes: number;
+}
+
+export interface RunningServer {
+  http: Server;
+  url: string;
+  /** Stops accepting, drains in-flight requests, closes sockets. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions, port: number, host: string): Promise<RunningServer> {
+  const { schema, services, log } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  const http = createServer(app);
+
+  const wss = new WebSocketServer({ server: http, path: '/graphql' });
+  const wsServer = useServer<Record<string, unknown>, { context?: Context }>(
+    {
+      schema,
+      ...websocketAuth(services, log),
+      context: (ctx) => ctx.extra.context!,
+    },
+    wss,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: options.introspection,
+    csrfPrevention: true,
+    formatError: (formatted, error) =>
+      formatGraphQLError(formatted, error, (original) => log.error({ err: original, path: formatted.path }, 'unexpected error')),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: http }),
+      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      {
+        // The socket server is not an HTTP request: dispose of it with Apollo's own shutdown.
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsServer.dispose();
+            },
+          };
+        },
+        // Log unexpected errors with the request id (formatError masks them for the client).
+        async requestDidStart({ contextValue }) {
+          return {
+            async didEncounterErrors({ errors }) {
+              for (const e of errors) {
+                const original = e.originalError;
+                if (original && !('code' in original)) contextValue.log.debug({ err: original }, 'request error');
+              }
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await services.db.ping();
+      res.json({ status: 'ready', database: services.db.kind });
+    } catch (error) {
+      log.warn({ err: error }, 'readiness check failed');
+      res.status(503).json({ status: 'unavailable', database: services.db.kind });
+    }
+  });
+
+  app.use(
+    '/graphql',
+    graphqlUploadExpress({ maxFileSize: options.uploadMaxBytes, maxFiles: 1, maxFieldSize: 1_000_000 }),
+    express.json({ limit: '2mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => httpContext(req, services, log),
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => resolve());
+  });
+  const address = http.address() as AddressInfo;
+  const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}/graphql`;
+
+  return {
+    http,
+    url,
+    stop: async () => {
+      await apollo.stop();
+    },
+  };
+}
+
+async function httpContext(req: Request, services: Services, log: Logger): Promise<Context> {
+  const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
+  try {
+    const principal = await services.tokens.fromAuthorizationHeader(req.headers.authorization);
+    return buildContext(services, log, requestId, { principal });
+  } catch (error) {
+    // Not thrown here: `login` must still work with a stale token in the client's headers.
+    return buildContext(services, log, requestId, { authError: error as Error });
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  return v && /^[\w.:-]{1,128}$/.test(v) ? v : undefined;
+}

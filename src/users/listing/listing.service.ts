@@ -1,0 +1,171 @@
+// Turns connection arguments into a keyset page request and the rows back into a Relay page.
+import { BadUserInputError, type FieldProblem } from '../../errors.js';
+import type { Clock } from '../../clock.js';
+import type { UserRecord } from '../user.model.js';
+import type { UsersRepository } from '../users.repository.js';
+import { isUuid, normalizeEmail } from '../users.validation.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import {
+  DEFAULT_ORDER,
+  DEFAULT_PAGE_SIZE,
+  MAX_FILTER_IDS,
+  MAX_PAGE_SIZE,
+  SORT_FIELDS,
+  type PageRequest,
+  type Position,
+  type SortField,
+  type SortKey,
+  type UserFilter,
+} from './listing.model.js';
+
+export interface ListUsersArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+  filter?: UserFilter | null;
+  orderBy?: SortKey[] | null;
+}
+
+export interface UserPage {
+  edges: { cursor: string; node: UserRecord }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  /** Lazy: only runs its COUNT when a client selects totalCount. */
+  totalCount: () => Promise<number>;
+}
+
+export class ListingService {
+  constructor(
+    private readonly repository: UsersRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async page(args: ListUsersArgs): Promise<UserPage> {
+    const order = normalizeOrder(args.orderBy);
+    const filter = normalizeFilter(args.filter ?? {});
+    const request = toPageRequest(args, order, filter);
+    const now = this.clock.now();
+
+    const rows = await this.repository.page(request, now);
+    const more = rows.length > request.limit;
+    const pageRows = rows.slice(0, request.limit);
+    if (request.backward) pageRows.reverse();
+
+    const edges = pageRows.map((node) => ({ cursor: encodeCursor(order, positionOf(node, order)), node }));
+    // Is there anything on the side we came from? Seek one row backward from the first row of
+    // this page (in travel order): that finds the cursor row itself if it still exists, or any
+    // row before it. Only asked when a cursor was given; otherwise we started at the edge.
+    const first = rows[0];
+    const otherSide = request.from
+      ? (await this.repository.page(
+          { ...request, backward: !request.backward, limit: 0, from: first ? positionOf(first, order) : request.from },
+          now,
+        )).length > 0 || (!first && (await this.cursorRowMatches(request, now)))
+      : false;
+    const hasNextPage = request.backward ? otherSide : more;
+    const hasPreviousPage = request.backward ? more : otherSide;
+
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage,
+        hasPreviousPage,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+      totalCount: () => this.repository.count(filter, now),
+    };
+  }
+
+  /** An empty page after a cursor: the cursor row itself may still be there (behind us). */
+  private async cursorRowMatches(request: PageRequest, now: Date): Promise<boolean> {
+    const id = request.from!.id;
+    const rows = await this.repository.page({ ...request, filter: { ...request.filter, ids: [id] }, from: undefined, limit: 0 }, now);
+    return rows.length > 0;
+  }
+}
+
+export function normalizeOrder(orderBy: SortKey[] | null | undefined): SortKey[] {
+  if (!orderBy || orderBy.length === 0) return DEFAULT_ORDER;
+  const seen = new Set<SortField>();
+  for (const [i, key] of orderBy.entries()) {
+    if (!SORT_FIELDS.includes(key.field)) throw BadUserInputError.field(`orderBy.${i}.field`, 'is not a sortable field');
+    if (seen.has(key.field)) throw BadUserInputError.field(`orderBy.${i}.field`, `${key.field} is listed twice`);
+    seen.add(key.field);
+  }
+  return orderBy.map((k) => ({ field: k.field, direction: k.direction }));
+}
+
+export function normalizeFilter(filter: UserFilter): UserFilter {
+  const problems: FieldProblem[] = [];
+  const out: UserFilter = { ...filter };
+  if (filter.search != null) {
+    // Control characters would let a term match across the field separator; drop them.
+    const term = filter.search.replace(/\p{Cc}/gu, '').trim();
+    if (term.length > 100) problems.push({ field: 'filter.search', message: 'must be at most 100 characters' });
+    out.search = term === '' ? null : term;
+  }
+  if (filter.email != null) out.email = normalizeEmail(filter.email);
+  if (filter.ids != null) {
+    if (filter.ids.length > MAX_FILTER_IDS) problems.push({ field: 'filter.ids', message: `must list at most ${MAX_FILTER_IDS} ids` });
+    const bad = filter.ids.findIndex((id) => !isUuid(id));
+    if (bad >= 0) problems.push({ field: `filter.ids.${bad}`, message: 'must be a UUID' });
+    out.ids = filter.ids.map((id) => id.toLowerCase());
+  }
+  for (const name of ['createdAt', 'updatedAt', 'lastLoginAt'] as const) {
+    const range = filter[name];
+    if (range?.gte && range.lt && range.gte >= range.lt) {
+      problems.push({ field: `filter.${name}`, message: 'gte must be before lt' });
+    }
+  }
+  if (problems.length) throw new BadUserInputError(problems);
+  return out;
+}
+
+function toPageRequest(args: ListUsersArgs, order: SortKey[], filter: UserFilter): PageRequest {
+  const problems: FieldProblem[] = [];
+  const backward = args.last != null || args.before != null;
+  if (backward && (args.first != null || args.after != null)) {
+    problems.push({ field: 'first', message: 'use first/after to page forward or last/before to page backward, not both' });
+  }
+  const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    problems.push({ field: backward ? 'last' : 'first', message: `must be between 1 and ${MAX_PAGE_SIZE}` });
+  }
+  if (problems.length) throw new BadUserInputError(problems);
+  const cursor = backward ? args.before : args.after;
+  const from = cursor ? decodeCursor(cursor, order, backward ? 'before' : 'after') : undefined;
+  if (from) validatePosition(from, order, backward ? 'before' : 'after');
+  return { filter, order, limit: size, backward, from };
+}
+
+function validatePosition(position: Position, order: SortKey[], arg: string): void {
+  order.forEach((key, i) => {
+    const v = position.values[i];
+    if (v === null || v === undefined) return;
+    if (['CREATED_AT', 'UPDATED_AT', 'LAST_LOGIN_AT'].includes(key.field) && Number.isNaN(Date.parse(v))) {
+      throw BadUserInputError.field(arg, 'is not a valid cursor');
+    }
+  });
+}
+
+function positionOf(user: UserRecord, order: SortKey[]): Position {
+  return { values: order.map((k) => sortValue(user, k.field)), id: user.id };
+}
+
+function sortValue(user: UserRecord, field: SortField): string | null {
+  switch (field) {
+    case 'CREATED_AT':
+      return user.createdAt.toISOString();
+    case 'UPDATED_AT':
+      return user.updatedAt.toISOString();
+    case 'EMAIL':
+      return user.email;
+    case 'NAME':
+      return user.name;
+    case 'LAST_NAME':
+      return user.lastName;
+    case 'LAST_LOGIN_AT':
+      return user.lastLoginAt?.toISOString() ?? null;
+  }
+}

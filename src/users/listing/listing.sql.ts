@@ -1,0 +1,224 @@
+// SQL for the users listing (repository layer: only repositories import this).
+// Keyset pagination: every page is "rows after position P in order O", answered by an index
+// seek rather than OFFSET, so the last page costs what the first does. Nullable sort columns
+// sort NULLS LAST; for a single sort key the query is split into a non-null part (row-value
+// comparison, which a (col, id) btree index can seek) and a null part, because an
+// `OR col IS NULL` would stop PostgreSQL from seeking.
+import { Prisma } from '../../generated/prisma/client.js';
+import type { PageRequest, SortDirection, SortField, SortKey, UserFilter } from './listing.model.js';
+
+type Sql = Prisma.Sql;
+
+interface Column {
+  sql: Sql;
+  nullable: boolean;
+  cast: 'timestamptz' | 'text';
+}
+
+export const SORT_COLUMNS: Record<SortField, Column> = {
+  CREATED_AT: { sql: Prisma.raw('u.created_at'), nullable: false, cast: 'timestamptz' },
+  UPDATED_AT: { sql: Prisma.raw('u.updated_at'), nullable: false, cast: 'timestamptz' },
+  EMAIL: { sql: Prisma.raw('u.email'), nullable: false, cast: 'text' },
+  NAME: { sql: Prisma.raw('u.name'), nullable: true, cast: 'text' },
+  LAST_NAME: { sql: Prisma.raw('u.last_name'), nullable: true, cast: 'text' },
+  LAST_LOGIN_AT: { sql: Prisma.raw('u.last_login_at'), nullable: true, cast: 'timestamptz' },
+};
+
+/** The searchable text; the trigram index in the migrations is on exactly this expression. */
+export const SEARCH_EXPRESSION = Prisma.raw(
+  `(u.email || chr(31) || coalesce(u.name, '') || chr(31) || coalesce(u.first_name, '') || chr(31) || coalesce(u.last_name, ''))`,
+);
+
+export const USER_COLUMNS = Prisma.raw(
+  [
+    'u.id::text AS "id"',
+    'u.email',
+    'u.name',
+    'u.first_name AS "firstName"',
+    'u.last_name AS "lastName"',
+    'u.phone_number AS "phoneNumber"',
+    'u.avatar_url AS "avatarUrl"',
+    'u.is_active AS "isActive"',
+    'u.is_email_verified AS "isEmailVerified"',
+    'u.role::text AS "role"',
+    'u.last_login_at AS "lastLoginAt"',
+    'u.created_at AS "createdAt"',
+    'u.updated_at AS "updatedAt"',
+    'u.deleted_at AS "deletedAt"',
+    'u.created_by_id::text AS "createdById"',
+    'u.updated_by_id::text AS "updatedById"',
+    'u.deleted_by_id::text AS "deletedById"',
+    'u.version',
+  ].join(', '),
+);
+
+/** WHERE conditions for a filter (always at least one, so callers can join with AND). */
+export function filterConditions(filter: UserFilter, now: Date): Sql[] {
+  const c: Sql[] = [];
+  const deleted = filter.deleted ?? 'EXCLUDE';
+  if (deleted === 'EXCLUDE') c.push(Prisma.sql`u.deleted_at IS NULL`);
+  if (deleted === 'ONLY') c.push(Prisma.sql`u.deleted_at IS NOT NULL`);
+  if (filter.search) c.push(Prisma.sql`${SEARCH_EXPRESSION} ILIKE ${`%${escapeLike(filter.search)}%`}`);
+  if (filter.email) c.push(Prisma.sql`u.email = ${filter.email}`);
+  if (filter.ids) c.push(Prisma.sql`u.id = ANY(${filter.ids}::uuid[])`);
+  if (filter.roles) c.push(Prisma.sql`u.role::text = ANY(${filter.roles}::text[])`);
+  if (filter.isActive != null) c.push(Prisma.sql`u.is_active = ${filter.isActive}`);
+  if (filter.isEmailVerified != null) c.push(Prisma.sql`u.is_email_verified = ${filter.isEmailVerified}`);
+  pushRange(c, Prisma.raw('u.created_at'), filter.createdAt);
+  pushRange(c, Prisma.raw('u.updated_at'), filter.updatedAt);
+  pushRange(c, Prisma.raw('u.last_login_at'), filter.lastLoginAt);
+  if (filter.lastLoginAt?.isNull === true) c.push(Prisma.sql`u.last_login_at IS NULL`);
+  if (filter.lastLoginAt?.isNull === false) c.push(Prisma.sql`u.last_login_at IS NOT NULL`);
+  if (filter.status?.length) c.push(statusCondition(filter.status, now));
+  if (c.length === 0) c.push(Prisma.sql`TRUE`);
+  return c;
+}
+
+/** SQL for the derived status; keep in step with `userStatus()` in user.model. */
+export function statusExpression(now: Date): Sql {
+  return Prisma.sql`CASE
+    WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
+    WHEN u.suspended_at IS NOT NULL AND (u.suspended_until IS NULL OR u.suspended_until > ${now}) THEN 'SUSPENDED'
+    WHEN NOT u.is_active THEN 'INACTIVE'
+    ELSE 'ACTIVE' END`;
+}
+
+function statusCondition(statuses: string[], now: Date): Sql {
+  return Prisma.sql`(${statusExpression(now)}) = ANY(${statuses}::text[])`;
+}
+
+function pushRange(c: Sql[], column: Sql, range: { gte?: Date | null; lt?: Date | null } | null | undefined): void {
+  if (range?.gte) c.push(Prisma.sql`${column} >= ${range.gte}`);
+  if (range?.lt) c.push(Prisma.sql`${column} < ${range.lt}`);
+}
+
+export function escapeLike(term: string): string {
+  return term.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+const flip = (d: SortDirection): SortDirection => (d === 'ASC' ? 'DESC' : 'ASC');
+
+/** The order of travel: the requested one, or its exact reverse when paging backward. */
+function travelOrder(order: SortKey[], backward: boolean): { keys: SortKey[]; idDirection: SortDirection; nullsLast: boolean } {
+  const keys = backward ? order.map((k) => ({ field: k.field, direction: flip(k.direction) })) : order;
+  const last = keys[keys.length - 1];
+  return { keys, idDirection: last?.direction ?? 'ASC', nullsLast: !backward };
+}
+
+function orderBy(keys: SortKey[], idDirection: SortDirection, nullsLast: boolean): Sql {
+  const parts = keys.map((k) => Prisma.sql`${SORT_COLUMNS[k.field].sql} ${Prisma.raw(k.direction)} ${Prisma.raw(nullsLast ? 'NULLS LAST' : 'NULLS FIRST')}`);
+  parts.push(Prisma.sql`u.id ${Prisma.raw(idDirection)}`);
+  return Prisma.join(parts, ', ');
+}
+
+function value(field: SortField, v: string): Sql {
+  return Prisma.sql`${v}::${Prisma.raw(SORT_COLUMNS[field].cast)}`;
+}
+
+/** `row comes strictly after position` for the general multi-key case (correct, not always seekable). */
+function afterPredicate(keys: SortKey[], values: (string | null)[], id: string, idDirection: SortDirection, nullsLast: boolean): Sql {
+  const idOp = Prisma.raw(idDirection === 'ASC' ? '>' : '<');
+  let acc: Sql = Prisma.sql`u.id ${idOp} ${id}::uuid`;
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const key = keys[i]!;
+    const col = SORT_COLUMNS[key.field];
+    const v = values[i] ?? null;
+    const op = Prisma.raw(key.direction === 'ASC' ? '>' : '<');
+    let strictly: Sql;
+    let equal: Sql;
+    if (v === null) {
+      // Nulls are one block at the end (or start): after a null come only later nulls / nothing.
+      strictly = nullsLast ? Prisma.sql`FALSE` : Prisma.sql`${col.sql} IS NOT NULL`;
+      equal = Prisma.sql`${col.sql} IS NULL`;
+    } else {
+      const cmp = Prisma.sql`${col.sql} ${op} ${value(key.field, v)}`;
+      strictly = col.nullable && nullsLast ? Prisma.sql`(${cmp} OR ${col.sql} IS NULL)` : cmp;
+      equal = Prisma.sql`${col.sql} = ${value(key.field, v)}`;
+    }
+    acc = Prisma.sql`(${strictly} OR (${equal} AND ${acc}))`;
+  }
+  return acc;
+}
+
+/**
+ * The page query. Returns limit+1 rows in travel order so the caller can tell whether
+ * another page exists.
+ */
+export function pageQuery(req: PageRequest, now: Date, extraColumns: Sql = Prisma.empty): Sql {
+  const { keys, idDirection, nullsLast } = travelOrder(req.order, req.backward);
+  const where = filterConditions(req.filter, now);
+  const fetch = req.limit + 1;
+  const select = Prisma.sql`SELECT ${USER_COLUMNS}${extraColumns} FROM users u`;
+  const only = keys.length === 1 ? keys[0]! : undefined;
+
+  if (only && SORT_COLUMNS[only.field].nullable) {
+    return splitNullableQuery(req, only, select, where, fetch, nullsLast);
+  }
+  if (only) {
+    // Single non-null key: one row-value comparison, seekable on the (col, id) index.
+    const col = SORT_COLUMNS[only.field];
+    if (req.from) {
+      const op = Prisma.raw(only.direction === 'ASC' ? '>' : '<');
+      where.push(Prisma.sql`(${col.sql}, u.id) ${op} (${value(only.field, req.from.values[0] ?? '')}, ${req.from.id}::uuid)`);
+    }
+  } else if (req.from) {
+    where.push(afterPredicate(keys, req.from.values, req.from.id, idDirection, nullsLast));
+  }
+  return Prisma.sql`${select} WHERE ${Prisma.join(where, ' AND ')} ORDER BY ${orderBy(keys, idDirection, nullsLast)} LIMIT ${fetch}`;
+}
+
+function splitNullableQuery(req: PageRequest, key: SortKey, select: Sql, where: Sql[], fetch: number, nullsLast: boolean): Sql {
+  const col = SORT_COLUMNS[key.field];
+  const dir = Prisma.raw(key.direction);
+  const op = Prisma.raw(key.direction === 'ASC' ? '>' : '<');
+  const from = req.from;
+  const fromValue = from?.values[0] ?? null;
+  const base = Prisma.join(where, ' AND ');
+
+  // Non-null part: absent when the position is in the null block and nulls come last
+  // (nothing non-null follows it).
+  let nonNull: Sql | undefined;
+  if (!from) nonNull = Prisma.sql`${col.sql} IS NOT NULL`;
+  else if (fromValue !== null) nonNull = Prisma.sql`(${col.sql}, u.id) ${op} (${value(key.field, fromValue)}, ${from.id}::uuid)`;
+  else if (!nullsLast) nonNull = Prisma.sql`${col.sql} IS NOT NULL`;
+
+  let nullPart: Sql | undefined;
+  if (!from || (fromValue !== null && nullsLast)) nullPart = Prisma.sql`${col.sql} IS NULL`;
+  else if (fromValue === null) nullPart = Prisma.sql`${col.sql} IS NULL AND u.id ${op} ${from.id}::uuid`;
+
+  const parts: Sql[] = [];
+  if (nonNull) {
+    parts.push(
+      Prisma.sql`(SELECT q.*, ${Prisma.raw(nullsLast ? '0' : '1')} AS _part FROM (${select} WHERE ${base} AND ${nonNull} ORDER BY ${col.sql} ${dir}, u.id ${dir} LIMIT ${fetch}) q)`,
+    );
+  }
+  if (nullPart) {
+    parts.push(
+      Prisma.sql`(SELECT q.*, ${Prisma.raw(nullsLast ? '1' : '0')} AS _part FROM (${select} WHERE ${base} AND ${nullPart} ORDER BY u.id ${dir} LIMIT ${fetch}) q)`,
+    );
+  }
+  const alias = Prisma.raw(`"${sortAlias(key.field)}"`);
+  return Prisma.sql`SELECT * FROM (${Prisma.join(parts, ' UNION ALL ')}) t ORDER BY _part, ${alias} ${dir}, id::uuid ${dir} LIMIT ${fetch}`;
+}
+
+/** Output alias of each sort column in USER_COLUMNS (used when ordering the split query). */
+function sortAlias(field: SortField): string {
+  switch (field) {
+    case 'CREATED_AT':
+      return 'createdAt';
+    case 'UPDATED_AT':
+      return 'updatedAt';
+    case 'EMAIL':
+      return 'email';
+    case 'NAME':
+      return 'name';
+    case 'LAST_NAME':
+      return 'lastName';
+    case 'LAST_LOGIN_AT':
+      return 'lastLoginAt';
+  }
+}
+
+export function countQuery(filter: UserFilter, now: Date): Sql {
+  return Prisma.sql`SELECT count(*)::int AS n FROM users u WHERE ${Prisma.join(filterConditions(filter, now), ' AND ')}`;
+}

@@ -1,0 +1,115 @@
+// GraphQL shapes of the listing: UserFilter, UserOrder and the Relay connection.
+import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import type { Role as RoleValue } from '../user.model.js';
+import { Role, User, type Relation } from '../user.type.js';
+import { DELETED_MODES, SORT_FIELDS, USER_STATUSES, type DeletedMode, type SortDirection, type SortField, type UserStatus } from './listing.model.js';
+
+const asEnum = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+
+export const UserSortField = asEnum(SORT_FIELDS);
+registerEnumType(UserSortField, { name: 'UserSortField' });
+export const SortDirectionEnum = asEnum(['ASC', 'DESC'] as const);
+registerEnumType(SortDirectionEnum, { name: 'SortDirection' });
+export const DeletedFilter = asEnum(DELETED_MODES);
+registerEnumType(DeletedFilter, {
+  name: 'DeletedFilter',
+  description: 'EXCLUDE (default) hides soft-deleted users; INCLUDE and ONLY need ADMIN.',
+});
+export const UserStatusEnum = asEnum(USER_STATUSES);
+registerEnumType(UserStatusEnum, { name: 'UserStatus' });
+
+@InputType({ description: 'Half-open time range: gte <= t < lt. Either bound may be omitted.' })
+export class TimeRangeInput {
+  @Field(() => Date, { nullable: true })
+  gte?: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  lt?: Date | null;
+}
+
+@InputType()
+export class NullableTimeRangeInput extends TimeRangeInput {
+  @Field(() => Boolean, { nullable: true, description: 'true: only users where the value is null; false: only where it is set.' })
+  isNull?: boolean | null;
+}
+
+@InputType({ description: 'All fields optional; given fields are combined with AND.' })
+export class UserFilter {
+  @Field(() => String, { nullable: true, description: 'Case-insensitive substring of email, name, firstName or lastName.' })
+  search?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Exact email, case-insensitive.' })
+  email?: string | null;
+
+  @Field(() => [ID], { nullable: true, description: 'At most 1,000 ids.' })
+  ids?: string[] | null;
+
+  @Field(() => [Role], { nullable: true })
+  roles?: RoleValue[] | null;
+
+  @Field(() => Boolean, { nullable: true })
+  isActive?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true })
+  isEmailVerified?: boolean | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  createdAt?: TimeRangeInput | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  updatedAt?: TimeRangeInput | null;
+
+  @Field(() => NullableTimeRangeInput, { nullable: true })
+  lastLoginAt?: NullableTimeRangeInput | null;
+
+  @Field(() => DeletedFilter, { nullable: true, defaultValue: 'EXCLUDE' })
+  deleted?: DeletedMode | null;
+
+  @Field(() => [UserStatusEnum], { nullable: true, description: 'Any of these derived statuses.' })
+  status?: UserStatus[] | null;
+}
+
+@InputType({ description: 'One sort key. Ties are always broken by id; nulls sort last.' })
+export class UserOrder {
+  @Field(() => UserSortField)
+  field!: SortField;
+
+  @Field(() => SortDirectionEnum, { defaultValue: 'ASC' })
+  direction!: SortDirection;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field()
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType()
+export class UserEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => User)
+  node!: Relation<User>;
+}
+
+@ObjectType()
+export class UserConnection {
+  @Field(() => [UserEdge])
+  edges!: UserEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  /** Not a GraphQL field: the totalCount field resolver calls it only when selected. */
+  totalCount!: () => Promise<number>;
+}

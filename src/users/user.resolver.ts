@@ -1,0 +1,109 @@
+// Thin: decode arguments, call the service, return. Authorization decisions are declared here.
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ADMIN, READERS } from '../auth/auth-checker.js';
+import { Authorized } from 'type-graphql';
+import { principalOf, type Context } from '../context.js';
+import type { UserRecord } from './user.model.js';
+import { CreateUserInput, UpdateMeInput, UpdateUserInput } from './user.inputs.js';
+import { User } from './user.type.js';
+import { UserConnection, UserFilter, UserOrder } from './listing/listing.types.js';
+
+@ArgsType()
+class UsersArgs {
+  @Field(() => Int, { nullable: true, description: 'Page size going forward, 1..100 (default 20).' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Page size going backward, 1..100.' })
+  last?: number | null;
+
+  @Field(() => String, { nullable: true })
+  before?: string | null;
+
+  @Field(() => UserFilter, { nullable: true })
+  filter?: UserFilter | null;
+
+  @Field(() => [UserOrder], { nullable: true, description: 'Default: CREATED_AT DESC. Ties broken by id.' })
+  orderBy?: UserOrder[] | null;
+}
+
+@Resolver(() => User)
+export class UserResolver {
+  @Authorized()
+  @Query(() => User, { description: 'The caller (any role).' })
+  me(@Ctx() ctx: Context): Promise<UserRecord> {
+    return ctx.services.users.me(principalOf(ctx));
+  }
+
+  @Authorized(READERS)
+  @Query(() => User, { nullable: true, description: 'null when absent or soft-deleted.' })
+  user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord | null> {
+    return ctx.services.users.getById(principalOf(ctx), id);
+  }
+
+  @Authorized(READERS)
+  @Query(() => User, { nullable: true, description: 'Case-insensitive; null when absent or soft-deleted.' })
+  userByEmail(@Arg('email') email: string, @Ctx() ctx: Context): Promise<UserRecord | null> {
+    return ctx.services.users.getByEmail(principalOf(ctx), email);
+  }
+
+  @Authorized(READERS)
+  @Query(() => UserConnection, { description: 'Keyset-paginated, filterable, searchable, sortable listing.' })
+  async users(@Args() args: UsersArgs, @Ctx() ctx: Context): Promise<UserConnection> {
+    return ctx.services.users.list(principalOf(ctx), args);
+  }
+
+  @Authorized(ADMIN)
+  @Mutation(() => User)
+  createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: Context): Promise<UserRecord> {
+    return ctx.services.users.create(principalOf(ctx), { ...input });
+  }
+
+  @Authorized(ADMIN)
+  @Mutation(() => User, { description: 'Partial update. With expectedVersion, fails with USER_MANAGEMENT_VERSION_CONFLICT if the user changed meanwhile.' })
+  updateUser(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateUserInput) input: UpdateUserInput,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Ctx() ctx: Context,
+  ): Promise<UserRecord> {
+    return ctx.services.users.update(principalOf(ctx), id, { ...input }, expectedVersion);
+  }
+
+  @Authorized(ADMIN)
+  @Mutation(() => User, { description: 'Soft delete: the row stays with deletedAt set; the email becomes free again.' })
+  deleteUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
+    return ctx.services.users.delete(principalOf(ctx), id);
+  }
+
+  @Authorized()
+  @Mutation(() => User, { description: 'Change your own profile fields (any role).' })
+  updateMe(@Arg('input', () => UpdateMeInput) input: UpdateMeInput, @Ctx() ctx: Context): Promise<UserRecord> {
+    return ctx.services.users.updateMe(principalOf(ctx), { ...input });
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  createdBy(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<UserRecord | null> | null {
+    return user.createdById ? ctx.loaders.userById.load(user.createdById) : null;
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  updatedBy(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<UserRecord | null> | null {
+    return user.updatedById ? ctx.loaders.userById.load(user.updatedById) : null;
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  deletedBy(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<UserRecord | null> | null {
+    return user.deletedById ? ctx.loaders.userById.load(user.deletedById) : null;
+  }
+}
+
+@Resolver(() => UserConnection)
+export class UserConnectionResolver {
+  @FieldResolver(() => Int, { description: 'Users matching the filter (all pages). Computed only when selected.' })
+  totalCount(@Root() connection: UserConnection): Promise<number> {
+    return connection.totalCount();
+  }
+}

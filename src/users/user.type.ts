@@ -1,0 +1,82 @@
+// GraphQL object types for users. Resolvers return plain UserRecords; these classes only
+// describe the shape. passwordHash has no field here, so it cannot be selected.
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ROLES, type Role as RoleValue } from './user.model.js';
+
+export const Role = Object.fromEntries(ROLES.map((r) => [r, r])) as { [K in RoleValue]: K };
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'ADMIN may do everything; VIEWER may read users, stats and events; USER may only use me/updateMe.',
+});
+
+/** Field type wrapper that defers class resolution (avoids ESM "used before initialization"). */
+export type Relation<T> = T;
+
+@ObjectType({ description: 'A user account. Soft-deleted users keep their row with deletedAt set.' })
+export class User {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'Stored trimmed and lower-cased; unique among users that are not deleted.' })
+  email!: string;
+
+  @Field(() => String, { nullable: true })
+  name!: string | null;
+
+  @Field(() => String, { nullable: true })
+  firstName!: string | null;
+
+  @Field(() => String, { nullable: true })
+  lastName!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'E.164, e.g. +14155550123.' })
+  phoneNumber!: string | null;
+
+  @Field(() => String, { nullable: true })
+  avatarUrl!: string | null;
+
+  @Field()
+  isActive!: boolean;
+
+  @Field()
+  isEmailVerified!: boolean;
+
+  @Field(() => Role)
+  role!: RoleValue;
+
+  @Field(() => Date, { nullable: true })
+  lastLoginAt!: Date | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date)
+  updatedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  deletedAt!: Date | null;
+
+  @Field(() => ID, { nullable: true })
+  createdById!: string | null;
+
+  @Field(() => ID, { nullable: true })
+  updatedById!: string | null;
+
+  @Field(() => ID, { nullable: true })
+  deletedById!: string | null;
+
+  @Field(() => Int, { description: 'Increases on every change; pass it as expectedVersion to updateUser.' })
+  version!: number;
+}
+
+@ObjectType()
+export class AuthPayload {
+  @Field()
+  accessToken!: string;
+
+  @Field(() => Date)
+  expiresAt!: Date;
+
+  @Field(() => User)
+  user!: Relation<User>;
+}

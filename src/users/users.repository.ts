@@ -1,0 +1,162 @@
+// The only place that talks to Prisma about users. Returns domain records (never passwordHash,
+// except from findCredentials) and throws domain errors for constraint violations.
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { UserAlreadyExistsError } from './users.errors.js';
+import type { NewUser, UserChanges, UserRecord } from './user.model.js';
+import type { PageRequest, UserFilter } from './listing/listing.model.js';
+import { countQuery, pageQuery } from './listing/listing.sql.js';
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+const userSelect = {
+  id: true,
+  email: true,
+  name: true,
+  firstName: true,
+  lastName: true,
+  phoneNumber: true,
+  avatarUrl: true,
+  isActive: true,
+  isEmailVerified: true,
+  role: true,
+  lastLoginAt: true,
+  createdAt: true,
+  updatedAt: true,
+  deletedAt: true,
+  createdById: true,
+  updatedById: true,
+  deletedById: true,
+  version: true,
+} satisfies Prisma.UserSelect;
+
+export type UpdateOutcome =
+  | { kind: 'updated'; user: UserRecord; before: UserRecord }
+  | { kind: 'not_found' }
+  | { kind: 'version_conflict'; actual: number };
+
+export class UsersRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly root: PrismaClient,
+  ) {}
+
+  static create(prisma: PrismaClient): UsersRepository {
+    return new UsersRepository(prisma, prisma);
+  }
+
+  /** Runs `work` in one transaction with a repository bound to it. */
+  transaction<T>(work: (repo: UsersRepository) => Promise<T>): Promise<T> {
+    if (this.db !== this.root) return work(this);
+    return this.root.$transaction((tx) => work(new UsersRepository(tx, this.root)));
+  }
+
+  async findById(id: string, options: { includeDeleted?: boolean } = {}): Promise<UserRecord | null> {
+    return this.db.user.findFirst({
+      where: { id, ...(options.includeDeleted ? {} : { deletedAt: null }) },
+      select: userSelect,
+    });
+  }
+
+  /** Any rows with these ids, deleted ones included (audit references point at them too). */
+  async findByIds(ids: readonly string[]): Promise<UserRecord[]> {
+    return this.db.user.findMany({ where: { id: { in: [...ids] } }, select: userSelect });
+  }
+
+  async findByEmail(email: string): Promise<UserRecord | null> {
+    return this.db.user.findFirst({ where: { email, deletedAt: null }, select: userSelect });
+  }
+
+  async findCredentials(email: string): Promise<{ user: UserRecord; passwordHash: string | null } | null> {
+    const row = await this.db.user.findFirst({
+      where: { email, deletedAt: null },
+      select: { ...userSelect, passwordHash: true },
+    });
+    if (!row) return null;
+    const { passwordHash, ...user } = row;
+    return { user, passwordHash };
+  }
+
+  async countAll(): Promise<number> {
+    return this.db.user.count();
+  }
+
+  async insert(data: NewUser, actorId: string | null): Promise<UserRecord> {
+    try {
+      return await this.db.user.create({
+        data: { ...data, createdById: actorId, updatedById: actorId },
+        select: userSelect,
+      });
+    } catch (error) {
+      throw mapUniqueViolation(error, data.email);
+    }
+  }
+
+  /**
+   * Applies `changes` to a live user, bumping `version`. With `expectedVersion`, the update only
+   * happens if the row is still at that version (compare-and-set in the WHERE clause).
+   */
+  async update(id: string, changes: UserChanges, actorId: string | null, expectedVersion?: number): Promise<UpdateOutcome> {
+    const before = await this.findForUpdate(id);
+    if (!before) return { kind: 'not_found' };
+    if (expectedVersion !== undefined && before.version !== expectedVersion) {
+      return { kind: 'version_conflict', actual: before.version };
+    }
+    try {
+      const result = await this.db.user.updateMany({
+        where: { id, deletedAt: null, version: before.version },
+        data: { ...changes, updatedById: actorId, version: { increment: 1 } },
+      });
+      if (result.count === 0) {
+        const now = await this.findById(id);
+        return now ? { kind: 'version_conflict', actual: now.version } : { kind: 'not_found' };
+      }
+    } catch (error) {
+      throw mapUniqueViolation(error, changes.email ?? before.email);
+    }
+    const user = await this.findById(id, { includeDeleted: true });
+    return user ? { kind: 'updated', user, before } : { kind: 'not_found' };
+  }
+
+  async softDelete(id: string, actorId: string | null): Promise<{ user: UserRecord; before: UserRecord } | null> {
+    const before = await this.findForUpdate(id);
+    if (!before) return null;
+    const user = await this.db.user.update({
+      where: { id },
+      data: { deletedAt: new Date(), deletedById: actorId, updatedById: actorId, version: { increment: 1 } },
+      select: userSelect,
+    });
+    return { user, before };
+  }
+
+  async recordLogin(id: string, at: Date): Promise<UserRecord> {
+    // A login is not an edit: raw SQL so Prisma's @updatedAt and the version stay untouched.
+    await this.db.$executeRaw`UPDATE users SET last_login_at = ${at} WHERE id = ${id}::uuid`;
+    const user = await this.findById(id, { includeDeleted: true });
+    if (!user) throw new Error(`user ${id} vanished during login`);
+    return user;
+  }
+
+  async page(request: PageRequest, now: Date): Promise<UserRecord[]> {
+    return this.db.$queryRaw<UserRecord[]>(pageQuery(request, now));
+  }
+
+  async count(filter: UserFilter, now: Date): Promise<number> {
+    const rows = await this.db.$queryRaw<{ n: number }[]>(countQuery(filter, now));
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Reads a live row and locks it inside a transaction so concurrent writers serialise. */
+  private async findForUpdate(id: string): Promise<UserRecord | null> {
+    if (this.db !== this.root) {
+      await this.db.$queryRaw`SELECT 1 FROM users WHERE id = ${id}::uuid FOR UPDATE`;
+    }
+    return this.findById(id);
+  }
+}
+
+function mapUniqueViolation(error: unknown, email: string): unknown {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    return new UserAlreadyExistsError(email);
+  }
+  return error;
+}

@@ -1,0 +1,57 @@
+// Starts the real service (real HTTP server, real database) for one test file.
+import { inject } from 'vitest';
+import { startApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import type { Clock } from '../../src/clock.js';
+import { GraphQLClient } from './graphql.js';
+
+export const ADMIN_EMAIL = 'admin@example.test';
+export const ADMIN_PASSWORD = 'admin-password-1';
+
+export interface TestApp {
+  app: App;
+  url: string;
+  wsUrl: string;
+  /** Client with an admin token. */
+  admin: GraphQLClient;
+  /** Client without a token. */
+  anonymous: GraphQLClient;
+  stop(): Promise<void>;
+}
+
+export function databaseUrl(): string | undefined {
+  return inject('databaseUrl') || undefined;
+}
+
+export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+  const url = databaseUrl();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    BCRYPT_COST: '4',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    ...(url ? { DATABASE_URL: url, MIGRATE_ON_START: 'false' } : { DATA_DIR: 'memory://' }),
+    ...options.env,
+  });
+  const app = await startApp(config, {
+    log: createLogger(config.logLevel),
+    countQueries: true,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const httpUrl = app.server.url;
+  const anonymous = new GraphQLClient(httpUrl);
+  const login = await anonymous.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+  return {
+    app,
+    url: httpUrl,
+    wsUrl: httpUrl.replace(/^http/, 'ws'),
+    admin: anonymous.withToken(login.accessToken),
+    anonymous,
+    stop: () => app.stop(),
+  };
+}
