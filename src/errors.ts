@@ -72,14 +72,10 @@ export function toGraphQLError(error: DomainError): GraphQLError {
 
 /**
  * Apollo `formatError`: domain errors keep their code/status; GraphQL's own request errors
- * pass; everything else is masked. `onUnexpected` logs the original with the request id.
+ * pass; everything else is masked (the server logs it with the request id).
  */
-export function formatGraphQLError(
-  formatted: GraphQLFormattedError,
-  error: unknown,
-  onUnexpected: (error: unknown) => void,
-): GraphQLFormattedError {
-  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = originalOf(error);
   if (isDomainError(original)) {
     return {
       message: original.message,
@@ -95,10 +91,20 @@ export function formatGraphQLError(
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions: { ...extensions, status: 400 } };
   }
-  onUnexpected(original);
   return {
     message: 'Internal server error',
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500 },
   };
+}
+
+function originalOf(error: unknown): unknown {
+  return error instanceof GraphQLError ? (error.originalError ?? error) : error;
+}
+
+/** True for errors formatGraphQLError masks: bugs and outages, worth an error log line. */
+export function isUnexpectedError(error: GraphQLError): boolean {
+  const original = originalOf(error);
+  if (isDomainError(original)) return false;
+  return !(original instanceof GraphQLError && typeof original.extensions.code === 'string');
 }

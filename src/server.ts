@@ -13,7 +13,7 @@ import { graphqlUploadExpress } from 'graphql-upload-ts';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { buildContext, type Context } from './context.js';
-import { formatGraphQLError } from './errors.js';
+import { formatGraphQLError, isUnexpectedError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Services } from './services.js';
 import { websocketAuth } from './auth/websocket-auth.js';
@@ -53,31 +53,35 @@ export async function startServer(options: ServerOptions, port: number, host: st
     schema,
     introspection: options.introspection,
     csrfPrevention: true,
-    formatError: (formatted, error) =>
-      formatGraphQLError(formatted, error, (original) => log.error({ err: original, path: formatted.path }, 'unexpected error')),
+    // Masks unexpected errors; the plugin below logs them with the request id.
+    formatError: formatGraphQLError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       {
+        requestDidStart: ({ contextValue }) =>
+          Promise.resolve({
+            didEncounterErrors: ({ errors }) => {
+              for (const error of errors) {
+                if (isUnexpectedError(error)) contextValue.log.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
+              }
+              return Promise.resolve();
+            },
+            willSendResponse: ({ response }) => {
+              // Lets a client quote the id when reporting an INTERNAL_SERVER_ERROR.
+              response.http.headers.set('x-request-id', contextValue.requestId);
+              return Promise.resolve();
+            },
+          }),
+      },
+      {
         // The socket server is not an HTTP request: dispose of it with Apollo's own shutdown.
-        async serverWillStart() {
-          return {
-            async drainServer() {
+        serverWillStart: () =>
+          Promise.resolve({
+            drainServer: async () => {
               await wsServer.dispose();
             },
-          };
-        },
-        // Log unexpected errors with the request id (formatError masks them for the client).
-        async requestDidStart({ contextValue }) {
-          return {
-            async didEncounterErrors({ errors }) {
-              for (const e of errors) {
-                const original = e.originalError;
-                if (original && !('code' in original)) contextValue.log.debug({ err: original }, 'request error');
-              }
-            },
-          };
-        },
+          }),
       },
     ],
   });

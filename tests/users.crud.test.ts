@@ -67,7 +67,7 @@ describe('createUser', () => {
       Array.from({ length: 6 }, () => t.admin.execute(CreateUserDocument, { input: { email } })),
     );
     const codes = results.map((r) => r.body.errors?.[0]?.extensions?.code ?? 'OK').sort();
-    expect(codes).toEqual(['OK', ...Array(5).fill('USER_MANAGEMENT_USER_ALREADY_EXISTS')].sort());
+    expect(codes).toEqual(['OK', ...Array<string>(5).fill('USER_MANAGEMENT_USER_ALREADY_EXISTS')].sort());
   });
 });
 

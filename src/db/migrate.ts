@@ -8,8 +8,7 @@
 // `migrate dev --create-only`.
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import {
@@ -22,6 +21,7 @@ import {
 import * as engineGlue from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { MigrationList, SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { projectRoot } from '../paths.js';
 import type { Database } from './client.js';
 
 export interface MigrateOptions {
@@ -121,7 +121,7 @@ export async function migrationStatus(db: Database, opts: MigrateOptions = {}): 
 export async function createMigrationSql(opts: CreateMigrationOptions): Promise<{ dir: string; sql: string } | null> {
   const slug = slugMigrationName(opts.name);
   const migrationsDir = opts.migrationsDir ?? defaultMigrationsDir();
-  const schemaPath = opts.schemaPath ?? join(findProjectRoot(), 'prisma', 'schema.prisma');
+  const schemaPath = opts.schemaPath ?? join(projectRoot(), 'prisma', 'schema.prisma');
   const migrationsList = readMigrationsList(migrationsDir);
   // The engine takes the connector from the lockfile; a first migration writes it below.
   migrationsList.lockfile.content ??= LOCKFILE_CONTENT;
@@ -150,19 +150,8 @@ export async function createMigrationSql(opts: CreateMigrationOptions): Promise<
 // Project layout
 // ---------------------------------------------------------------------------------------------
 
-/**
- * The folder holding package.json and prisma/. Found by walking up from this file so it is the
- * same whether the code runs from src/ (vitest) or from dist/src/ (compiled), whatever the cwd.
- */
-export function findProjectRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = resolve(from); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'prisma'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`No folder with package.json and prisma/ above ${from}`);
-  }
-}
-
 export function defaultMigrationsDir(): string {
-  return join(findProjectRoot(), 'prisma', 'migrations');
+  return join(projectRoot(), 'prisma', 'migrations');
 }
 
 /** The engine's input format, built as Prisma's CLI builds it (folders sorted by name). */
@@ -275,12 +264,40 @@ function loadEngineModule(): Promise<typeof engineGlue> {
   engineModule ??= (async () => {
     const entry = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm');
     const bytes = readFileSync(join(dirname(entry), 'schema_engine_bg.wasm'));
-    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': engineGlue });
+    const imports = { ...engineGlue, ...engineTimerImports() };
+    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': imports });
     engineGlue.__wbg_set_wasm(instance.exports);
     (instance.exports['__wbindgen_start'] as () => void)();
     return engineGlue;
   })();
   return engineModule;
+}
+
+// The engine arms a 10 s timer for every advisory lock it takes (deploy, status) and never
+// clears it: wasm-bindgen gives it setTimeout but no clearTimeout. Such timers would hold the
+// process (server shutdown, test workers, a CLI) for 10 s after the work is done, so they only
+// keep Node alive while an engine command is actually running.
+const engineTimers = new Set<NodeJS.Timeout>();
+let runningCommands = 0;
+
+function engineTimerImports(): Record<string, unknown> {
+  const name = Object.keys(engineGlue).find((key) => key.startsWith('__wbg_setTimeout_'));
+  if (!name) return {};
+  return {
+    [name]: (callback: () => void, ms: number): NodeJS.Timeout => {
+      const timer = setTimeout(() => {
+        engineTimers.delete(timer);
+        callback();
+      }, ms >>> 0);
+      engineTimers.add(timer);
+      if (runningCommands === 0) timer.unref();
+      return timer;
+    },
+  };
+}
+
+function releaseEngineTimers(): void {
+  if (runningCommands === 0) for (const timer of engineTimers) timer.unref();
 }
 
 /**
@@ -294,6 +311,7 @@ async function withEngine<T>(
   run: (engine: SchemaEngine) => Promise<T>,
 ): Promise<T> {
   const { SchemaEngine } = await loadEngineModule();
+  runningCommands += 1;
   try {
     const factory = bindMigrationAwareSqlAdapterFactory(connections.factory);
     const engine = await SchemaEngine.new({ datamodels: undefined }, engineLogger(log), factory);
@@ -305,6 +323,8 @@ async function withEngine<T>(
       engine.free();
     }
   } finally {
+    runningCommands -= 1;
+    releaseEngineTimers();
     await connections.disposeAll();
   }
 }

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults on an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.database.url).toBeUndefined();
+    expect(config.database.dataDir).toBe('./data');
+    expect(config.database.migrateOnStart).toBe(true);
+    expect(config.auth.bcryptCost).toBe(12);
+    expect(config.auth.accessTokenTtlSeconds).toBe(3600);
+    expect(config.introspection).toBe(true);
+    expect(config.limits.uploadMaxBytes).toBe(100 * 1024 * 1024);
+  });
+
+  it('names every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', BCRYPT_COST: '40', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x/y', ACCESS_TOKEN_TTL: 'soon' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const names = (error as ConfigError).problems.map((p) => p.split(':')[0]);
+    expect(names.sort()).toEqual(['ACCESS_TOKEN_TTL', 'BCRYPT_COST', 'DATABASE_URL', 'LOG_LEVEL', 'PORT']);
+  });
+
+  it('requires JWT_SECRET with DATABASE_URL', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://localhost/db' })).toThrow(/JWT_SECRET/);
+    expect(loadConfig({ DATABASE_URL: 'postgres://localhost/db', JWT_SECRET: 'x'.repeat(32) }).database.url).toBe('postgres://localhost/db');
+  });
+
+  it('wants ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
+    expect(() => loadConfig({ ADMIN_EMAIL: 'a@b.test' })).toThrow(/ADMIN_PASSWORD/);
+  });
+
+  it('parses durations and booleans', () => {
+    const config = loadConfig({ ACCESS_TOKEN_TTL: '15m', MIGRATE_ON_START: 'false', INTROSPECTION: '0' });
+    expect(config.auth.accessTokenTtlSeconds).toBe(900);
+    expect(config.database.migrateOnStart).toBe(false);
+    expect(config.introspection).toBe(false);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: '' }).port).toBe(4000);
+  });
+});
