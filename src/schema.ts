@@ -6,8 +6,9 @@ import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from './auth/auth-checker.js';
 import { AuthResolver } from './auth/auth.resolver.js';
 import { UserConnectionResolver, UserResolver } from './users/user.resolver.js';
+import { StatsResolver } from './users/stats/stats.resolver.js';
 
-export const resolvers = [AuthResolver, UserResolver, UserConnectionResolver] as const;
+export const resolvers = [AuthResolver, UserResolver, UserConnectionResolver, StatsResolver] as const;
 
 export async function createSchema(options: { pubSub?: PubSub; emitSchemaFile?: string | false } = {}): Promise<GraphQLSchema> {
   return buildSchema({

@@ -7,6 +7,8 @@ import { systemClock, type Clock } from './clock.js';
 import type { Database } from './db/client.js';
 import { UsersRepository } from './users/users.repository.js';
 import { UsersService } from './users/users.service.js';
+import { StatsRepository } from './users/stats/stats.repository.js';
+import { StatsService } from './users/stats/stats.service.js';
 
 export interface ServicesOptions {
   db: Database;
@@ -23,6 +25,7 @@ export interface Services {
   auth: AuthService;
   tokens: TokenService;
   hasher: PasswordHasher;
+  stats: StatsService;
 }
 
 export function createServices(options: ServicesOptions): Services {
@@ -32,5 +35,6 @@ export function createServices(options: ServicesOptions): Services {
   const tokens = new TokenService(options.jwt);
   const users = new UsersService(usersRepository, hasher, clock);
   const auth = new AuthService(usersRepository, hasher, tokens, clock);
-  return { db: options.db, clock, usersRepository, users, auth, tokens, hasher };
+  const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
+  return { db: options.db, clock, usersRepository, users, auth, tokens, hasher, stats };
 }
