@@ -106,7 +106,10 @@ function travelOrder(order: SortKey[], backward: boolean): { keys: SortKey[]; id
 }
 
 function orderBy(keys: SortKey[], idDirection: SortDirection, nullsLast: boolean): Sql {
-  const parts = keys.map((k) => Prisma.sql`${SORT_COLUMNS[k.field].sql} ${Prisma.raw(k.direction)} ${Prisma.raw(nullsLast ? 'NULLS LAST' : 'NULLS FIRST')}`);
+  // NOT NULL columns get no NULLS clause: PostgreSQL does not infer that "DESC NULLS LAST" on a
+  // column without nulls matches a plain DESC index, and would sort the whole table instead.
+  const nulls = (k: SortKey) => (SORT_COLUMNS[k.field].nullable ? (nullsLast ? ' NULLS LAST' : ' NULLS FIRST') : '');
+  const parts = keys.map((k) => Prisma.sql`${SORT_COLUMNS[k.field].sql} ${Prisma.raw(k.direction + nulls(k))}`);
   parts.push(Prisma.sql`u.id ${Prisma.raw(idDirection)}`);
   return Prisma.join(parts, ', ');
 }
