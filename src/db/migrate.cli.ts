@@ -9,7 +9,7 @@ import { openDatabase, type Database } from './client.js';
 const USAGE = 'usage: migrate.cli.js deploy | status | new <name>';
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command = '', ...rest] = argv;
   switch (command) {
     case 'deploy':
       return withDatabase(deploy);
@@ -28,7 +28,9 @@ async function withDatabase(run: (db: Database) => Promise<number>): Promise<num
     url: process.env['DATABASE_URL'] || undefined,
     dataDir: process.env['DATA_DIR'] || './data',
   });
-  console.log(`database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${process.env['DATA_DIR'] || './data'}`}`);
+  console.log(
+    `database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${process.env['DATA_DIR'] || './data'}`}`,
+  );
   try {
     return await run(db);
   } finally {
@@ -80,7 +82,9 @@ async function newMigration(name: string): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    // Engine errors carry a WebAssembly stack that says nothing to a user: stacks on request only.
+    const verbose = Boolean(process.env['DEBUG']);
+    console.error(error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : error);
     process.exit(1);
   },
 );

@@ -95,8 +95,7 @@ export async function migrationStatus(db: Database, opts: MigrateOptions = {}): 
   const local = migrationsList.migrationDirectories.map((d) => d.path);
   const history = diagnosis.history;
   const pending = history && history.diagnostic !== 'migrationsDirectoryIsBehind' ? history.unappliedMigrationNames : [];
-  const missingLocally =
-    history && history.diagnostic !== 'databaseIsBehind' ? history.unpersistedMigrationNames : [];
+  const missingLocally = history && history.diagnostic !== 'databaseIsBehind' ? history.unpersistedMigrationNames : [];
   const failed = diagnosis.failedMigrationNames;
   const notApplied = new Set([...pending, ...failed]);
   return {
@@ -247,10 +246,7 @@ function hasStatements(sql: string): boolean {
 
 // @types/node 20 does not declare the WebAssembly global (lib "dom" does; we compile without it).
 declare const WebAssembly: {
-  instantiate(
-    bytes: Uint8Array,
-    imports: Record<string, object>,
-  ): Promise<{ instance: { exports: Record<string, unknown> } }>;
+  instantiate(bytes: Uint8Array, imports: Record<string, object>): Promise<{ instance: { exports: Record<string, unknown> } }>;
 };
 
 let engineModule: Promise<typeof engineGlue> | undefined;
@@ -314,11 +310,13 @@ async function withEngine<T>(
   runningCommands += 1;
   try {
     const factory = bindMigrationAwareSqlAdapterFactory(connections.factory);
-    const engine = await SchemaEngine.new({ datamodels: undefined }, engineLogger(log), factory);
+    const rethrow = (error: unknown): never => {
+      throw engineError(error, factory.errorRegistry);
+    };
+    // The engine already queries the database here (server version), so errors can start here.
+    const engine = await SchemaEngine.new({ datamodels: undefined }, engineLogger(log), factory).catch(rethrow);
     try {
-      return await run(engine).catch((error: unknown) => {
-        throw engineError(error, factory.errorRegistry);
-      });
+      return await run(engine).catch(rethrow);
     } finally {
       engine.free();
     }
@@ -474,8 +472,9 @@ function withAtomicScripts(adapter: SqlDriverAdapter, dispose: () => Promise<voi
 /** Finds the driver object under a known adapter; undefined keeps the adapter's own executeScript. */
 function scriptRunner(adapter: SqlDriverAdapter): ScriptRunner | undefined {
   // adapter-pg: public underlyingDriver() returns its pg.Pool.
-  if ('underlyingDriver' in adapter && typeof adapter.underlyingDriver === 'function') {
-    const pool: unknown = adapter.underlyingDriver();
+  const underlyingDriver = (adapter as { underlyingDriver?: unknown }).underlyingDriver;
+  if (typeof underlyingDriver === 'function') {
+    const pool: unknown = underlyingDriver.call(adapter);
     if (hasMethod(pool, 'query')) return (script) => pool.query(script);
   }
   // pglite-prisma-adapter keeps its PGlite in a `client` field (not part of its typings).

@@ -30,9 +30,9 @@ CREATE TABLE "users" (
 CREATE INDEX "users_created_at_id_idx" ON "users"("created_at" DESC, "id" DESC);
 
 -- sql-only: everything below this line is hand-written. Prisma's schema language cannot express
--- it (partial indexes need the "partialIndexes" preview feature), so schema.prisma does not list
--- it and createMigrationSql (src/db/migrate.ts) skips the DROP INDEX the engine's diff would
--- otherwise propose for every index created here.
+-- it (a partial index needs the "partialIndexes" preview feature), so schema.prisma does not list
+-- it, and createMigrationSql (src/db/migrate.ts) keeps indexes created below this line out of
+-- later diffs.
 
 -- An email stays unique among live users only: a soft-deleted user (deleted_at set) keeps its
 -- row and email, and the address can be registered again.
