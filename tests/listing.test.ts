@@ -3,7 +3,7 @@
 // the ground truth returns, in its order, each once.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserIdsDocument, UsersWithCountDocument, type UserFilter, type UserOrder } from './generated/graphql.js';
+import { UserIdsDocument, UsersWithCountDocument, type UserFilter, type UserIdsQuery, type UserIdsQueryVariables, type UserOrder } from './generated/graphql.js';
 import { startTestApp, type TestApp } from './testkit/app.js';
 import { clientFor } from './testkit/seed.js';
 import { chance, pick, rng } from './testkit/random.js';
@@ -117,8 +117,8 @@ async function pageAll(filter: UserFilter, orderBy: UserOrder[], size: number, b
   const seen: string[] = [];
   let cursor: string | null = null;
   for (let guard = 0; guard < 500; guard++) {
-    const vars = backward ? { last: size, before: cursor, filter, orderBy } : { first: size, after: cursor, filter, orderBy };
-    const page = (await t.admin.execute(UserIdsDocument, vars)).expectData().users;
+    const vars: UserIdsQueryVariables = backward ? { last: size, before: cursor, filter, orderBy } : { first: size, after: cursor, filter, orderBy };
+    const page: UserIdsQuery['users'] = (await t.admin.execute(UserIdsDocument, vars)).expectData().users;
     const pageIds = page.edges.map((e) => e.node.id);
     expect(page.edges.length).toBeLessThanOrEqual(size);
     if (backward) seen.unshift(...pageIds);
@@ -167,7 +167,7 @@ describe(`users listing vs SQL ground truth (TEST_SEED=${SEED})`, () => {
     let cursor: string | null = null;
     let inserted = 0;
     for (;;) {
-      const page = (await t.admin.execute(UserIdsDocument, { first: 10, after: cursor, filter, orderBy: [{ field: 'EMAIL', direction: 'ASC' }] })).expectData().users;
+      const page: UserIdsQuery['users'] = (await t.admin.execute(UserIdsDocument, { first: 10, after: cursor, filter, orderBy: [{ field: 'EMAIL', direction: 'ASC' }] })).expectData().users;
       seen.push(...page.edges.map((e) => e.node.id));
       // Insert rows that sort before, between and after the current position.
       const batch = newIds.slice(inserted, inserted + 5);

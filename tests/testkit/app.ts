@@ -1,4 +1,5 @@
 // Starts the real service (real HTTP server, real database) for one test file.
+import pg from 'pg';
 import { inject } from 'vitest';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -24,8 +25,15 @@ export function databaseUrl(): string | undefined {
   return inject('databaseUrl') || undefined;
 }
 
-export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
-  const url = databaseUrl();
+/**
+ * Starts the service for a test file. `isolated: true` gives it a database of its own (a new
+ * PostgreSQL database, dropped on stop; PGlite apps are always isolated), for tests that assert
+ * on whole-table figures such as userStats.
+ */
+export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; isolated?: boolean } = {}): Promise<TestApp> {
+  const shared = databaseUrl();
+  const own = shared && options.isolated ? await createDatabase(shared) : undefined;
+  const url = own?.url ?? shared;
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -35,7 +43,7 @@ export async function startTestApp(options: { env?: Record<string, string>; cloc
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
-    ...(url ? { DATABASE_URL: url, MIGRATE_ON_START: 'false' } : { DATA_DIR: 'memory://' }),
+    ...(url ? { DATABASE_URL: url, MIGRATE_ON_START: own ? 'true' : 'false' } : { DATA_DIR: 'memory://' }),
     ...options.env,
   });
   const app = await startApp(config, {
@@ -52,6 +60,26 @@ export async function startTestApp(options: { env?: Record<string, string>; cloc
     wsUrl: httpUrl.replace(/^http/, 'ws'),
     admin: anonymous.withToken(login.accessToken),
     anonymous,
-    stop: () => app.stop(),
+    stop: async () => {
+      await app.stop();
+      await own?.drop();
+    },
   };
+}
+
+async function createDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `users_test_iso_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }

@@ -1,38 +1,47 @@
-// Aggregates for userStats: three aggregate queries, never row loads.
+// Aggregates for userStats: a few aggregate queries answered from indexes (users_live_stats_idx,
+// users_deleted_at_idx, users_created_at_id_idx; see prisma/migrations), never row loads.
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import type { Role } from '../user.model.js';
 
-export interface StatsTotals {
+export interface LiveTotals {
   total: number;
   active: number;
   inactive: number;
   suspended: number;
-  deleted: number;
   verified: number;
   unverified: number;
-  createdInRange: number;
   loggedInInRange: number;
 }
 
 export class StatsRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async totals(from: Date, to: Date, now: Date): Promise<StatsTotals> {
-    // Live users are those not soft-deleted; "active" means able to log in right now.
+  /** Counts over live users; "active" means able to log in right now. */
+  async liveTotals(from: Date, to: Date, now: Date): Promise<LiveTotals> {
     const suspended = Prisma.sql`(u.suspended_at IS NOT NULL AND (u.suspended_until IS NULL OR u.suspended_until > ${now}))`;
-    const rows = await this.prisma.$queryRaw<StatsTotals[]>(Prisma.sql`
+    const rows = await this.prisma.$queryRaw<LiveTotals[]>(Prisma.sql`
       SELECT
-        count(*) FILTER (WHERE u.deleted_at IS NULL)::int AS total,
-        count(*) FILTER (WHERE u.deleted_at IS NULL AND u.is_active AND NOT ${suspended})::int AS active,
-        count(*) FILTER (WHERE u.deleted_at IS NULL AND NOT u.is_active AND NOT ${suspended})::int AS inactive,
-        count(*) FILTER (WHERE u.deleted_at IS NULL AND ${suspended})::int AS suspended,
-        count(*) FILTER (WHERE u.deleted_at IS NOT NULL)::int AS deleted,
-        count(*) FILTER (WHERE u.deleted_at IS NULL AND u.is_email_verified)::int AS verified,
-        count(*) FILTER (WHERE u.deleted_at IS NULL AND NOT u.is_email_verified)::int AS unverified,
-        count(*) FILTER (WHERE u.created_at >= ${from} AND u.created_at < ${to})::int AS "createdInRange",
-        count(*) FILTER (WHERE u.deleted_at IS NULL AND u.last_login_at >= ${from} AND u.last_login_at < ${to})::int AS "loggedInInRange"
-      FROM users u`);
+        count(*)::int AS total,
+        count(*) FILTER (WHERE u.is_active AND NOT ${suspended})::int AS active,
+        count(*) FILTER (WHERE NOT u.is_active AND NOT ${suspended})::int AS inactive,
+        count(*) FILTER (WHERE ${suspended})::int AS suspended,
+        count(*) FILTER (WHERE u.is_email_verified)::int AS verified,
+        count(*) FILTER (WHERE NOT u.is_email_verified)::int AS unverified,
+        count(*) FILTER (WHERE u.last_login_at >= ${from} AND u.last_login_at < ${to})::int AS "loggedInInRange"
+      FROM users u WHERE u.deleted_at IS NULL`);
     return rows[0]!;
+  }
+
+  async deletedCount(): Promise<number> {
+    const rows = await this.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM users u WHERE u.deleted_at IS NOT NULL`;
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Users created in [from, to), deleted ones included (a signup happened either way). */
+  async createdInRange(from: Date, to: Date): Promise<number> {
+    const rows = await this.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM users u WHERE u.created_at >= ${from} AND u.created_at < ${to}`;
+    return rows[0]?.n ?? 0;
   }
 
   async byRole(): Promise<{ role: Role; count: number }[]> {

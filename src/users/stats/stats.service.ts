@@ -4,13 +4,15 @@ import type { Principal } from '../../auth/principal.js';
 import type { Clock } from '../../clock.js';
 import { BadUserInputError } from '../../errors.js';
 import { ROLES, type Role } from '../user.model.js';
-import type { StatsRepository, StatsTotals } from './stats.repository.js';
+import type { LiveTotals, StatsRepository } from './stats.repository.js';
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_RANGE_DAYS = 30;
 export const MAX_RANGE_DAYS = 3660;
 
-export interface UserStatsData extends StatsTotals {
+export interface UserStatsData extends LiveTotals {
+  deleted: number;
+  createdInRange: number;
   from: Date;
   to: Date;
   byRole: { role: Role; count: number }[];
@@ -32,13 +34,16 @@ export class StatsService {
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
       throw BadUserInputError.field('from', `the range may span at most ${MAX_RANGE_DAYS} days`);
     }
-    const [totals, byRole, signupsByDay] = await Promise.all([
-      this.repository.totals(from, to, now),
+    // Independent aggregates: on PostgreSQL they run on separate pooled connections at once.
+    const [totals, deleted, createdInRange, byRole, signupsByDay] = await Promise.all([
+      this.repository.liveTotals(from, to, now),
+      this.repository.deletedCount(),
+      this.repository.createdInRange(from, to),
       this.repository.byRole(),
       this.repository.signupsByDay(from, to),
     ]);
     // Every role appears, with 0 when nobody has it, so dashboards need no special case.
     const counts = new Map(byRole.map((r) => [r.role, r.count]));
-    return { ...totals, from, to, byRole: ROLES.map((role) => ({ role, count: counts.get(role) ?? 0 })), signupsByDay };
+    return { ...totals, deleted, createdInRange, from, to, byRole: ROLES.map((role) => ({ role, count: counts.get(role) ?? 0 })), signupsByDay };
   }
 }
