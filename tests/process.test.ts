@@ -1,0 +1,117 @@
+// The server as a user starts it: `node dist/src/main.js` (what `npm start` runs after building),
+// configured only by the environment, stopped by a signal.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const main = join(root, 'dist/src/main.js');
+const dataDir = mkdtempSync(join(tmpdir(), 'users-process-'));
+
+beforeAll(() => {
+  // Build what `npm start` would run, so this tests the current source.
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  expect(existsSync(main)).toBe(true);
+}, 120_000);
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, [main], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', BCRYPT_COST: '4', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function waitForReady(port: number, started: Started): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (started.child.exitCode !== null) throw new Error(`server exited: ${started.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server not ready: ${started.output()}`);
+}
+
+async function login(port: number, email: string, password: string): Promise<{ data?: { login: { accessToken: string } }; errors?: unknown[] }> {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'mutation($e:String!,$p:String!){login(email:$e,password:$p){accessToken}}', variables: { e: email, p: password } }),
+  });
+  return (await response.json()) as { data?: { login: { accessToken: string } }; errors?: unknown[] };
+}
+
+describe('starting the server', () => {
+  it('refuses to start on bad configuration, naming every bad variable', async () => {
+    const started = start({ PORT: 'eighty', BCRYPT_COST: '99', DATA_DIR: dataDir });
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toMatch(/PORT/);
+    expect(started.output()).toMatch(/BCRYPT_COST/);
+  });
+
+  it('requires JWT_SECRET with DATABASE_URL', async () => {
+    const started = start({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toMatch(/JWT_SECRET/);
+  });
+
+  it('starts on the embedded database, prints the first admin once, keeps its secret, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const first = start({ PORT: String(port), DATA_DIR: dataDir });
+    await waitForReady(port, first);
+    const match = /Created the first admin: (\S+) \/ (\S+)/.exec(first.output());
+    expect(match, first.output()).not.toBeNull();
+    const [, email, password] = match!;
+    expect(email).toBe('admin@localhost');
+    const token = (await login(port, email!, password!)).data?.login.accessToken;
+    expect(token).toBeTruthy();
+    expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(true);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    // Same data: no second admin, the same password works, and the old token is still valid.
+    const second = start({ PORT: String(port), DATA_DIR: dataDir });
+    await waitForReady(port, second);
+    expect(second.output()).not.toMatch(/Created the first admin/);
+    expect((await login(port, email!, password!)).data?.login.accessToken).toBeTruthy();
+    const me = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ me { email } }' }),
+    });
+    expect(await me.json()).toEqual({ data: { me: { email: 'admin@localhost' } } });
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  }, 60_000);
+});
