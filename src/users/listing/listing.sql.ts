@@ -147,13 +147,39 @@ function afterPredicate(keys: SortKey[], values: (string | null)[], id: string, 
  * The page query. Returns limit+1 rows in travel order so the caller can tell whether
  * another page exists.
  */
-export function pageQuery(req: PageRequest, now: Date, extraColumns: Sql = Prisma.empty): Sql {
+export interface PageQueryOptions {
+  /**
+   * Collect every matching row first, then sort (instead of walking the sort index and
+   * filtering). The planner assumes filter matches are spread evenly along the sort order; for
+   * a time-range filter on another, correlated column (updatedAt of two years ago, sorted by
+   * newest createdAt) they all sit far down the index and the walk reads most of the table.
+   * Chosen by the repository when the planner estimates few matches (see needsEstimate).
+   */
+  sortMatches?: boolean;
+  extraColumns?: Sql;
+}
+
+export function pageQuery(req: PageRequest, now: Date, options: PageQueryOptions = {}): Sql {
   const { keys, idDirection, nullsLast } = travelOrder(req.order, req.backward);
   const where = filterConditions(req.filter, now);
   const fetch = req.limit + 1;
-  const select = Prisma.sql`SELECT ${USER_COLUMNS}${extraColumns} FROM users u`;
+  const select = Prisma.sql`SELECT ${USER_COLUMNS}${options.extraColumns ?? Prisma.empty} FROM users u`;
   const only = keys.length === 1 ? keys[0]! : undefined;
 
+  if (options.sortMatches) {
+    if (req.from) where.push(afterPredicate(keys, req.from.values, req.from.id, idDirection, nullsLast));
+    const outerOrder = Prisma.join(
+      [
+        ...keys.map((k) => {
+          const nulls = SORT_COLUMNS[k.field].nullable ? (nullsLast ? ' NULLS LAST' : ' NULLS FIRST') : '';
+          return Prisma.raw(`m."${sortAlias(k.field)}" ${k.direction}${nulls}`);
+        }),
+        Prisma.raw(`m.id::uuid ${idDirection}`),
+      ],
+      ', ',
+    );
+    return Prisma.sql`WITH m AS MATERIALIZED (${select} WHERE ${Prisma.join(where, ' AND ')}) SELECT * FROM m ORDER BY ${outerOrder} LIMIT ${fetch}`;
+  }
   if (only && SORT_COLUMNS[only.field].nullable) {
     return splitNullableQuery(req, only, select, where, fetch, nullsLast);
   }
@@ -225,3 +251,26 @@ function sortAlias(field: SortField): string {
 export function countQuery(filter: UserFilter, now: Date): Sql {
   return Prisma.sql`SELECT count(*)::int AS n FROM users u WHERE ${Prisma.join(filterConditions(filter, now), ' AND ')}`;
 }
+
+/**
+ * Whether a page request is worth a row estimate before choosing its plan: it filters on a time
+ * range of a column other than the leading sort key (the case the planner gets wrong).
+ */
+export function needsEstimate(req: PageRequest): boolean {
+  const lead = req.order[0]?.field;
+  const f = req.filter;
+  const ranged = (r: { gte?: Date | null; lt?: Date | null } | null | undefined) => !!(r?.gte || r?.lt);
+  return (
+    (ranged(f.createdAt) && lead !== 'CREATED_AT') ||
+    (ranged(f.updatedAt) && lead !== 'UPDATED_AT') ||
+    (ranged(f.lastLoginAt) && lead !== 'LAST_LOGIN_AT')
+  );
+}
+
+/** The planner's row estimate for a filter (EXPLAIN only: nothing is read). */
+export function estimateQuery(filter: UserFilter, now: Date): Sql {
+  return Prisma.sql`EXPLAIN (FORMAT JSON) SELECT 1 FROM users u WHERE ${Prisma.join(filterConditions(filter, now), ' AND ')}`;
+}
+
+/** Below this many estimated matches, sorting them all beats walking a sort index. */
+export const SORT_MATCHES_BELOW = 20_000;
