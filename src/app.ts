@@ -23,7 +23,9 @@ export interface App {
 
 export async function startApp(config: Config, overrides: { log?: Logger; clock?: Clock; countQueries?: boolean } = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.logLevel);
+  let origin = 'http://localhost';
   const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, poolSize: config.database.poolSize, countQueries: overrides.countQueries ?? false });
+  let started: Services | undefined;
   try {
     if (config.database.migrateOnStart) {
       const { applied } = await applyMigrations(db, { log: (msg) => log.debug(msg) });
@@ -39,6 +41,11 @@ export async function startApp(config: Config, overrides: { log?: Logger; clock?
         jwksUrl: config.auth.jwksUrl,
       },
       bcryptCost: config.auth.bcryptCost,
+      log,
+      redisUrl: config.redisUrl,
+      limits: config.limits,
+      // Export links point at PUBLIC_URL, or at this server once it listens.
+      exportBaseUrl: () => config.publicUrl ?? origin,
       ...(overrides.clock ? { clock: overrides.clock } : {}),
     });
     const admin = await services.auth.bootstrapAdmin(config.bootstrapAdmin, !config.database.url, log);
@@ -49,12 +56,16 @@ export async function startApp(config: Config, overrides: { log?: Logger; clock?
           'Log in with the login mutation; this password is not shown again.\n\n',
       );
     }
-    const schema = await createSchema();
+    // The outbox relay (events to subscribers) and the suspension expiry timer.
+    await services.start();
+    started = services;
+    const schema = await createSchema({ pubSub: services.pubSub });
     const server = await startServer(
       { schema, services, log, introspection: config.introspection, uploadMaxBytes: config.limits.uploadMaxBytes },
       config.port,
       config.host,
     );
+    origin = new URL(server.url).origin;
     log.info({ url: server.url, database: db.kind }, 'users service ready');
     let stopping: Promise<void> | undefined;
     return {
@@ -62,17 +73,22 @@ export async function startApp(config: Config, overrides: { log?: Logger; clock?
       services,
       server,
       log,
-      stop: () => (stopping ??= shutdown(server, db, log)),
+      stop: () => (stopping ??= shutdown(server, db, log, services)),
     };
   } catch (error) {
+    await started?.stop().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw error;
   }
 }
 
-async function shutdown(server: RunningServer, db: Database, log: Logger): Promise<void> {
+async function shutdown(server: RunningServer, db: Database, log: Logger, services: Services): Promise<void> {
+  // Running imports stop after their current chunk (and record it) before requests drain:
+  // an import that a client waits on would otherwise hold the drain for its whole length.
+  await services.imports.close();
   log.info('shutting down: draining requests');
   await server.stop();
+  await services.stop();
   await db.close();
   log.info('stopped');
 }

@@ -16,6 +16,8 @@ export interface Context extends AuthContext {
   log: Logger;
   services: Services;
   loaders: Loaders;
+  /** The request body's declared length (Content-Length), when there is one: uploads use it. */
+  requestBytes?: number | undefined;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -32,7 +34,7 @@ export function buildContext(
   services: Services,
   log: Logger,
   requestId: string,
-  auth: { principal?: Principal | undefined; authError?: Error | undefined },
+  auth: { principal?: Principal | undefined; authError?: Error | undefined; requestBytes?: number | undefined },
 ): Context {
   return { requestId, log: log.child({ requestId }), services, loaders: createLoaders(services), ...auth };
 }

@@ -2,13 +2,19 @@
 // here; tests/auth-decisions.test.ts checks each root field's authorization decision.
 import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
+import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from './auth/auth-checker.js';
 import { AuthResolver } from './auth/auth.resolver.js';
 import { UserConnectionResolver, UserResolver } from './users/user.resolver.js';
 import { StatsResolver } from './users/stats/stats.resolver.js';
+import { EventResolver } from './events/event.resolver.js';
+import { EVENT_OBJECT_TYPES } from './events/event.types.js';
+import { LifecycleResolver } from './users/lifecycle/lifecycle.resolver.js';
+import { ImportResolver } from './users/import/import.resolver.js';
+import { ExportResolver } from './users/export/export.resolver.js';
 
-export const resolvers = [AuthResolver, UserResolver, UserConnectionResolver, StatsResolver] as const;
+export const resolvers = [AuthResolver, UserResolver, UserConnectionResolver, StatsResolver, LifecycleResolver, EventResolver, ImportResolver, ExportResolver] as const;
 
 export async function createSchema(options: { pubSub?: PubSub; emitSchemaFile?: string | false } = {}): Promise<GraphQLSchema> {
   return buildSchema({
@@ -17,7 +23,10 @@ export async function createSchema(options: { pubSub?: PubSub; emitSchemaFile?: 
     // Input rules live in the services (zod), shared with the CSV importer and library callers.
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
-    ...(options.pubSub ? { pubSub: options.pubSub } : {}),
+    // Subscriptions need a pubsub at build time; the server passes the app's (services.pubSub).
+    pubSub: options.pubSub ?? createPubSub(),
+    // Event kinds no root field returns by name still belong to the UserEvent interface.
+    orphanedTypes: EVENT_OBJECT_TYPES,
     emitSchemaFile: options.emitSchemaFile ? { path: options.emitSchemaFile, sortedSchema: false } : false,
   });
 }

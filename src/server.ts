@@ -17,6 +17,9 @@ import { formatGraphQLError, isUnexpectedError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Services } from './services.js';
 import { websocketAuth } from './auth/websocket-auth.js';
+import { websocketErrorFormatting } from './websocket-errors.js';
+import { exportDownload } from './users/export/export.route.js';
+import { rejectOversizedUploads, uploadErrors } from './users/import/upload.http.js';
 
 export interface ServerOptions {
   schema: GraphQLSchema;
@@ -44,6 +47,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
     {
       schema,
       ...websocketAuth(services, log),
+      ...websocketErrorFormatting(log),
       context: (ctx) => ctx.extra.context!,
     },
     wss,
@@ -53,6 +57,9 @@ export async function startServer(options: ServerOptions, port: number, host: st
     schema,
     introspection: options.introspection,
     csrfPrevention: true,
+    // main.ts owns SIGINT/SIGTERM (drain, close the database, exit 0); Apollo's own handlers
+    // would re-raise the signal after stopping and kill the process mid-shutdown.
+    stopOnTerminationSignals: false,
     // Masks unexpected errors; the plugin below logs them with the request id.
     formatError: formatGraphQLError,
     plugins: [
@@ -100,9 +107,14 @@ export async function startServer(options: ServerOptions, port: number, host: st
     }
   });
 
+  // Export links: the signed token in the path is the credential (no bearer token).
+  app.get('/exports/:token', exportDownload(services.exports, log.child({ component: 'export' })));
+
   app.use(
     '/graphql',
+    rejectOversizedUploads(options.uploadMaxBytes),
     graphqlUploadExpress({ maxFileSize: options.uploadMaxBytes, maxFiles: 1, maxFieldSize: 1_000_000 }),
+    uploadErrors,
     express.json({ limit: '2mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => httpContext(req, services, log),
@@ -129,11 +141,16 @@ async function httpContext(req: Request, services: Services, log: Logger): Promi
   const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
   try {
     const principal = await services.tokens.fromAuthorizationHeader(req.headers.authorization);
-    return buildContext(services, log, requestId, { principal });
+    return buildContext(services, log, requestId, { principal, requestBytes: declaredLength(req) });
   } catch (error) {
     // Not thrown here: `login` must still work with a stale token in the client's headers.
-    return buildContext(services, log, requestId, { authError: error as Error });
+    return buildContext(services, log, requestId, { authError: error as Error, requestBytes: declaredLength(req) });
   }
+}
+
+function declaredLength(req: Request): number | undefined {
+  const n = Number(req.headers['content-length']);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

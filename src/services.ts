@@ -1,20 +1,47 @@
 // Composition root for the domain: plain constructor injection, no container.
-// Library users call createServices() to use the domain without GraphQL.
+// Library users call createServices() to use the domain without GraphQL (then start() to relay
+// events and end suspensions, stop() before closing the database).
+import { createPubSub } from '@graphql-yoga/subscription';
+import type { PubSub } from 'type-graphql';
 import { AuthService } from './auth/auth.service.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { TokenService } from './auth/tokens.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Database } from './db/client.js';
+import { LocalEventBus } from './events/event-bus.js';
+import { EventsService } from './events/events.service.js';
+import { OutboxRelay, type RelayOptions } from './events/relay.js';
+import { InProcessTransport, RedisTransport } from './events/transport.js';
+import { EventRecorder } from './events/user-events.repository.js';
+import { createLogger, type Logger } from './logger.js';
+import { LifecycleRepository } from './users/lifecycle/lifecycle.repository.js';
+import { LifecycleService } from './users/lifecycle/lifecycle.service.js';
+import { SuspensionExpiry } from './users/lifecycle/suspension-expiry.js';
+import { userStatus } from './users/user.model.js';
 import { UsersRepository } from './users/users.repository.js';
 import { UsersService } from './users/users.service.js';
 import { StatsRepository } from './users/stats/stats.repository.js';
 import { StatsService } from './users/stats/stats.service.js';
+import { ImportsRepository } from './users/import/imports.repository.js';
+import { importProgressBus, ImportService } from './users/import/import.service.js';
+import { PasswordHashPool } from './users/import/password-pool.js';
+import { ExportLinkSigner } from './users/export/export.links.js';
+import { ExportsRepository } from './users/export/exports.repository.js';
+import { ExportService } from './users/export/export.service.js';
 
 export interface ServicesOptions {
   db: Database;
   jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number; jwksUrl?: string | undefined };
   bcryptCost: number;
   clock?: Clock;
+  log?: Logger;
+  /** Set when several instances share the database: events then travel through Redis. */
+  redisUrl?: string | undefined;
+  relay?: RelayOptions;
+  /** CSV import limits (config.limits); defaults suit tests and library use. */
+  limits?: { uploadMaxBytes: number; importMaxRows: number };
+  /** Base of export download links (PUBLIC_URL or the server's address, known once it listens). */
+  exportBaseUrl?: () => string;
 }
 
 export interface Services {
@@ -26,6 +53,15 @@ export interface Services {
   tokens: TokenService;
   hasher: PasswordHasher;
   stats: StatsService;
+  events: EventsService;
+  lifecycle: LifecycleService;
+  imports: ImportService;
+  exports: ExportService;
+  /** In-process pubsub for topic-based subscriptions (type-graphql `@Subscription({ topics })`). */
+  pubSub: PubSub;
+  /** Starts the outbox relay and the suspension expiry timer. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export function createServices(options: ServicesOptions): Services {
@@ -33,8 +69,61 @@ export function createServices(options: ServicesOptions): Services {
   const usersRepository = UsersRepository.create(options.db.prisma);
   const hasher = new PasswordHasher(options.bcryptCost);
   const tokens = new TokenService(options.jwt);
-  const users = new UsersService(usersRepository, hasher, clock);
-  const auth = new AuthService(usersRepository, hasher, tokens, clock);
+  const log = options.log ?? createLogger('silent');
+  const bus = new LocalEventBus(log.child({ component: 'events' }));
+  const recorder = new EventRecorder(options.db.prisma);
+  const transport = options.redisUrl ? new RedisTransport(options.redisUrl, log.child({ component: 'redis' })) : new InProcessTransport();
+  // Without Redis on PostgreSQL, the poll is how other instances' events arrive: poll often.
+  // With Redis, or on PGlite (one process), it is only a safety net.
+  const pollMs = options.redisUrl || options.db.kind === 'pglite' ? 5_000 : 1_000;
+  const relay = new OutboxRelay(recorder, bus, transport, log.child({ component: 'outbox-relay' }), { pollMs, ...options.relay });
+  const events = new EventsService(recorder, bus, relay, clock);
+  const users = new UsersService(usersRepository, hasher, clock, events);
+  const lifecycle = new LifecycleService(LifecycleRepository.create(options.db.prisma), usersRepository, events, clock);
+  const expiry = new SuspensionExpiry(lifecycle, events, clock, log.child({ component: 'suspension-expiry' }));
+  // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
+  const auth = new AuthService(usersRepository, hasher, tokens, clock, (user, now) => userStatus(user, now) === 'ACTIVE');
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
-  return { db: options.db, clock, usersRepository, users, auth, tokens, hasher, stats };
+  const pubSub = createPubSub();
+  const imports = new ImportService({
+    repository: new ImportsRepository(options.db.prisma),
+    hasher: new PasswordHashPool(options.bcryptCost),
+    bus: importProgressBus(pubSub),
+    clock,
+    log: log.child({ component: 'import' }),
+    maxRows: options.limits?.importMaxRows ?? 5_000_000,
+    uploadMaxBytes: options.limits?.uploadMaxBytes ?? 100 * 1024 * 1024,
+    // events: the UserBulkAction IMPORT recorder goes here (see src/users/import/import.events.ts).
+  });
+  const exports = new ExportService(
+    new ExportsRepository(options.db.prisma),
+    new ExportLinkSigner(options.jwt.secret, options.jwt.issuer),
+    clock,
+    options.exportBaseUrl ?? (() => 'http://localhost:4000'),
+  );
+  return {
+    db: options.db,
+    clock,
+    usersRepository,
+    users,
+    auth,
+    tokens,
+    hasher,
+    stats,
+    events,
+    lifecycle,
+    imports,
+    exports,
+    pubSub,
+    start: async () => {
+      await events.start();
+      await expiry.start();
+    },
+    stop: async () => {
+      // First: a running import records its end while the database is still open.
+      await imports.close();
+      await expiry.stop();
+      await events.stop();
+    },
+  };
 }

@@ -20,6 +20,8 @@ describe('createdBy / updatedBy through a per-request DataLoader', () => {
       for (let i = 0; i < 20; i++) await createUser(client, { lastName: marker });
     }
 
+    // Background jobs (outbox relay poll, suspension expiry) would add their queries to the count.
+    await t.app.services.stop();
     const db = t.app.services.db;
     const before = db.queryCount;
     const page = (await t.admin.execute(UsersWithCreatorsDocument, { first: 100, filter: { search: marker } })).expectData();

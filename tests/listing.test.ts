@@ -152,6 +152,8 @@ describe(`users listing vs SQL ground truth (TEST_SEED=${SEED})`, () => {
     const result = (await t.admin.execute(UsersWithCountDocument, { first: 5, filter })).expectData();
     expect(result.users.totalCount).toBe(expected.length);
 
+    // Background jobs (outbox relay poll, suspension expiry) would add their queries to the count.
+    await t.app.services.stop();
     const db = t.app.services.db;
     const before = db.queryCount;
     (await t.admin.execute(UserIdsDocument, { first: 5, filter })).expectData();

@@ -1,5 +1,7 @@
 // The domain's view of a user row (what the repository returns and services pass around).
 // passwordHash is deliberately absent: only the credentials path reads it, via its own method.
+import type { UserStatus } from './listing/listing.model.js';
+
 export const ROLES = ['ADMIN', 'VIEWER', 'USER'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -22,6 +24,27 @@ export interface UserRecord {
   updatedById: string | null;
   deletedById: string | null;
   version: number;
+  suspendedAt: Date | null;
+  suspendedUntil: Date | null;
+  suspensionReason: string | null;
+}
+
+type StatusFields = Pick<UserRecord, 'deletedAt' | 'isActive' | 'suspendedAt' | 'suspendedUntil'>;
+
+/**
+ * The derived status. Keep in step with statusExpression() in listing/listing.sql.ts.
+ * A suspension whose `until` has passed no longer counts even before the expiry job clears it,
+ * so login and listings are right to the millisecond whatever the job's timing.
+ */
+export function userStatus(user: StatusFields, now: Date): UserStatus {
+  if (user.deletedAt) return 'DELETED';
+  if (isSuspended(user, now)) return 'SUSPENDED';
+  return user.isActive ? 'ACTIVE' : 'INACTIVE';
+}
+
+export function isSuspended(user: Pick<UserRecord, 'suspendedAt' | 'suspendedUntil'>, now: Date): boolean {
+  // Loose checks: rows read with raw SQL that does not select these columns count as not suspended.
+  return user.suspendedAt != null && (user.suspendedUntil == null || user.suspendedUntil > now);
 }
 
 /** Profile fields a user may change about themselves. */

@@ -6,7 +6,9 @@ import { principalOf, type Context } from '../context.js';
 import type { UserRecord } from './user.model.js';
 import { CreateUserInput, UpdateMeInput, UpdateUserInput } from './user.inputs.js';
 import { User } from './user.type.js';
-import { UserConnection, UserFilter, UserOrder } from './listing/listing.types.js';
+import { UserConnection, UserFilter, UserOrder, UserStatusEnum } from './listing/listing.types.js';
+import type { UserStatus } from './listing/listing.model.js';
+import { userStatus } from './user.model.js';
 
 @ArgsType()
 class UsersArgs {
@@ -82,6 +84,11 @@ export class UserResolver {
   @Mutation(() => User, { description: 'Change your own profile fields (any role).' })
   updateMe(@Arg('input', () => UpdateMeInput) input: UpdateMeInput, @Ctx() ctx: Context): Promise<UserRecord> {
     return ctx.services.users.updateMe(principalOf(ctx), { ...input });
+  }
+
+  @FieldResolver(() => UserStatusEnum, { description: 'Derived: DELETED, else SUSPENDED (until `suspendedUntil` passes), else INACTIVE or ACTIVE.' })
+  status(@Root() user: UserRecord, @Ctx() ctx: Context): UserStatus {
+    return userStatus(user, ctx.services.clock.now());
   }
 
   @FieldResolver(() => User, { nullable: true })

@@ -67,6 +67,15 @@ export class User {
 
   @Field(() => Int, { description: 'Increases on every change; pass it as expectedVersion to updateUser.' })
   version!: number;
+
+  @Field(() => Date, { nullable: true, description: 'When the current suspension started; null when not suspended.' })
+  suspendedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the current suspension ends by itself; null: open-ended or not suspended.' })
+  suspendedUntil!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  suspensionReason!: string | null;
 }
 
 @ObjectType()

@@ -1,14 +1,16 @@
 // The only place that talks to Prisma about users. Returns domain records (never passwordHash,
 // except from findCredentials) and throws domain errors for constraint violations.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import type { Tx } from '../events/user-events.repository.js';
 import { UserAlreadyExistsError } from './users.errors.js';
 import type { NewUser, UserChanges, UserRecord } from './user.model.js';
 import type { PageRequest, UserFilter } from './listing/listing.model.js';
-import { countQuery, pageQuery } from './listing/listing.sql.js';
+import { countQuery, estimateQuery, needsEstimate, pageQuery, SORT_MATCHES_BELOW } from './listing/listing.sql.js';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
-const userSelect = {
+/** The columns of a UserRecord (never passwordHash). */
+export const userSelect = {
   id: true,
   email: true,
   name: true,
@@ -27,6 +29,9 @@ const userSelect = {
   updatedById: true,
   deletedById: true,
   version: true,
+  suspendedAt: true,
+  suspendedUntil: true,
+  suspensionReason: true,
 } satisfies Prisma.UserSelect;
 
 export type UpdateOutcome =
@@ -44,10 +49,13 @@ export class UsersRepository {
     return new UsersRepository(prisma, prisma);
   }
 
-  /** Runs `work` in one transaction with a repository bound to it. */
-  transaction<T>(work: (repo: UsersRepository) => Promise<T>): Promise<T> {
-    if (this.db !== this.root) return work(this);
-    return this.root.$transaction((tx) => work(new UsersRepository(tx, this.root)));
+  /**
+   * Runs `work` in one transaction with a repository bound to it. `tx` is for other
+   * repositories that must write in the same transaction (the event outbox).
+   */
+  transaction<T>(work: (repo: UsersRepository, tx: Tx) => Promise<T>): Promise<T> {
+    if (this.db !== this.root) return work(this, this.db);
+    return this.root.$transaction((tx) => work(new UsersRepository(tx, this.root), tx));
   }
 
   async findById(id: string, options: { includeDeleted?: boolean } = {}): Promise<UserRecord | null> {
@@ -95,9 +103,17 @@ export class UsersRepository {
    * Applies `changes` to a live user, bumping `version`. With `expectedVersion`, the update only
    * happens if the row is still at that version (compare-and-set in the WHERE clause).
    */
-  async update(id: string, changes: UserChanges, actorId: string | null, expectedVersion?: number): Promise<UpdateOutcome> {
+  async update(
+    id: string,
+    changes: UserChanges,
+    actorId: string | null,
+    expectedVersion?: number,
+    /** Runs on the locked row before the write; throw to refuse (the transaction rolls back). */
+    precondition?: (before: UserRecord) => void,
+  ): Promise<UpdateOutcome> {
     const before = await this.findForUpdate(id);
     if (!before) return { kind: 'not_found' };
+    precondition?.(before);
     if (expectedVersion !== undefined && before.version !== expectedVersion) {
       return { kind: 'version_conflict', actual: before.version };
     }
@@ -128,6 +144,28 @@ export class UsersRepository {
     return { user, before };
   }
 
+  /**
+   * Undoes a soft delete. null when there is no such user; `restored: false` when it is not
+   * deleted. A live user holding the email makes it USER_MANAGEMENT_USER_ALREADY_EXISTS.
+   */
+  async restore(id: string, actorId: string | null): Promise<{ user: UserRecord; restored: boolean } | null> {
+    if (this.db !== this.root) await this.db.$queryRaw`SELECT 1 FROM users WHERE id = ${id}::uuid FOR UPDATE`;
+    const before = await this.findById(id, { includeDeleted: true });
+    if (!before) return null;
+    if (!before.deletedAt) return { user: before, restored: false };
+    try {
+      await this.db.user.updateMany({
+        where: { id, deletedAt: { not: null } },
+        data: { deletedAt: null, deletedById: null, updatedById: actorId, version: { increment: 1 } },
+      });
+    } catch (error) {
+      throw mapUniqueViolation(error, before.email);
+    }
+    const user = await this.findById(id);
+    if (!user) throw new Error(`user ${id} vanished during restore`);
+    return { user, restored: true };
+  }
+
   async recordLogin(id: string, at: Date): Promise<UserRecord> {
     // A login is not an edit: raw SQL so Prisma's @updatedAt and the version stay untouched.
     await this.db.$executeRaw`UPDATE users SET last_login_at = ${at} WHERE id = ${id}::uuid`;
@@ -137,7 +175,16 @@ export class UsersRepository {
   }
 
   async page(request: PageRequest, now: Date): Promise<UserRecord[]> {
-    return this.db.$queryRaw<UserRecord[]>(pageQuery(request, now));
+    // One EXPLAIN (no rows read) picks the plan for the filter shape the planner misjudges.
+    const sortMatches = needsEstimate(request) && (await this.estimateRows(request.filter, now)) < SORT_MATCHES_BELOW;
+    return this.db.$queryRaw<UserRecord[]>(pageQuery(request, now, { sortMatches }));
+  }
+
+  private async estimateRows(filter: UserFilter, now: Date): Promise<number> {
+    const rows = await this.db.$queryRaw<{ 'QUERY PLAN': unknown }[]>(estimateQuery(filter, now));
+    const raw = rows[0]?.['QUERY PLAN'];
+    const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan?: { 'Plan Rows'?: number } }[];
+    return plan[0]?.Plan?.['Plan Rows'] ?? Number.POSITIVE_INFINITY;
   }
 
   async count(filter: UserFilter, now: Date): Promise<number> {

@@ -1,12 +1,15 @@
-// The rules for users: who may do what, input validation, hashing, optimistic concurrency.
+// The rules for users: who may do what, input validation, hashing, optimistic concurrency,
+// and the events each change records (in the transaction that makes it).
 // Transport-agnostic: resolvers, the CSV importer and library callers all come through here.
 import type { PasswordHasher } from '../auth/passwords.js';
 import { requireRole } from '../auth/guards.js';
 import { actorId, type Principal } from '../auth/principal.js';
 import { BadUserInputError, ForbiddenError } from '../errors.js';
 import type { Clock } from '../clock.js';
-import type { UserChanges, UserRecord } from './user.model.js';
-import { UserNotFoundError, VersionConflictError } from './users.errors.js';
+import type { EventsService } from '../events/events.service.js';
+import type { FieldChange, NewUserEvent } from '../events/user-event.model.js';
+import { userStatus, type UserChanges, type UserRecord } from './user.model.js';
+import { UserInactiveError, UserNotFoundError, VersionConflictError } from './users.errors.js';
 import type { UsersRepository } from './users.repository.js';
 import {
   assertUuid,
@@ -30,7 +33,8 @@ export class UsersService {
   constructor(
     private readonly repository: UsersRepository,
     private readonly hasher: PasswordHasher,
-    clock: Clock,
+    private readonly clock: Clock,
+    private readonly events: EventsService,
   ) {
     this.listing = new ListingService(repository, clock);
   }
@@ -65,7 +69,13 @@ export class UsersService {
     const data = parseInput(createUserSchema, input, 'input');
     const { password, ...rest } = data;
     const passwordHash = password ? await this.hasher.hash(password) : null;
-    return this.repository.insert({ ...rest, passwordHash }, actorId(principal));
+    const { user, stored } = await this.repository.transaction(async (repo, tx) => {
+      const user = await repo.insert({ ...rest, passwordHash }, actorId(principal));
+      const stored = await this.events.record(tx, { type: 'USER_CREATED', payload: { userId: user.id, email: user.email, createdBy: principal.userId } });
+      return { user, stored };
+    });
+    this.events.committed(stored);
+    return user;
   }
 
   async update(
@@ -84,29 +94,55 @@ export class UsersService {
       // An admin locking themselves out is almost always a mistake and hard to undo.
       throw new ForbiddenError('You cannot demote or deactivate yourself');
     }
-    return this.applyUpdate(principal, userId, changes, expectedVersion ?? undefined);
+    // A deactivated user is changed only by an update that also reactivates it.
+    const requireActive = (before: UserRecord) => {
+      if (!before.isActive && changes.isActive !== true) {
+        throw new UserInactiveError(userId, `User ${userId} is deactivated: activate it (or set isActive: true) before updating`);
+      }
+    };
+    return this.applyUpdate(principal, userId, changes, expectedVersion ?? undefined, requireActive);
   }
 
   async updateMe(principal: Principal, input: ProfileInput | Record<string, unknown>): Promise<UserRecord> {
     const me = await this.me(principal);
     const changes = parseInput(profileSchema, input, 'input');
-    return this.applyUpdate(principal, me.id, changes);
+    // A token issued before a deactivation or suspension is still valid until it expires.
+    const requireActive = (before: UserRecord) => {
+      if (userStatus(before, this.clock.now()) !== 'ACTIVE') throw new UserInactiveError(me.id, 'Your account is not active');
+    };
+    return this.applyUpdate(principal, me.id, changes, undefined, requireActive);
   }
 
   async delete(principal: Principal, id: string): Promise<UserRecord> {
     requireRole(principal, ADMIN);
     const userId = assertUuid(id);
     if (principal.userId === userId) throw new ForbiddenError('You cannot delete yourself');
-    const result = await this.repository.transaction((repo) => repo.softDelete(userId, actorId(principal)));
+    const { result, stored } = await this.repository.transaction(async (repo, tx) => {
+      const result = await repo.softDelete(userId, actorId(principal));
+      const stored = result ? await this.events.record(tx, { type: 'USER_DELETED', payload: { userId, deletedBy: principal.userId } }) : [];
+      return { result, stored };
+    });
     if (!result) throw new UserNotFoundError(userId);
+    this.events.committed(stored);
     return result.user;
   }
 
-  private async applyUpdate(principal: Principal, id: string, changes: UserChanges, expectedVersion?: number): Promise<UserRecord> {
+  private async applyUpdate(
+    principal: Principal,
+    id: string,
+    changes: UserChanges,
+    expectedVersion?: number,
+    precondition?: (before: UserRecord) => void,
+  ): Promise<UserRecord> {
     if (expectedVersion !== undefined && (!Number.isInteger(expectedVersion) || expectedVersion < 1)) {
       throw BadUserInputError.field('expectedVersion', 'must be a positive integer');
     }
-    const outcome = await this.repository.transaction((repo) => repo.update(id, changes, actorId(principal), expectedVersion));
+    const { outcome, stored } = await this.repository.transaction(async (repo, tx) => {
+      const outcome = await repo.update(id, changes, actorId(principal), expectedVersion, precondition);
+      const events = outcome.kind === 'updated' ? updateEvents(outcome.before, outcome.user, changes, principal.userId) : [];
+      return { outcome, stored: await this.events.record(tx, events) };
+    });
+    this.events.committed(stored);
     switch (outcome.kind) {
       case 'updated':
         return outcome.user;
@@ -116,4 +152,31 @@ export class UsersService {
         throw new VersionConflictError(id, expectedVersion ?? outcome.actual, outcome.actual);
     }
   }
+}
+
+// Fields whose old and new values a UserUpdated event shows. The password is never among them:
+// the event only says whether it changed.
+const AUDITED_FIELDS = ['email', 'name', 'firstName', 'lastName', 'phoneNumber', 'avatarUrl', 'role', 'isActive', 'isEmailVerified'] as const;
+
+/** UserUpdated (when anything changed), plus UserActivated/UserDeactivated when isActive flipped. */
+function updateEvents(before: UserRecord, after: UserRecord, requested: UserChanges, by: string): NewUserEvent[] {
+  const changes: FieldChange[] = [];
+  for (const field of AUDITED_FIELDS) {
+    if (before[field] !== after[field]) changes.push({ field, from: render(before[field]), to: render(after[field]) });
+  }
+  const passwordChanged = requested.passwordHash !== undefined;
+  if (changes.length === 0 && !passwordChanged) return [];
+  const events: NewUserEvent[] = [{ type: 'USER_UPDATED', payload: { userId: after.id, changes, passwordChanged, updatedBy: by } }];
+  if (before.isActive !== after.isActive) {
+    events.push(
+      after.isActive
+        ? { type: 'USER_ACTIVATED', payload: { userId: after.id, activatedBy: by } }
+        : { type: 'USER_DEACTIVATED', payload: { userId: after.id, deactivatedBy: by } },
+    );
+  }
+  return events;
+}
+
+function render(value: string | boolean | null): string | null {
+  return value === null ? null : String(value);
 }

@@ -49,6 +49,9 @@ export const USER_COLUMNS = Prisma.raw(
     'u.updated_by_id::text AS "updatedById"',
     'u.deleted_by_id::text AS "deletedById"',
     'u.version',
+    'u.suspended_at AS "suspendedAt"',
+    'u.suspended_until AS "suspendedUntil"',
+    'u.suspension_reason AS "suspensionReason"',
   ].join(', '),
 );
 

@@ -1,0 +1,129 @@
+// `npm run bench -- export [--rows 1000000] [--pglite-rows 100000]
+//    [--pg postgres://postgres@127.0.0.1:5432/postgres] [--skip-pg] [--skip-pglite]`
+//
+// exportUsers end to end: ask for a link over GraphQL, download it over HTTP (as a browser or
+// curl would), count the rows. The server runs as its own process so its RSS is its own;
+// targets: >= 100,000 rows/s and RSS growth <= 50 MB, per format.
+import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../src/db/client.js';
+import { applyMigrations } from '../src/db/migrate.js';
+import { SeedRepository } from '../src/users/seed/seed.repository.js';
+import bcrypt from 'bcryptjs';
+import { ADMIN, createDatabase, sampled, withServer, type Server } from './import.bench.js';
+import { printTable } from './table.js';
+
+const EXPORT = 'mutation($format: ExportFormat!) { exportUsers(format: $format) { url } }';
+const TARGET_RATE = 100_000;
+const TARGET_RSS = 50;
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+      rows: { type: 'string', default: '1000000' },
+      'pglite-rows': { type: 'string', default: '100000' },
+      'skip-pg': { type: 'boolean', default: false },
+      'skip-pglite': { type: 'boolean', default: false },
+    },
+  });
+  const rows: Record<string, string | number>[] = [];
+  if (!values['skip-pg']) {
+    const { url, drop } = await createDatabase(values.pg);
+    try {
+      await seed({ url, dataDir: 'unused' }, Number(values.rows));
+      await withServer({ DATABASE_URL: url }, async (server) => {
+        rows.push(...(await measureAll(server, 'PostgreSQL')));
+      });
+    } finally {
+      await drop();
+    }
+  }
+  if (!values['skip-pglite']) {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
+    try {
+      await seed({ dataDir: dir }, Number(values['pglite-rows']));
+      await withServer({ DATA_DIR: dir }, async (server) => {
+        rows.push(...(await measureAll(server, 'PGlite')));
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  printTable('exportUsers: signed link downloaded over HTTP (server in its own process)', rows);
+}
+
+/** Loads `n` users before the server starts (PGlite takes one process at a time). */
+async function seed(target: { url?: string; dataDir: string }, n: number): Promise<void> {
+  const db = await openDatabase(target);
+  try {
+    await applyMigrations(db);
+    const repo = new SeedRepository(db.prisma);
+    await repo.seed('bench', n, 50_000, null, () => undefined);
+    await repo.analyze();
+    // The server only creates its first admin on an empty table: this one logs the bench in.
+    await db.prisma.user.create({ data: { email: ADMIN.email, passwordHash: bcrypt.hashSync(ADMIN.password, 4), role: 'ADMIN', name: 'Bench admin' } });
+  } finally {
+    await db.close();
+  }
+}
+
+async function measureAll(server: Server, database: string): Promise<Record<string, string | number>[]> {
+  const out = [];
+  // The seed soft-deletes some users; an export (like the listing) excludes them by default.
+  const expected = await liveUsers(server);
+  await download(server, 'NDJSON'); // warm-up: JIT, pool, first plan
+  for (const format of ['CSV', 'NDJSON', 'JSON'] as const) {
+    const { result: lines, seconds, base, peak } = await sampled(server.pid, () => download(server, format));
+    // CSV has a header line; JSON an opening and a closing bracket line.
+    const got = format === 'CSV' ? lines - 1 : format === 'JSON' ? lines - 2 : lines;
+    const rate = got / seconds;
+    out.push({
+      database,
+      format,
+      rows: got.toLocaleString('en'),
+      'matches totalCount': got === expected ? 'yes' : `NO (${expected})`,
+      seconds: seconds.toFixed(1),
+      'rows/s': Math.round(rate).toLocaleString('en'),
+      target: `>= ${TARGET_RATE.toLocaleString('en')}/s`,
+      'RSS base MB': base.toFixed(0),
+      'RSS peak MB': peak.toFixed(0),
+      'RSS growth MB': (peak - base).toFixed(0),
+      'RSS target': `<= ${TARGET_RSS} MB`,
+      verdict: rate >= TARGET_RATE && peak - base <= TARGET_RSS ? 'ok' : 'MISS',
+    });
+  }
+  return out;
+}
+
+async function liveUsers(server: Server): Promise<number> {
+  const response = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
+    body: JSON.stringify({ query: '{ users(first: 1) { totalCount } }' }),
+  });
+  const body = (await response.json()) as { data?: { users: { totalCount: number } } };
+  return body.data?.users.totalCount ?? -1;
+}
+
+/** Asks for a link and downloads it, counting lines as they stream (nothing is kept). */
+async function download(server: Server, format: 'CSV' | 'JSON' | 'NDJSON'): Promise<number> {
+  const response = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
+    body: JSON.stringify({ query: EXPORT, variables: { format } }),
+  });
+  const body = (await response.json()) as { data?: { exportUsers: { url: string } }; errors?: unknown };
+  if (!body.data) throw new Error(`exportUsers failed: ${JSON.stringify(body.errors)}`);
+  const file = await fetch(body.data.exportUsers.url);
+  if (!file.ok || !file.body) throw new Error(`download failed: ${file.status}`);
+  let lines = 0;
+  for await (const chunk of file.body) {
+    const bytes = chunk as Uint8Array;
+    for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines += 1;
+  }
+  return lines;
+}

@@ -1,0 +1,285 @@
+// `npm run bench -- import [--rows 1000000] [--pglite-rows 100000] [--plain-rows N] [--cost 10]
+//    [--pg postgres://postgres@127.0.0.1:5432/postgres] [--skip-pg] [--skip-pglite]`
+//
+// CSV import through the real GraphQL multipart upload into a server running as its own
+// process (so its RSS is the server's alone), on PostgreSQL (a database created for the run and
+// dropped after) and on PGlite (a temporary directory). Cases:
+//   - passwordHash rows: throughput and server RSS growth (targets: >= 50,000 rows/s, <= 200 MB);
+//   - plaintext passwords: throughput against bcryptjs's single-core rate x hashing workers
+//     (target: within 90%).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdtempSync, openAsBlob, readFileSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import bcrypt from 'bcryptjs';
+import pg from 'pg';
+import { projectRoot } from '../src/paths.js';
+import { defaultHashWorkers } from '../src/users/import/password-pool.js';
+import { printTable } from './table.js';
+
+export const ADMIN = { email: 'bench-admin@example.test', password: 'bench-admin-password' };
+const IMPORT = `mutation($file: Upload!, $options: ImportUsersOptions) {
+  importUsers(file: $file, options: $options) { id status totalRows created failed failure { code message } } }`;
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+      rows: { type: 'string', default: '1000000' },
+      'pglite-rows': { type: 'string', default: '100000' },
+      'plain-rows': { type: 'string' },
+      cost: { type: 'string', default: '10' },
+      'skip-pg': { type: 'boolean', default: false },
+      'skip-pglite': { type: 'boolean', default: false },
+    },
+  });
+  const cost = Number(values.cost);
+  const workers = defaultHashWorkers();
+  const singleCore = bcryptRate(cost);
+  // Enough plaintext rows for ~20 s of hashing at the expected rate.
+  const plainRows = Number(values['plain-rows'] ?? Math.max(200, Math.round(singleCore * workers * 20)));
+  process.stdout.write(`bcryptjs cost ${cost}: ${singleCore.toFixed(1)} hashes/s on one core; ${workers} hashing worker(s)\n`);
+
+  const work = mkdtempSync(join(tmpdir(), 'bench-import-'));
+  const rows: Record<string, string | number>[] = [];
+  try {
+    const hashed = await writeCsv(join(work, 'hashed.csv'), Number(values.rows), 'hash');
+    const plain = await writeCsv(join(work, 'plain.csv'), plainRows, 'plain');
+    const smallHashed = await writeCsv(join(work, 'hashed-small.csv'), Number(values['pglite-rows']), 'hash');
+    const targets = { rate: 50_000, rss: 200 };
+    if (!values['skip-pg']) {
+      const { url, drop } = await createDatabase(values.pg);
+      try {
+        await withServer({ DATABASE_URL: url, BCRYPT_COST: String(cost) }, async (server) => {
+          rows.push(await measure(server, 'PostgreSQL', 'passwordHash', hashed, targets));
+          rows.push(await measurePlain(server, 'PostgreSQL', plain, singleCore * workers));
+        });
+      } finally {
+        await drop();
+      }
+    }
+    if (!values['skip-pglite']) {
+      const dir = join(work, 'pglite');
+      await withServer({ DATA_DIR: dir, BCRYPT_COST: String(cost) }, async (server) => {
+        rows.push(await measure(server, 'PGlite', 'passwordHash', smallHashed, targets));
+        rows.push(await measurePlain(server, 'PGlite', plain, singleCore * workers));
+      });
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  printTable('CSV import through the GraphQL multipart upload (server in its own process)', rows);
+}
+
+interface CsvFile {
+  path: string;
+  rows: number;
+  bytes: number;
+}
+
+/** Writes a CSV of `n` users; `hash` rows carry a bcrypt passwordHash, `plain` a password. */
+async function writeCsv(path: string, n: number, kind: 'hash' | 'plain'): Promise<CsvFile> {
+  const tag = randomBytes(4).toString('hex');
+  const hash = bcrypt.hashSync('bench-password', 10);
+  const out = createWriteStream(path);
+  out.write(kind === 'hash' ? 'email,firstName,lastName,role,isEmailVerified,passwordHash\n' : 'email,firstName,lastName,password\n');
+  let buffer = '';
+  for (let i = 0; i < n; i++) {
+    buffer +=
+      kind === 'hash'
+        ? `user${i}.${tag}@example.com,First${i % 997},Last${i % 991},${i % 50 === 0 ? 'VIEWER' : 'USER'},${i % 2 === 0},${hash}\n`
+        : `plain${i}.${tag}@example.com,First${i},Last${i},password-${i}\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await once(out, 'drain');
+      buffer = '';
+    }
+  }
+  out.end(buffer);
+  await once(out, 'finish');
+  return { path, rows: n, bytes: statSync(path).size };
+}
+
+interface Server {
+  url: string;
+  pid: number;
+  token: string;
+}
+
+async function withServer(env: Record<string, string>, work: (server: Server) => Promise<void>): Promise<void> {
+  const child = spawn(process.execPath, [join(projectRoot(), 'dist/src/main.js')], {
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      UPLOAD_MAX_BYTES: String(1024 * 1024 * 1024),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const url = await serverUrl(child);
+    const token = await login(url);
+    await work({ url, pid: child.pid!, token });
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+}
+
+function serverUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let pending = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (text: string) => {
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) {
+        const url = /"msg":"users service ready"/.test(line) ? (JSON.parse(line) as { url: string }).url : undefined;
+        if (url) resolve(url);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+async function login(url: string): Promise<string> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'mutation($e:String!,$p:String!){login(email:$e,password:$p){accessToken}}', variables: { e: ADMIN.email, p: ADMIN.password } }),
+  });
+  const body = (await response.json()) as { data?: { login: { accessToken: string } }; errors?: unknown };
+  if (!body.data) throw new Error(`login failed: ${JSON.stringify(body.errors)}`);
+  return body.data.login.accessToken;
+}
+
+interface ImportResult {
+  status: string;
+  totalRows: number;
+  created: number;
+  failed: number;
+  failure: { code: string; message: string } | null;
+}
+
+export async function upload(server: Server, file: CsvFile, options: Record<string, unknown> = {}): Promise<ImportResult> {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: IMPORT, variables: { file: null, options } }));
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('0', await openAsBlob(file.path), 'users.csv');
+  const response = await fetch(server.url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.token}`, 'apollo-require-preflight': 'true' },
+    body: form,
+  });
+  const body = (await response.json()) as { data?: { importUsers: ImportResult }; errors?: unknown };
+  if (!body.data) throw new Error(`import failed: ${JSON.stringify(body.errors)}`);
+  return body.data.importUsers;
+}
+
+/** Resident set size of a process, in MB (Linux). */
+export function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** Runs `work` while sampling the server's RSS; returns its result, the baseline and the peak. */
+export async function sampled<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; seconds: number; base: number; peak: number }> {
+  const base = rssMb(pid);
+  let peak = base;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid));
+  }, 50);
+  const started = performance.now();
+  try {
+    const result = await work();
+    return { result, seconds: (performance.now() - started) / 1000, base, peak: Math.max(peak, rssMb(pid)) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function measure(server: Server, database: string, kind: string, file: CsvFile, targets: { rate: number; rss: number }): Promise<Record<string, string | number>> {
+  // Warm-up: first worker start, JIT, connection pool, so the baseline RSS is the server's steady state.
+  const warm = await writeCsv(`${file.path}.warm.csv`, 2_000, 'hash');
+  await upload(server, warm);
+  const { result, seconds, base, peak } = await sampled(server.pid, () => upload(server, file));
+  if (result.status !== 'SUCCEEDED' || result.created !== file.rows) throw new Error(`unexpected import result ${JSON.stringify(result)}`);
+  const rate = file.rows / seconds;
+  return {
+    database,
+    case: kind,
+    rows: file.rows.toLocaleString('en'),
+    'file MB': (file.bytes / 1e6).toFixed(1),
+    seconds: seconds.toFixed(1),
+    'rows/s': Math.round(rate).toLocaleString('en'),
+    target: `>= ${targets.rate.toLocaleString('en')}/s`,
+    'RSS base MB': base.toFixed(0),
+    'RSS peak MB': peak.toFixed(0),
+    'RSS growth MB': (peak - base).toFixed(0),
+    'RSS target': `<= ${targets.rss} MB`,
+    verdict: rate >= targets.rate && peak - base <= targets.rss ? 'ok' : 'MISS',
+  };
+}
+
+async function measurePlain(server: Server, database: string, file: CsvFile, expected: number): Promise<Record<string, string | number>> {
+  const { result, seconds, base, peak } = await sampled(server.pid, () => upload(server, file));
+  if (result.status !== 'SUCCEEDED' || result.created !== file.rows) throw new Error(`unexpected import result ${JSON.stringify(result)}`);
+  const rate = file.rows / seconds;
+  return {
+    database,
+    case: 'plaintext password',
+    rows: file.rows.toLocaleString('en'),
+    'file MB': (file.bytes / 1e6).toFixed(1),
+    seconds: seconds.toFixed(1),
+    'rows/s': rate.toFixed(1),
+    target: `>= 90% of ${expected.toFixed(1)}/s`,
+    'RSS base MB': base.toFixed(0),
+    'RSS peak MB': peak.toFixed(0),
+    'RSS growth MB': (peak - base).toFixed(0),
+    'RSS target': '-',
+    verdict: `${((rate / expected) * 100).toFixed(0)}% ${rate >= expected * 0.9 ? 'ok' : 'MISS'}`,
+  };
+}
+
+/** bcryptjs hashes per second on one core at `cost` (measured here, for ~2 s). */
+function bcryptRate(cost: number): number {
+  bcrypt.hashSync('warm-up', cost);
+  const started = performance.now();
+  let n = 0;
+  while (performance.now() - started < 2_000) {
+    bcrypt.hashSync(`password-${n}`, cost);
+    n += 1;
+  }
+  return n / ((performance.now() - started) / 1000);
+}
+
+/** A fresh database on the given server, migrated by the app at start, dropped afterwards. */
+export async function createDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `bench_import_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export { withServer, writeCsv, type CsvFile, type Server };

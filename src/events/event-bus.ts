@@ -1,0 +1,71 @@
+// In-process delivery: the relay hands every event to dispatch(), once, in sequence order; the
+// bus passes it to open subscriber streams and to `onUserEvent` handlers of this process.
+import type { Logger } from '../logger.js';
+import { EventStream } from './event-stream.js';
+import type { UserEvent, UserEventOf, UserEventType } from './user-event.model.js';
+
+export type UserEventHandler<K extends UserEventType = UserEventType> = (event: UserEventOf<K>) => void | Promise<void>;
+
+export interface StreamFilter {
+  types?: readonly UserEventType[] | undefined;
+  userId?: string | undefined;
+}
+
+export const DEFAULT_MAX_BACKLOG = 10_000;
+
+export class LocalEventBus {
+  private readonly streams = new Set<EventStream>();
+  private readonly handlers = new Map<UserEventType | '*', Set<UserEventHandler>>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly maxBacklog = DEFAULT_MAX_BACKLOG,
+  ) {}
+
+  /**
+   * Calls `handler` for every event of `type` ('*' for all) delivered in this process, in
+   * sequence order. Handlers are not awaited (a slow one must not hold up subscribers); a
+   * throwing or rejecting handler is logged. Returns a function that removes the handler.
+   */
+  on<K extends UserEventType>(type: K | '*', handler: UserEventHandler<K>): () => void {
+    let set = this.handlers.get(type);
+    if (!set) this.handlers.set(type, (set = new Set()));
+    const h = handler as unknown as UserEventHandler;
+    set.add(h);
+    return () => set.delete(h);
+  }
+
+  /** A live stream of matching events, starting now. */
+  open(filter: StreamFilter): EventStream {
+    const types = filter.types?.length ? new Set(filter.types) : undefined;
+    const stream: EventStream = new EventStream({
+      matches: (e) => (!types || types.has(e.type)) && (!filter.userId || e.userId === filter.userId),
+      maxBacklog: this.maxBacklog,
+      onClose: () => this.streams.delete(stream),
+      onError: (error) => this.log.error({ err: error }, 'reading the event log for a subscriber failed'),
+    });
+    this.streams.add(stream);
+    return stream;
+  }
+
+  get subscriberCount(): number {
+    return this.streams.size;
+  }
+
+  dispatch(event: UserEvent): void {
+    for (const stream of this.streams) stream.offer(event);
+    for (const key of [event.type, '*'] as const) {
+      for (const handler of this.handlers.get(key) ?? []) this.callHandler(handler, event);
+    }
+  }
+
+  private callHandler(handler: UserEventHandler, event: UserEvent): void {
+    const fail = (error: unknown) => this.log.error({ err: error, type: event.type, sequence: event.sequence.toString() }, 'user event handler failed');
+    try {
+      const result = handler(event);
+      if (result instanceof Promise) result.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+// GET /exports/:token — the download behind an export link. No bearer token: the signed link
+// is the credential, bound to one recorded export. Rows stream straight from the database to
+// the socket with back-pressure, so memory stays at one batch whatever the size.
+import { once } from 'node:events';
+import type { Request, RequestHandler, Response } from 'express';
+import { isDomainError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { ExportService } from './export.service.js';
+import { CONTENT_TYPES, type ExportRequest } from './export.model.js';
+
+export function exportDownload(exports: ExportService, log: Logger): RequestHandler {
+  return async (req: Request, res: Response) => {
+    let request: ExportRequest;
+    try {
+      request = await exports.open(String(req.params.token ?? ''));
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      res.status(error.status).set('cache-control', 'no-store').json({ error: { code: error.code, message: error.message } });
+      return;
+    }
+    res.status(200).set({
+      'content-type': CONTENT_TYPES[request.format],
+      'content-disposition': `attachment; filename="${exports.fileName(request)}"`,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    const started = Date.now();
+    let rows = 0;
+    try {
+      for await (const piece of exports.chunks(request, gone.signal)) {
+        rows += piece.rows;
+        if (!res.write(piece.text)) await once(res, 'drain', { signal: gone.signal });
+      }
+      res.end();
+      log.info({ exportId: request.id, format: request.format, rows, ms: Date.now() - started }, 'export downloaded');
+    } catch (error) {
+      if (gone.signal.aborted) {
+        log.info({ exportId: request.id }, 'export download stopped by the client');
+        return;
+      }
+      // Headers are out: the only honest signal left is a truncated (reset) response.
+      log.error({ err: error, exportId: request.id }, 'export failed while streaming');
+      res.destroy(error as Error);
+    }
+  };
+}

@@ -1,0 +1,95 @@
+// The only place that talks to the database about exports: the user_exports record a link is
+// bound to, and the keyset batches an export streams. Each batch is one index seek on
+// (created_at, id) after the last row of the previous one, so the millionth row costs what the
+// first does and memory holds one batch.
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
+import type { UserExport as UserExportRow } from '../../generated/prisma/client.js';
+import type { UserRecord } from '../user.model.js';
+import type { UserFilter } from '../listing/listing.model.js';
+import { filterConditions } from '../listing/listing.sql.js';
+import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat, type ExportRequest, type UserField } from './export.model.js';
+
+export interface KeysetPosition {
+  createdAt: Date;
+  id: string;
+}
+
+const COLUMN_SQL: Record<UserField, string> = {
+  ID: 'u.id::text AS "id"',
+  EMAIL: 'u.email',
+  NAME: 'u.name',
+  FIRST_NAME: 'u.first_name AS "firstName"',
+  LAST_NAME: 'u.last_name AS "lastName"',
+  PHONE_NUMBER: 'u.phone_number AS "phoneNumber"',
+  AVATAR_URL: 'u.avatar_url AS "avatarUrl"',
+  ROLE: 'u.role::text AS "role"',
+  IS_ACTIVE: 'u.is_active AS "isActive"',
+  IS_EMAIL_VERIFIED: 'u.is_email_verified AS "isEmailVerified"',
+  LAST_LOGIN_AT: 'u.last_login_at AS "lastLoginAt"',
+  CREATED_AT: 'u.created_at AS "createdAt"',
+  UPDATED_AT: 'u.updated_at AS "updatedAt"',
+  DELETED_AT: 'u.deleted_at AS "deletedAt"',
+  VERSION: 'u.version',
+};
+
+export class ExportsRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async create(data: Omit<ExportRequest, 'id' | 'createdAt'>): Promise<ExportRequest> {
+    const row = await this.prisma.userExport.create({
+      data: {
+        format: data.format,
+        fields: data.fields,
+        filter: data.filter as Prisma.InputJsonObject,
+        createdById: data.createdById,
+        expiresAt: data.expiresAt,
+      },
+    });
+    return toRequest(row);
+  }
+
+  async findById(id: string): Promise<ExportRequest | null> {
+    const row = await this.prisma.userExport.findUnique({ where: { id } });
+    return row ? toRequest(row) : null;
+  }
+
+  /** The next `limit` users after `after` in (createdAt, id) order, with only `fields` selected. */
+  async batch(filter: UserFilter, now: Date, fields: readonly UserField[], after: KeysetPosition | null, limit: number): Promise<UserRecord[]> {
+    const where = filterConditions(filter, now);
+    if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
+    // The keyset columns come back under their own names, whatever the client picked.
+    const columns = Prisma.raw([...fields.map((f) => COLUMN_SQL[f]), 'u.created_at AS "_createdAt"', 'u.id::text AS "_id"'].join(', '));
+    return this.prisma.$queryRaw<UserRecord[]>`
+      SELECT ${columns} FROM users u
+      WHERE ${Prisma.join(where, ' AND ')}
+      ORDER BY u.created_at, u.id
+      LIMIT ${limit}`;
+  }
+}
+
+function toRequest(row: UserExportRow): ExportRequest {
+  return {
+    id: row.id,
+    format: (EXPORT_FORMATS as readonly string[]).includes(row.format) ? (row.format as ExportFormat) : 'CSV',
+    fields: row.fields.filter((f): f is UserField => (USER_FIELDS as readonly string[]).includes(f)),
+    filter: reviveFilter(row.filter),
+    createdById: row.createdById,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+  };
+}
+
+/** JSON keeps the filter's time ranges as strings; the SQL needs Dates back. */
+function reviveFilter(json: Prisma.JsonValue): UserFilter {
+  const filter = { ...(json as Record<string, unknown>) } as UserFilter & Record<string, unknown>;
+  for (const key of ['createdAt', 'updatedAt', 'lastLoginAt'] as const) {
+    const range = filter[key] as Record<string, unknown> | null | undefined;
+    if (!range) continue;
+    filter[key] = {
+      ...range,
+      gte: typeof range.gte === 'string' ? new Date(range.gte) : null,
+      lt: typeof range.lt === 'string' ? new Date(range.lt) : null,
+    };
+  }
+  return filter;
+}

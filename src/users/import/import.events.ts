@@ -1,0 +1,40 @@
+// INTEGRATION POINT (events): one UserBulkAction event (action IMPORT) per committed chunk.
+//
+// The importer calls `chunkCommitted` exactly once per chunk, as the LAST statement of that
+// chunk's transaction (after the users, the row errors and the import's counters), so an outbox
+// write with `tx` is atomic with the chunk: no event for a rolled-back chunk, no chunk without
+// its event. After the commit it calls `afterCommit` with what `chunkCommitted` returned. Dry
+// runs call neither. Until the events module is wired in, `noImportEvents` is used. Wiring, in
+// createServices (src/services.ts):
+//
+//   events: {
+//     chunkCommitted: (tx, e) => events.record(tx, { type: 'USER_BULK_ACTION',
+//       payload: { action: 'IMPORT', userIds: [...e.createdIds, ...e.updatedIds], performedBy: e.actorId } }),
+//     afterCommit: (recorded) => events.committed(recorded as UserEvent[]),
+//   }
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { ImportMode } from './import.model.js';
+
+export interface ImportChunkEvent {
+  action: 'IMPORT';
+  importId: string;
+  /** The principal's subject (a user id, or "system" for the CLI). */
+  actorId: string | null;
+  mode: ImportMode;
+  /** 1-based chunk number within the import. */
+  chunk: number;
+  /** File rows (header = 1) the chunk covers, inclusive. */
+  fromRow: number;
+  toRow: number;
+  createdIds: string[];
+  updatedIds: string[];
+}
+
+export interface ImportEventRecorder {
+  chunkCommitted(tx: Prisma.TransactionClient, event: ImportChunkEvent): Promise<unknown>;
+  afterCommit?(recorded: unknown): void;
+}
+
+export const noImportEvents: ImportEventRecorder = {
+  chunkCommitted: () => Promise.resolve(undefined),
+};

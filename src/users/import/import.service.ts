@@ -1,0 +1,187 @@
+// The rules for imports: ADMIN only, option defaults, starting a run (and waiting for it or
+// not), reading, cancelling, and the progress stream. Transport-agnostic: the GraphQL resolver
+// and the operator CLI both come through here.
+import { requireRole } from '../../auth/guards.js';
+import { actorId, type Principal } from '../../auth/principal.js';
+import type { Clock } from '../../clock.js';
+import { BadUserInputError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { assertUuid } from '../users.validation.js';
+import { ImportNotFoundError } from './import.errors.js';
+import { noImportEvents, type ImportEventRecorder } from './import.events.js';
+import {
+  DEFAULT_TUNING,
+  IMPORT_MODES,
+  isFinished,
+  MAX_ERRORS_PAGE,
+  type ImportOptions,
+  type ImportRecord,
+  type ImportRowError,
+  type ImportTuning,
+} from './import.model.js';
+import { ImportRunner, ServerStopping, type ImportSource } from './import.runner.js';
+import type { ImportsRepository } from './imports.repository.js';
+import type { PasswordHashPool } from './password-pool.js';
+
+const ADMIN = ['ADMIN'] as const;
+export const IMPORT_PROGRESS_TOPIC = 'USER_IMPORT_PROGRESS';
+
+/** Where progress goes: the shared pubsub (in memory, or Redis-backed across instances). */
+export interface ImportProgressBus {
+  publish(importId: string, record: ImportRecord): void;
+  subscribe(importId: string): AsyncIterable<ImportRecord>;
+}
+
+/** Minimal pubsub shape (graphql-yoga's createPubSub fits it). */
+export interface TopicPubSub {
+  publish(topic: string, id: string, payload: unknown): void;
+  subscribe(topic: string, id: string): AsyncIterable<unknown>;
+}
+
+export function importProgressBus(pubSub: TopicPubSub): ImportProgressBus {
+  return {
+    publish: (id, record) => pubSub.publish(IMPORT_PROGRESS_TOPIC, id, record),
+    subscribe: (id) => pubSub.subscribe(IMPORT_PROGRESS_TOPIC, id) as AsyncIterable<ImportRecord>,
+  };
+}
+
+export interface ImportServiceOptions {
+  repository: ImportsRepository;
+  hasher: PasswordHashPool;
+  bus: ImportProgressBus;
+  clock: Clock;
+  log: Logger;
+  maxRows: number;
+  /** UPLOAD_MAX_BYTES: what the GraphQL upload path enforces. */
+  uploadMaxBytes: number;
+  events?: ImportEventRecorder;
+  tuning?: Partial<ImportTuning>;
+}
+
+export class ImportService {
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<ImportRecord> }>();
+  private readonly tuning: ImportTuning;
+  private readonly events: ImportEventRecorder;
+
+  constructor(private readonly options: ImportServiceOptions) {
+    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.events = options.events ?? noImportEvents;
+  }
+
+  get uploadMaxBytes(): number {
+    return this.options.uploadMaxBytes;
+  }
+
+  /**
+   * Starts an import of `source`. With wait (the default) resolves with the finished import;
+   * otherwise with the RUNNING import at once. File problems end as status FAILED with
+   * `failure`, never as a thrown error, so a caller always gets the import's id and counters.
+   */
+  async start(principal: Principal, source: ImportSource, input: Partial<ImportOptions> = {}): Promise<ImportRecord> {
+    requireRole(principal, ADMIN);
+    const options: ImportOptions = { mode: input.mode ?? 'INSERT', dryRun: input.dryRun ?? false, wait: input.wait ?? true };
+    if (!IMPORT_MODES.includes(options.mode)) throw BadUserInputError.field('options.mode', `must be one of ${IMPORT_MODES.join(', ')}`);
+    const filename = (source.filename || 'upload.csv').slice(0, 255);
+    const record = await this.options.repository.create({ filename, mode: options.mode, dryRun: options.dryRun, startedById: principal.userId });
+    this.options.log.info({ importId: record.id, filename, mode: options.mode, dryRun: options.dryRun, by: principal.userId }, 'import started');
+
+    const controller = new AbortController();
+    const runner = new ImportRunner(
+      {
+        repository: this.options.repository,
+        hasher: this.options.hasher,
+        events: this.events,
+        clock: this.options.clock,
+        log: this.options.log,
+        tuning: this.tuning,
+        maxRows: this.options.maxRows,
+        progress: (r) => this.publish(r),
+      },
+      { record, options, source, actorId: actorId(principal), actorSubject: principal.userId, signal: controller.signal },
+    );
+    const done = runner.run().then((final) => {
+      this.running.delete(record.id);
+      this.options.log.info(
+        { importId: final.id, status: final.status, created: final.created, updated: final.updated, skipped: final.skipped, failed: final.failed, failure: final.failure?.code },
+        'import ended',
+      );
+      return final;
+    });
+    this.running.set(record.id, { controller, done });
+    return options.wait ? done : record;
+  }
+
+  /** Progress is best effort: a stuck subscriber (full buffer) must never stop an import. */
+  private publish(record: ImportRecord): void {
+    try {
+      this.options.bus.publish(record.id, record);
+    } catch (error) {
+      this.options.log.warn({ err: error, importId: record.id }, 'could not publish import progress');
+    }
+  }
+
+  async get(principal: Principal, id: string): Promise<ImportRecord | null> {
+    requireRole(principal, ADMIN);
+    return this.options.repository.findById(assertUuid(id));
+  }
+
+  async errors(principal: Principal, importId: string, first: number): Promise<ImportRowError[]> {
+    requireRole(principal, ADMIN);
+    if (!Number.isInteger(first) || first < 0 || first > MAX_ERRORS_PAGE) {
+      throw BadUserInputError.field('first', `must be between 0 and ${MAX_ERRORS_PAGE}`);
+    }
+    return first === 0 ? [] : this.options.repository.errors(importId, first);
+  }
+
+  /**
+   * Stops a running import after the chunk being written (committed chunks stay). Idempotent:
+   * a finished import is returned as it is.
+   */
+  async cancel(principal: Principal, id: string): Promise<ImportRecord> {
+    requireRole(principal, ADMIN);
+    const importId = assertUuid(id);
+    const current = await this.options.repository.findById(importId);
+    if (!current) throw new ImportNotFoundError(importId);
+    if (isFinished(current)) return current;
+    // The flag reaches the runner in another process at its next commit; here, at once.
+    await this.options.repository.requestCancel(importId, this.options.clock.now());
+    const local = this.running.get(importId);
+    if (!local) return (await this.options.repository.findById(importId)) ?? current;
+    this.options.log.info({ importId, by: principal.userId }, 'import cancel requested');
+    local.controller.abort();
+    return local.done;
+  }
+
+  /** The import now, then after every committed chunk, ending with its final state. */
+  async *progress(principal: Principal, id: string): AsyncGenerator<ImportRecord> {
+    requireRole(principal, ADMIN);
+    const importId = assertUuid(id);
+    // Listen before reading the current state, so no update can fall in between.
+    const updates = this.options.bus.subscribe(importId)[Symbol.asyncIterator]();
+    let next = updates.next();
+    try {
+      let last = await this.options.repository.findById(importId);
+      if (!last) throw new ImportNotFoundError(importId);
+      yield last;
+      while (!isFinished(last)) {
+        const update = await next;
+        if (update.done) return;
+        next = updates.next();
+        // An update older than the state already sent (read before it) is skipped.
+        if (!isFinished(update.value) && update.value.processedRows < last.processedRows) continue;
+        last = update.value;
+        yield last;
+      }
+    } finally {
+      await updates.return?.();
+    }
+  }
+
+  /** On shutdown: running imports stop after their current chunk and are marked FAILED. */
+  async close(): Promise<void> {
+    const running = [...this.running.values()];
+    for (const r of running) r.controller.abort(new ServerStopping());
+    await Promise.all(running.map((r) => r.done));
+    await this.options.hasher.close();
+  }
+}

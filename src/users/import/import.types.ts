@@ -1,0 +1,117 @@
+// GraphQL shapes of imports. Resolvers return plain ImportRecords; these classes only describe
+// the shape.
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { IMPORT_MODES, IMPORT_STATUSES, type ImportMode as ImportModeValue, type ImportStatus as ImportStatusValue } from './import.model.js';
+
+const asEnum = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+
+export const ImportMode = asEnum(IMPORT_MODES);
+registerEnumType(ImportMode, {
+  name: 'ImportMode',
+  description: 'What happens to a row whose email belongs to an existing (not deleted) user.',
+  valuesConfig: {
+    INSERT: { description: 'The row is an error (EMAIL_TAKEN); the user is left alone.' },
+    UPSERT: { description: "The user is updated with the row's values (only the file's columns; unchanged users are skipped)." },
+    SKIP_EXISTING: { description: 'The row is skipped; the user is left alone.' },
+  },
+});
+
+export const ImportStatus = asEnum(IMPORT_STATUSES);
+registerEnumType(ImportStatus, { name: 'ImportStatus' });
+
+@InputType()
+export class ImportUsersOptions {
+  @Field(() => ImportMode, { nullable: true, defaultValue: 'INSERT' })
+  mode?: ImportModeValue | null;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: false, description: 'Validate every row (including against existing users) and write nothing.' })
+  dryRun?: boolean | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: true,
+    description: 'true: return when the import has ended. false: return at once with status RUNNING; follow userImportProgress.',
+  })
+  wait?: boolean | null;
+}
+
+@ObjectType({ description: 'A problem with one field of one row. The row was not written.' })
+export class ImportRowError {
+  @Field(() => Int, { description: 'Record number in the file, the header being row 1 (as a spreadsheet numbers rows).' })
+  row!: number;
+
+  @Field(() => String, { nullable: true })
+  email!: string | null;
+
+  @Field({ description: 'The column, e.g. phoneNumber; "row" for problems with the whole row.' })
+  field!: string;
+
+  @Field({ description: 'Stable code: REQUIRED, INVALID_VALUE, INVALID_PASSWORD_HASH, INVALID_ENCODING, DUPLICATE_IN_FILE, EMAIL_TAKEN, COLUMN_COUNT, CONFLICTING_PASSWORDS.' })
+  code!: string;
+
+  @Field()
+  message!: string;
+}
+
+@ObjectType({ description: 'Why the whole import stopped.' })
+export class ImportFailure {
+  @Field({ description: 'Stable code, e.g. IMPORT_UNKNOWN_COLUMNS, IMPORT_MALFORMED_CSV, UPLOAD_TOO_LARGE.' })
+  code!: string;
+
+  @Field()
+  message!: string;
+}
+
+@ObjectType({ description: 'A CSV import. Chunks of rows commit atomically; counters only count committed rows.' })
+export class UserImport {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ImportStatus)
+  status!: ImportStatusValue;
+
+  @Field()
+  filename!: string;
+
+  @Field(() => ImportMode)
+  mode!: ImportModeValue;
+
+  @Field()
+  dryRun!: boolean;
+
+  @Field(() => Int, { description: 'Data rows read so far (final once the import has ended).' })
+  totalRows!: number;
+
+  @Field(() => Int, { description: 'Rows in committed chunks: created + updated + skipped + failed.' })
+  processedRows!: number;
+
+  @Field(() => Int)
+  created!: number;
+
+  @Field(() => Int)
+  updated!: number;
+
+  @Field(() => Int, { description: 'Existing users left alone (SKIP_EXISTING, or UPSERT with nothing to change).' })
+  skipped!: number;
+
+  @Field(() => Int, { description: 'Rows with at least one error.' })
+  failed!: number;
+
+  @Field(() => Int, { description: 'Row errors found; errors() keeps the first 10,000.' })
+  errorCount!: number;
+
+  @Field(() => Int, {
+    description:
+      'Every row up to this one (header = 1) that has no error and was not skipped is written; no row after it is. 1 when nothing was committed.',
+  })
+  lastCommittedRow!: number;
+
+  @Field(() => ImportFailure, { nullable: true, description: 'Set when status is FAILED.' })
+  failure!: ImportFailure | null;
+
+  @Field(() => Date)
+  startedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+}

@@ -1,0 +1,105 @@
+// Set-based SQL for lifecycle changes: one statement to lock and read the rows, one to change
+// them, whatever the number of ids (a bulk action on 1,000 users is a handful of round trips).
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
+import type { Tx } from '../../events/user-events.repository.js';
+import type { UserRecord } from '../user.model.js';
+import { userSelect } from '../users.repository.js';
+
+type Db = PrismaClient | Tx;
+
+/** The columns lifecycle rules look at. */
+export interface LifecycleRow {
+  id: string;
+  email: string;
+  isActive: boolean;
+  deletedAt: Date | null;
+  suspendedAt: Date | null;
+  suspendedUntil: Date | null;
+}
+
+export type LifecycleChange =
+  | { kind: 'activate' }
+  | { kind: 'deactivate' }
+  | { kind: 'suspend'; reason: string; until: Date | null }
+  | { kind: 'unsuspend' }
+  | { kind: 'delete' };
+
+export class LifecycleRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly root: PrismaClient,
+  ) {}
+
+  static create(prisma: PrismaClient): LifecycleRepository {
+    return new LifecycleRepository(prisma, prisma);
+  }
+
+  transaction<T>(work: (repo: LifecycleRepository, tx: Tx) => Promise<T>): Promise<T> {
+    if (this.db !== this.root) return work(this, this.db);
+    return this.root.$transaction((tx) => work(new LifecycleRepository(tx, this.root), tx), { timeout: 30_000 });
+  }
+
+  /** Reads and locks the rows (deleted ones too) so concurrent lifecycle changes serialise. */
+  async lock(ids: readonly string[]): Promise<LifecycleRow[]> {
+    if (ids.length === 0) return [];
+    // ORDER BY id: concurrent bulk calls lock overlapping rows in the same order (no deadlock).
+    return this.db.$queryRaw<LifecycleRow[]>`
+      SELECT id::text AS id, email, is_active AS "isActive", deleted_at AS "deletedAt",
+             suspended_at AS "suspendedAt", suspended_until AS "suspendedUntil"
+      FROM users WHERE id = ANY(${[...ids]}::uuid[]) ORDER BY id FOR UPDATE`;
+  }
+
+  /** Applies one change to all `ids` in one UPDATE. */
+  async apply(ids: readonly string[], change: LifecycleChange, actorId: string | null, now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    const set = setClause(change, actorId, now);
+    await this.db.$executeRaw`
+      UPDATE users SET ${set}, updated_by_id = ${actorId}::uuid, updated_at = ${now}, version = version + 1
+      WHERE id = ANY(${[...ids]}::uuid[])`;
+  }
+
+  /** Full records, deleted ones included (what single-user mutations return). */
+  async records(ids: readonly string[]): Promise<UserRecord[]> {
+    if (ids.length === 0) return [];
+    return this.db.user.findMany({ where: { id: { in: [...ids] } }, select: userSelect });
+  }
+
+  /**
+   * Ends suspensions whose `until` has passed, at most `limit` at a time; returns the user ids.
+   * SKIP LOCKED: an instance never waits for another one doing the same sweep, and a row one
+   * instance cleared no longer matches for the next.
+   */
+  async expireSuspensions(now: Date, limit: number): Promise<string[]> {
+    const rows = await this.db.$queryRaw<{ id: string }[]>`
+      UPDATE users SET suspended_at = NULL, suspended_until = NULL, suspension_reason = NULL,
+                       updated_at = ${now}, version = version + 1
+      WHERE id IN (
+        SELECT id FROM users
+        WHERE suspended_until <= ${now} AND suspended_at IS NOT NULL AND deleted_at IS NULL
+        ORDER BY suspended_until LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+      RETURNING id::text AS id`;
+    return rows.map((r) => r.id);
+  }
+
+  /** When the next live suspension with an end date ends, if any. */
+  async nextSuspensionEnd(): Promise<Date | null> {
+    const rows = await this.db.$queryRaw<{ until: Date | null }[]>`
+      SELECT min(suspended_until) AS until FROM users WHERE suspended_at IS NOT NULL AND deleted_at IS NULL`;
+    return rows[0]?.until ?? null;
+  }
+}
+
+function setClause(change: LifecycleChange, actorId: string | null, now: Date): Prisma.Sql {
+  switch (change.kind) {
+    case 'activate':
+      return Prisma.sql`is_active = true`;
+    case 'deactivate':
+      return Prisma.sql`is_active = false`;
+    case 'suspend':
+      return Prisma.sql`suspended_at = ${now}, suspended_until = ${change.until}::timestamptz, suspension_reason = ${change.reason}`;
+    case 'unsuspend':
+      return Prisma.sql`suspended_at = NULL, suspended_until = NULL, suspension_reason = NULL`;
+    case 'delete':
+      return Prisma.sql`deleted_at = ${now}, deleted_by_id = ${actorId}::uuid`;
+  }
+}
