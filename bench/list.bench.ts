@@ -102,13 +102,17 @@ async function benchOne(label: string, env: Record<string, string>, users: numbe
   }
 }
 
-async function gql(app: App, token: string, query: string, variables: Record<string, unknown>): Promise<Record<string, any>> {
+interface PageData {
+  users: { edges: { cursor: string; node: { id: string; email: string } }[]; pageInfo: { startCursor: string | null; endCursor: string | null } };
+}
+
+async function gql<T = unknown>(app: App, token: string, query: string, variables: Record<string, unknown>): Promise<T> {
   const response = await fetch(app.server.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: Record<string, any>; errors?: unknown[] };
+  const body = (await response.json()) as { data?: T; errors?: unknown[] };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data!;
 }
@@ -136,13 +140,13 @@ async function buildCases(app: App, token: string): Promise<Case[]> {
   for (const field of SORTS) {
     for (const direction of ['ASC', 'DESC'] as const) {
       const orderBy = [{ field, direction }];
-      const tail = await gql(app, token, PAGE, { last: 25, orderBy });
+      const tail = await gql<PageData>(app, token, PAGE, { last: 25, orderBy });
       page(`deep page ${field} ${direction}`, 'deep page', 50, {}, orderBy, { after: tail.users.pageInfo.startCursor });
     }
   }
-  const sample = await gql(app, token, PAGE, { first: 20, orderBy: [{ field: 'EMAIL', direction: 'ASC' }] });
-  const someone = sample.users.edges[7].node as { id: string; email: string };
-  const ids = (sample.users.edges as { node: { id: string } }[]).map((e) => e.node.id);
+  const sample = await gql<PageData>(app, token, PAGE, { first: 20, orderBy: [{ field: 'EMAIL', direction: 'ASC' }] });
+  const someone = sample.users.edges[7]!.node;
+  const ids = sample.users.edges.map((e) => e.node.id);
   const now = Date.now();
   const day = 86_400_000;
   const filters: [string, Record<string, unknown>][] = [
@@ -159,7 +163,7 @@ async function buildCases(app: App, token: string): Promise<Case[]> {
     ['deleted ONLY', { deleted: 'ONLY' }],
     ['deleted INCLUDE', { deleted: 'INCLUDE' }],
   ];
-  for (const [name, filter] of filters) page(`filter ${name}`, 'first page', 50, filter as UserFilter, []);
+  for (const [name, filter] of filters) page(`filter ${name}`, 'first page', 50, filter, []);
   for (const term of ['hopper', 'lucía', someone.email.slice(0, 12), 'gmail.test', 'zz-nobody']) {
     page(`search "${term}"`, 'search', 100, { search: term }, []);
   }

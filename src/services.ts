@@ -28,6 +28,7 @@ import { PasswordHashPool } from './users/import/password-pool.js';
 import { ExportLinkSigner } from './users/export/export.links.js';
 import { ExportsRepository } from './users/export/exports.repository.js';
 import { ExportService } from './users/export/export.service.js';
+import type { UserEvent } from './events/user-event.model.js';
 
 export interface ServicesOptions {
   db: Database;
@@ -93,7 +94,15 @@ export function createServices(options: ServicesOptions): Services {
     log: log.child({ component: 'import' }),
     maxRows: options.limits?.importMaxRows ?? 5_000_000,
     uploadMaxBytes: options.limits?.uploadMaxBytes ?? 100 * 1024 * 1024,
-    // events: the UserBulkAction IMPORT recorder goes here (see src/users/import/import.events.ts).
+    // One UserBulkAction (IMPORT) per committed chunk, written in the chunk's own transaction.
+    events: {
+      chunkCommitted: (tx, e) =>
+        events.record(tx, {
+          type: 'USER_BULK_ACTION',
+          payload: { action: 'IMPORT', userIds: [...e.createdIds, ...e.updatedIds], performedBy: e.actorId },
+        }),
+      afterCommit: (recorded) => events.committed(recorded as UserEvent[]),
+    },
   });
   const exports = new ExportService(
     new ExportsRepository(options.db.prisma),

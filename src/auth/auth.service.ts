@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import type { UserRecord } from '../users/user.model.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import { normalizeEmail } from '../users/users.validation.js';
+import { UserAlreadyExistsError } from '../users/users.errors.js';
 import type { PasswordHasher } from './passwords.js';
 import type { TokenService } from './tokens.js';
 
@@ -54,7 +55,13 @@ export class AuthService {
     const email = normalizeEmail(configured?.email ?? 'admin@localhost');
     const password = configured?.password ?? randomBytes(15).toString('base64url');
     const passwordHash = await this.hasher.hash(password);
-    await this.repository.insert({ email, passwordHash, role: 'ADMIN', isActive: true, isEmailVerified: true, name: 'Administrator' }, null);
+    try {
+      await this.repository.insert({ email, passwordHash, role: 'ADMIN', isActive: true, isEmailVerified: true, name: 'Administrator' }, null);
+    } catch (error) {
+      // Another instance starting at the same moment on the same database created it first.
+      if (error instanceof UserAlreadyExistsError) return undefined;
+      throw error;
+    }
     log.info({ email }, 'created the first admin');
     return configured ? { email } : { email, generatedPassword: password };
   }

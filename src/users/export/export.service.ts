@@ -77,22 +77,29 @@ export class ExportService {
 
   /**
    * The file, piece by piece: the head, one piece per keyset batch (with its row count), the
-   * tail. Stops between batches when `signal` aborts (the client went away).
+   * tail. Stops between batches when `signal` aborts (the client went away). `batchRows` is
+   * there for tests, to cross batch boundaries with a handful of rows.
    */
-  async *chunks(request: ExportRequest, signal?: AbortSignal): AsyncGenerator<{ text: string; rows: number }> {
+  async *chunks(request: ExportRequest, signal?: AbortSignal, batchRows = EXPORT_BATCH_ROWS): AsyncGenerator<{ text: string; rows: number }> {
+    // The JS serializer only writes the head and tail; the database renders the rows (export.sql.ts).
     const format = serializer(request.format, request.fields);
     if (format.head) yield { text: format.head, rows: 0 };
     let after: KeysetPosition | null = null;
-    // One batch at a time: reading the next batch while this one is sent measured slower here
-    // (decoding rows and serialising them compete for the same thread) and doubles the memory.
     for (let first = true; !signal?.aborted; first = false) {
       // The derived status is evaluated at the moment the export was asked for.
-      const users = await this.repository.batch(request.filter, request.createdAt, request.fields, after, EXPORT_BATCH_ROWS);
-      if (users.length === 0) break;
-      yield { text: format.rows(users, first), rows: users.length };
-      if (users.length < EXPORT_BATCH_ROWS) break;
-      const last = users[users.length - 1] as unknown as { _createdAt: Date; _id: string };
-      after = { createdAt: last._createdAt, id: last._id };
+      const batch = await this.repository.renderedBatch(
+        request.format,
+        request.filter,
+        request.createdAt,
+        request.fields,
+        after,
+        batchRows,
+        firstLinePrefix(request.format, first),
+      );
+      if (batch.rows === 0) break;
+      yield { text: batch.text, rows: batch.rows };
+      if (batch.rows < batchRows || !batch.last) break;
+      after = batch.last;
     }
     if (format.tail && !signal?.aborted) yield { text: format.tail, rows: 0 };
   }
@@ -101,4 +108,10 @@ export class ExportService {
     const stamp = request.createdAt.toISOString().replace(/[:.]/g, '-').slice(0, 19);
     return `users-${stamp}.${request.format.toLowerCase()}`;
   }
+}
+
+/** What precedes a batch's first line: in JSON the line break after "[", or the comma after the previous batch. */
+function firstLinePrefix(format: ExportFormat, first: boolean): string {
+  if (format !== 'JSON') return '';
+  return first ? '\n' : ',\n';
 }

@@ -8,10 +8,20 @@ import type { UserRecord } from '../user.model.js';
 import type { UserFilter } from '../listing/listing.model.js';
 import { filterConditions } from '../listing/listing.sql.js';
 import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat, type ExportRequest, type UserField } from './export.model.js';
+import { LINE_SEPARATOR, lineExpression } from './export.sql.js';
 
 export interface KeysetPosition {
   createdAt: Date;
   id: string;
+}
+
+/** One keyset batch rendered by the database: its lines as one text, ready for the socket. */
+export interface RenderedBatch {
+  /** `prefix`, the lines joined by the format's separator, and the line break after the last. */
+  text: string;
+  rows: number;
+  /** Where the next batch starts; null when the batch is empty. */
+  last: KeysetPosition | null;
 }
 
 const COLUMN_SQL: Record<UserField, string> = {
@@ -53,7 +63,43 @@ export class ExportsRepository {
     return row ? toRequest(row) : null;
   }
 
-  /** The next `limit` users after `after` in (createdAt, id) order, with only `fields` selected. */
+  /**
+   * The next `limit` users after `after` in (createdAt, id) order, rendered as `format` lines
+   * of `fields` (see export.sql.ts) and aggregated into a single text value: one row crosses
+   * the wire per batch instead of `limit` rows of objects. Same WHERE, order and limit as batch().
+   */
+  async renderedBatch(
+    format: ExportFormat,
+    filter: UserFilter,
+    now: Date,
+    fields: readonly UserField[],
+    after: KeysetPosition | null,
+    limit: number,
+    prefix: string,
+  ): Promise<RenderedBatch> {
+    const where = filterConditions(filter, now);
+    if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
+    // The aggregates' ORDER BY makes the order a guarantee rather than the subquery's habit; the
+    // input already arrives in that order, which the sort detects in one pass.
+    const [row] = await this.prisma.$queryRaw<{ text: string | null; rows: number; lastCreatedAt: Date | null; lastId: string | null }[]>`
+      SELECT ${prefix}::text || string_agg(b.line, ${LINE_SEPARATOR[format]}::text ORDER BY b.created_at, b.id) || ${lineEnd(format)}::text AS "text",
+             count(*)::int AS "rows",
+             max(b.created_at) AS "lastCreatedAt",
+             (array_agg(b.id ORDER BY b.created_at DESC, b.id DESC))[1]::text AS "lastId"
+      FROM (
+        SELECT ${lineExpression(format, fields)} AS line, u.created_at, u.id FROM users u
+        WHERE ${Prisma.join(where, ' AND ')}
+        ORDER BY u.created_at, u.id
+        LIMIT ${limit}
+      ) b`;
+    if (!row?.text || !row.lastCreatedAt || !row.lastId) return { text: '', rows: 0, last: null };
+    return { text: row.text, rows: row.rows, last: { createdAt: row.lastCreatedAt, id: row.lastId } };
+  }
+
+  /**
+   * The next `limit` users after `after` in (createdAt, id) order, with only `fields` selected,
+   * as objects for the JS renderer (export.format.ts), which the SQL renderer must match.
+   */
   async batch(filter: UserFilter, now: Date, fields: readonly UserField[], after: KeysetPosition | null, limit: number): Promise<UserRecord[]> {
     const where = filterConditions(filter, now);
     if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
@@ -65,6 +111,11 @@ export class ExportsRepository {
       ORDER BY u.created_at, u.id
       LIMIT ${limit}`;
   }
+}
+
+/** JSON separates objects with a comma, so the comma goes before a line, not after. */
+function lineEnd(format: ExportFormat): string {
+  return format === 'JSON' ? '' : LINE_SEPARATOR[format];
 }
 
 function toRequest(row: UserExportRow): ExportRequest {

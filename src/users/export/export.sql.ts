@@ -1,0 +1,104 @@
+// SQL that renders export lines inside the database, byte for byte what export.format.ts renders
+// in JS (that module stays the reference: tests/export.render.test.ts compares the two).
+// Profiling showed that turning rows into objects (driver, Prisma) and back into text (JS)
+// dominated an export; PostgreSQL renders a batch into one text value for a fraction of that,
+// and the service only copies it to the socket.
+//
+// Each rule below mirrors one in export.format.ts:
+// - timestamps: Date#toISOString(), i.e. UTC with milliseconds and a Z (the columns are
+//   timestamptz(3), so nothing is rounded); `AT TIME ZONE 'UTC'` makes it independent of the
+//   session's TimeZone.
+// - JSON strings: to_json(text) escapes exactly what JSON.stringify does (" \ \b \f \n \r \t,
+//   other controls as lowercase \u00xx, everything else verbatim); keys are written in the order
+//   of `fields`, compactly, as JSON.stringify does (json_build_object would add spaces).
+// - CSV: csvCell(): the formula prefix (FORMULA), then RFC 4180 quoting (NEEDS_QUOTES). JS `\s`
+//   is spelled out because PostgreSQL's `\s` follows the server locale and, under C.UTF-8,
+//   leaves out no-break spaces and the BOM that JS counts.
+import { Prisma } from '../../generated/prisma/client.js';
+import { FIELD_KEYS, type ExportFormat, type UserField } from './export.model.js';
+
+type Sql = Prisma.Sql;
+
+const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** How a column is typed for rendering: which escaping it can need. */
+type Kind = 'text' | 'safe' | 'quoted' | 'int' | 'time';
+
+/**
+ * `safe`: never needs CSV escaping (booleans); `quoted`: a JSON string that never needs JSON
+ * escaping and never needs CSV escaping (uuid, enum); `text`: anything a user typed.
+ */
+const COLUMNS: Record<UserField, { sql: string; kind: Kind }> = {
+  ID: { sql: 'u.id::text', kind: 'quoted' },
+  EMAIL: { sql: 'u.email', kind: 'text' },
+  NAME: { sql: 'u.name', kind: 'text' },
+  FIRST_NAME: { sql: 'u.first_name', kind: 'text' },
+  LAST_NAME: { sql: 'u.last_name', kind: 'text' },
+  PHONE_NUMBER: { sql: 'u.phone_number', kind: 'text' },
+  AVATAR_URL: { sql: 'u.avatar_url', kind: 'text' },
+  ROLE: { sql: 'u.role::text', kind: 'quoted' },
+  IS_ACTIVE: { sql: 'u.is_active::text', kind: 'safe' },
+  IS_EMAIL_VERIFIED: { sql: 'u.is_email_verified::text', kind: 'safe' },
+  LAST_LOGIN_AT: { sql: 'u.last_login_at', kind: 'time' },
+  CREATED_AT: { sql: 'u.created_at', kind: 'time' },
+  UPDATED_AT: { sql: 'u.updated_at', kind: 'time' },
+  DELETED_AT: { sql: 'u.deleted_at', kind: 'time' },
+  VERSION: { sql: 'u.version', kind: 'int' },
+};
+
+// The JS patterns of csvCell(), as PostgreSQL regular expressions (standard_conforming_strings
+// is on: backslashes reach the regex engine as written).
+const JS_SPACE = String.raw`[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]`;
+const FORMULA = String.raw`'^''*[-=+@\t\r]'`;
+const NEEDS_QUOTES = `'[",\\r\\n]|^${JS_SPACE}|${JS_SPACE}$'`;
+// After the apostrophe is added the cell no longer starts with whitespace, so only these remain.
+const NEEDS_QUOTES_AFTER_PREFIX = `'[",\\r\\n]|${JS_SPACE}$'`;
+
+function csvCell(sql: string, kind: Kind): string {
+  switch (kind) {
+    case 'safe':
+    case 'quoted':
+      return sql;
+    case 'int':
+      // String(-1) starts with "-": the JS renderer neutralises it like any formula.
+      return `CASE WHEN ${sql} < 0 THEN '''' || ${sql}::text ELSE ${sql}::text END`;
+    case 'time':
+      // An ISO timestamp starts with a digit and holds no character that needs quoting.
+      return `coalesce(${ISO(sql)}, '')`;
+    case 'text':
+      return `CASE
+        WHEN ${sql} IS NULL THEN ''
+        WHEN ${sql} ~ ${FORMULA} THEN
+          CASE WHEN ${sql} ~ ${NEEDS_QUOTES_AFTER_PREFIX} THEN '"''' || replace(${sql}, '"', '""') || '"' ELSE '''' || ${sql} END
+        WHEN ${sql} ~ ${NEEDS_QUOTES} THEN '"' || replace(${sql}, '"', '""') || '"'
+        ELSE ${sql} END`;
+  }
+}
+
+function jsonValue(sql: string, kind: Kind): string {
+  switch (kind) {
+    case 'safe':
+      return sql;
+    case 'int':
+      return `${sql}::text`;
+    case 'quoted':
+      return `'"' || ${sql} || '"'`;
+    case 'time':
+      return `coalesce('"' || ${ISO(sql)} || '"', 'null')`;
+    case 'text':
+      return `coalesce(to_json(${sql})::text, 'null')`;
+  }
+}
+
+/** One file line (without its line break) for one user row `u`, as a text expression. */
+export function lineExpression(format: ExportFormat, fields: readonly UserField[]): Sql {
+  if (format === 'CSV') {
+    return Prisma.raw(fields.length ? fields.map((f) => csvCell(COLUMNS[f].sql, COLUMNS[f].kind)).join(` || ',' || `) : `''`);
+  }
+  // Keys are the fixed identifiers of FIELD_KEYS, so they need no JSON escaping.
+  const members = fields.map((f, i) => `'${i === 0 ? '{' : ','}"${FIELD_KEYS[f]}":' || ${jsonValue(COLUMNS[f].sql, COLUMNS[f].kind)}`);
+  return Prisma.raw(fields.length ? `${members.join(' || ')} || '}'` : `'{}'`);
+}
+
+/** What goes between two lines of one batch. */
+export const LINE_SEPARATOR: Record<ExportFormat, string> = { CSV: '\r\n', JSON: ',\n', NDJSON: '\n' };
