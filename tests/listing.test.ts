@@ -144,7 +144,7 @@ describe(`users listing vs SQL ground truth (TEST_SEED=${SEED})`, () => {
       const label = JSON.stringify({ i, filter: { ...filter, ids: `${ids.length} ids` }, orderBy, size, backward });
       expect(actual, label).toEqual(expected);
     }
-  });
+  }, 180_000);
 
   it('totalCount equals the ground-truth count and is only computed when selected', async () => {
     const filter: UserFilter = { ids, isActive: true };
