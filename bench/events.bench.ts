@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
-import pg from 'pg';
 import WebSocket from 'ws';
+import { createScratchDatabase } from '../src/db/scratch.js';
 import { ms, percentile, printTable } from './table.js';
 
 const ADMIN_EMAIL = 'bench@example.test';
@@ -72,22 +72,11 @@ function pgliteTarget(): Promise<Target> {
 }
 
 async function postgresTarget(serverUrl: string, redisUrl: string | undefined): Promise<Target> {
-  const name = `bench_events_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(serverUrl, 'bench_events');
   return {
     label: redisUrl ? 'PostgreSQL + Redis' : 'PostgreSQL',
-    env: { DATABASE_URL: url.toString(), JWT_SECRET: 'bench-secret-bench-secret-0123456789abcdef', ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
-    cleanup: async () => {
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
+    env: { DATABASE_URL: scratch.url, JWT_SECRET: 'bench-secret-bench-secret-0123456789abcdef', ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
+    cleanup: () => scratch.drop(),
   };
 }
 

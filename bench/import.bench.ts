@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcryptjs';
-import pg from 'pg';
+import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch.js';
 import { projectRoot } from '../src/paths.js';
 import { defaultHashWorkers } from '../src/users/import/password-pool.js';
 import { printTable } from './table.js';
@@ -263,23 +263,8 @@ function bcryptRate(cost: number): number {
 }
 
 /** A fresh database on the given server, migrated by the app at start, dropped afterwards. */
-export async function createDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `bench_import_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
+export function createDatabase(serverUrl: string): Promise<ScratchDatabase> {
+  return createScratchDatabase(serverUrl, 'bench_import');
 }
 
 export { withServer, writeCsv, type CsvFile, type Server };

@@ -1,8 +1,8 @@
 // Starts the real service (real HTTP server, real database) for one test file.
-import pg from 'pg';
 import { inject } from 'vitest';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { createScratchDatabase } from '../../src/db/scratch.js';
 import { createLogger } from '../../src/logger.js';
 import type { Clock } from '../../src/clock.js';
 import { GraphQLClient } from './graphql.js';
@@ -32,7 +32,7 @@ export function databaseUrl(): string | undefined {
  */
 export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; isolated?: boolean } = {}): Promise<TestApp> {
   const shared = databaseUrl();
-  const own = shared && options.isolated ? await createDatabase(shared) : undefined;
+  const own = shared && options.isolated ? await createScratchDatabase(shared, 'users_test_iso') : undefined;
   const url = own?.url ?? shared;
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -65,21 +65,4 @@ export async function startTestApp(options: { env?: Record<string, string>; cloc
       await own?.drop();
     },
   };
-}
-
-async function createDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `users_test_iso_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-  const run = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return { url: u.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
