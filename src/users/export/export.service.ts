@@ -21,7 +21,7 @@ import {
   type ExportRequest,
   type UserField,
 } from './export.model.js';
-import type { ExportsRepository, KeysetPosition } from './exports.repository.js';
+import type { ExportsRepository, KeysetPosition, RenderedBatch } from './exports.repository.js';
 
 const READERS = ['ADMIN', 'VIEWER'] as const;
 
@@ -83,23 +83,25 @@ export class ExportService {
   async *chunks(request: ExportRequest, signal?: AbortSignal, batchRows = EXPORT_BATCH_ROWS): AsyncGenerator<{ text: string; rows: number }> {
     // The JS serializer only writes the head and tail; the database renders the rows (export.sql.ts).
     const format = serializer(request.format, request.fields);
+    // The derived status is evaluated at the moment the export was asked for.
+    const fetch = (after: KeysetPosition | null) =>
+      this.repository.renderedBatch(request.format, request.filter, request.createdAt, request.fields, after, batchRows, firstLinePrefix(request.format, after === null));
     if (format.head) yield { text: format.head, rows: 0 };
-    let after: KeysetPosition | null = null;
-    for (let first = true; !signal?.aborted; first = false) {
-      // The derived status is evaluated at the moment the export was asked for.
-      const batch = await this.repository.renderedBatch(
-        request.format,
-        request.filter,
-        request.createdAt,
-        request.fields,
-        after,
-        batchRows,
-        firstLinePrefix(request.format, first),
-      );
-      if (batch.rows === 0) break;
-      yield { text: batch.text, rows: batch.rows };
-      if (batch.rows < batchRows || !batch.last) break;
-      after = batch.last;
+    let pending: Promise<RenderedBatch> | undefined = fetch(null);
+    try {
+      while (pending && !signal?.aborted) {
+        const batch: RenderedBatch = await pending;
+        pending = undefined;
+        if (batch.rows === 0) break;
+        // The database renders the next batch while this one goes out: on PostgreSQL that work
+        // is another process's, so it overlaps with the socket instead of waiting for it. Memory
+        // holds at most two rendered batches (a megabyte or two each).
+        if (batch.rows === batchRows && batch.last) pending = fetch(batch.last);
+        yield { text: batch.text, rows: batch.rows };
+      }
+    } finally {
+      // Stopped early (client gone, consumer returned): nobody will read that batch.
+      pending?.catch(() => undefined);
     }
     if (format.tail && !signal?.aborted) yield { text: format.tail, rows: 0 };
   }

@@ -80,12 +80,13 @@ export class ExportsRepository {
     const where = filterConditions(filter, now);
     if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
     // The aggregates' ORDER BY makes the order a guarantee rather than the subquery's habit; the
-    // input already arrives in that order, which the sort detects in one pass.
+    // input already arrives in that order, which the sort detects in one pass (a descending
+    // ORDER BY to pick the last key would be a real sort: the array's last element is used).
     const [row] = await this.prisma.$queryRaw<{ text: string | null; rows: number; lastCreatedAt: Date | null; lastId: string | null }[]>`
       SELECT ${prefix}::text || string_agg(b.line, ${LINE_SEPARATOR[format]}::text ORDER BY b.created_at, b.id) || ${lineEnd(format)}::text AS "text",
              count(*)::int AS "rows",
              max(b.created_at) AS "lastCreatedAt",
-             (array_agg(b.id ORDER BY b.created_at DESC, b.id DESC))[1]::text AS "lastId"
+             (array_agg(b.id ORDER BY b.created_at, b.id))[count(*)]::text AS "lastId"
       FROM (
         SELECT ${lineExpression(format, fields)} AS line, u.created_at, u.id FROM users u
         WHERE ${Prisma.join(where, ' AND ')}
