@@ -11,10 +11,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { Prisma } from '../src/generated/prisma/client.js';
 import { createLogger } from '../src/logger.js';
 import { normalizeFilter, normalizeOrder } from '../src/users/listing/listing.service.js';
-import { pageQuery } from '../src/users/listing/listing.sql.js';
 import type { SortKey, UserFilter } from '../src/users/listing/listing.model.js';
 import { SeedRepository } from '../src/users/seed/seed.repository.js';
 import { ms, percentile, printTable } from './table.js';
@@ -188,9 +186,7 @@ async function printPlans(app: App, cases: Case[]): Promise<void> {
     if (!c.listing) continue;
     const filter = normalizeFilter(c.listing.filter);
     const order = normalizeOrder(c.listing.order);
-    const sql = pageQuery({ filter, order, limit: 20, backward: false, from: undefined }, new Date());
-    const plan = await app.services.db.prisma.$queryRaw<{ 'QUERY PLAN': string }[]>(Prisma.sql`EXPLAIN ${sql}`);
-    const lines = plan.map((p) => p['QUERY PLAN']);
+    const lines = await app.services.usersRepository.explainPage({ filter, order, limit: 20, backward: false, from: undefined }, new Date());
     const scans = lines.filter((l) => /Scan/.test(l)).map((l) => l.replace(/\s+\(cost.*$/, '').replace(/^[\s->]+/, ''));
     rows.push({ case: c.name, plan: [...new Set(scans)].join('; ') });
   }

@@ -175,9 +175,19 @@ export class UsersRepository {
   }
 
   async page(request: PageRequest, now: Date): Promise<UserRecord[]> {
+    return this.db.$queryRaw<UserRecord[]>(await this.pageSql(request, now));
+  }
+
+  /** The plan PostgreSQL chooses for a page (for the benchmark's index report). */
+  async explainPage(request: PageRequest, now: Date): Promise<string[]> {
+    const rows = await this.db.$queryRaw<{ 'QUERY PLAN': string }[]>(Prisma.sql`EXPLAIN ${await this.pageSql(request, now)}`);
+    return rows.map((r) => r['QUERY PLAN']);
+  }
+
+  private async pageSql(request: PageRequest, now: Date): Promise<Prisma.Sql> {
     // One EXPLAIN (no rows read) picks the plan for the filter shape the planner misjudges.
     const sortMatches = needsEstimate(request) && (await this.estimateRows(request.filter, now)) < SORT_MATCHES_BELOW;
-    return this.db.$queryRaw<UserRecord[]>(pageQuery(request, now, { sortMatches }));
+    return pageQuery(request, now, { sortMatches });
   }
 
   private async estimateRows(filter: UserFilter, now: Date): Promise<number> {
