@@ -35,7 +35,11 @@ export async function* readRecords(source: Readable, maxRecordChars: number): As
         continue;
       }
       if (failure) throw describeStreamError(failure, rows + 1);
-      if (ended || parser.readableEnded) break;
+      if (ended || parser.readableEnded) {
+        // Every record before a malformed one has been delivered: now report it.
+        if (guard.failure) throw guard.failure;
+        break;
+      }
       await new Promise<void>((resolve) => {
         const wake = () => {
           parser.off('readable', wake);
@@ -77,14 +81,26 @@ class TextGuard extends Transform {
   /** Whether the previous chunk ended at a field boundary (only spaces since "," or a newline). */
   private tailAtBoundary = true;
 
+  /** Text of the current, incomplete record (held back until it ends). */
+  private pending = '';
+  /** In the text being tracked: the index just after the last completed record, 0 if none. */
+  private lastEnd = 0;
+  /** Set when a record is malformed; the stream has then ended before that record. */
+  failure: Error | undefined;
+
   constructor(private readonly maxRecordChars: number) {
     super({ readableObjectMode: true });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (this.failure) {
+      done(); // after a malformed record the rest of the upload is read and dropped
+      return;
+    }
     const nul = chunk.indexOf(0);
     if (nul >= 0) {
-      done(new ImportFailedError(IMPORT_FAILURE_CODES.NOT_TEXT, `The file is not CSV text: it contains a NUL byte at byte ${this.bytes + nul + 1}`));
+      this.fail(new ImportFailedError(IMPORT_FAILURE_CODES.NOT_TEXT, `The file is not CSV text: it contains a NUL byte at byte ${this.bytes + nul + 1}`), '');
+      done();
       return;
     }
     this.bytes += chunk.length;
@@ -92,27 +108,55 @@ class TextGuard extends Transform {
     try {
       this.track(text);
     } catch (error) {
-      done(error as Error);
+      this.fail(error as Error, text);
+      done();
       return;
     }
-    if (text) this.push(text);
+    // Only complete records go on to the parser; the current one waits (bounded by maxRecordChars).
+    if (this.lastEnd > 0) {
+      this.push(this.pending + text.slice(0, this.lastEnd));
+      this.pending = text.slice(this.lastEnd);
+    } else {
+      this.pending += text;
+    }
     done();
   }
 
   override _flush(done: TransformCallback): void {
+    if (this.failure) {
+      done();
+      return;
+    }
     const tail = this.decoder.decode();
     try {
       this.track(tail);
       if (this.state === 'quoted') throw this.malformed(this.openQuoteRow, 'a quoted field that starts in this row is never closed (unbalanced quotes)');
     } catch (error) {
-      done(error as Error);
+      this.fail(error as Error, tail);
+      done();
       return;
     }
-    if (tail) this.push(tail);
+    const rest = this.pending + tail;
+    this.pending = '';
+    if (rest) this.push(rest);
     done();
   }
 
+  /**
+   * A malformed record ends the text cleanly just before it instead of erroring the stream: an
+   * error would destroy the parser with the good records it still buffers, so how many rows
+   * reached the importer (and were committed) would depend on timing. readRecords reports
+   * `failure` once every record before the bad one has been delivered.
+   */
+  private fail(error: Error, text: string): void {
+    if (this.lastEnd > 0) this.push(this.pending + text.slice(0, this.lastEnd));
+    this.pending = '';
+    this.failure = error;
+    this.push(null);
+  }
+
   private track(text: string): void {
+    this.lastEnd = 0;
     let i = 0;
     let recordStart = 0;
     let quote = -2;
@@ -132,7 +176,7 @@ class TextGuard extends Transform {
           const c = text[i]!;
           if (c === ',') this.state = 'unquoted';
           else if (c === '\n') {
-            this.endRecord();
+            this.endRecord(i + 1);
             recordStart = i + 1;
             this.state = 'unquoted';
           } else if (c !== ' ' && c !== '\r' && c !== '\t') {
@@ -156,7 +200,7 @@ class TextGuard extends Transform {
           if (quote !== -1 && quote < i) quote = text.indexOf('"', i);
           if (newline !== -1 && newline < i) newline = text.indexOf('\n', i);
           if (newline >= 0 && (quote < 0 || newline < quote)) {
-            this.endRecord();
+            this.endRecord(newline + 1);
             i = newline + 1;
             recordStart = i;
             this.tailAtBoundary = true;
@@ -184,7 +228,8 @@ class TextGuard extends Transform {
     }
   }
 
-  private endRecord(): void {
+  private endRecord(end: number): void {
+    this.lastEnd = end;
     this.row += 1;
     this.carried = 0;
   }
