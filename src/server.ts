@@ -18,6 +18,7 @@ import type { Logger } from './logger.js';
 import type { Services } from './services.js';
 import { websocketAuth } from './auth/websocket-auth.js';
 import { websocketErrorFormatting } from './websocket-errors.js';
+import { sharedSubscriptions } from './events/shared-subscriptions.js';
 import { exportDownload } from './users/export/export.route.js';
 import { rejectOversizedUploads, uploadErrors } from './users/import/upload.http.js';
 
@@ -49,6 +50,8 @@ export async function startServer(options: ServerOptions, port: number, host: st
       ...websocketAuth(services, log),
       ...websocketErrorFormatting(log),
       context: (ctx) => ctx.extra.context!,
+      // One execution per event per distinct live-only operation, not one per subscriber.
+      subscribe: sharedSubscriptions().subscribe,
     },
     wss,
   );
