@@ -37,10 +37,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return options.url ? openPostgres(options, options.url) : openPglite(options);
 }
 
+/**
+ * Interactive transactions wait for a connection for at most maxWait. Prisma's 2 s default is
+ * too short for the embedded database, where every transaction shares one connection and a burst
+ * of writes queues behind each other; a request failing for waiting its turn would be a 500.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 };
+
 function createClient(adapter: SqlMigrationAwareDriverAdapterFactory, countQueries: boolean): { prisma: PrismaClient; counter: { n: number } } {
   const counter = { n: 0 };
-  if (!countQueries) return { prisma: new PrismaClient({ adapter }), counter };
-  const prisma = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  if (!countQueries) return { prisma: new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS }), counter };
+  const prisma = new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS, log: [{ emit: 'event', level: 'query' }] });
   prisma.$on('query', () => {
     counter.n += 1;
   });
