@@ -63,13 +63,6 @@ export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;
 }
 
-/** Converts a domain error to the GraphQLError shape clients see. */
-export function toGraphQLError(error: DomainError): GraphQLError {
-  return new GraphQLError(error.message, {
-    extensions: { code: error.code, status: error.status, ...error.details },
-  });
-}
-
 /**
  * Apollo `formatError`: domain errors keep their code/status; GraphQL's own request errors
  * pass; everything else is masked (the server logs it with the request id).
