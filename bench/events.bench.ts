@@ -10,14 +10,14 @@
 // --redis, the events also go through Redis.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createScratchDatabase } from '../src/db/scratch.js';
+import { createScratchDatabase } from '../src/devkit/scratch-database.js';
 import { ms, percentile, printTable } from './table.js';
+import { freePort } from '../src/devkit/free-port.js';
 
 const ADMIN_EMAIL = 'bench@example.test';
 const ADMIN_PASSWORD = 'bench-password-1';
@@ -229,15 +229,5 @@ async function benchBulk(server: Server, token: string): Promise<Record<string, 
   return rows;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcryptjs';
-import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch.js';
+import { createScratchDatabase, type ScratchDatabase } from '../src/devkit/scratch-database.js';
 import { projectRoot } from '../src/paths.js';
 import { defaultHashWorkers } from '../src/users/import/password-pool.js';
 import { printTable } from './table.js';

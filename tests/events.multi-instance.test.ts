@@ -4,7 +4,6 @@
 // no duplicate. PostgreSQL only (PGlite is one process); Redis at REDIS_URL or 127.0.0.1:6379.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, databaseUrl } from './testkit/app.js';
 import { GraphQLClient } from './testkit/graphql.js';
 import { uniqueEmail } from './testkit/seed.js';
 import { subscribe, wsClient, type WsClient } from './testkit/subscriptions.js';
+import { freePort } from '../src/devkit/free-port.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JWT_SECRET = 'multi-instance-secret-0123456789-0123456789';
@@ -171,16 +171,6 @@ describe.runIf(databaseUrl())('two instances with Redis', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function stopInstance(instance: Instance): Promise<void> {
   if (instance.child.exitCode !== null || instance.child.signalCode !== null) return;

@@ -2,7 +2,7 @@
 import { inject } from 'vitest';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createScratchDatabase } from '../../src/db/scratch.js';
+import { createScratchDatabase } from '../../src/devkit/scratch-database.js';
 import { createLogger } from '../../src/logger.js';
 import type { Clock } from '../../src/clock.js';
 import { GraphQLClient } from './graphql.js';

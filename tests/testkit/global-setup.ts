@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client.js';
 import { applyMigrations } from '../../src/db/migrate.js';
-import { createScratchDatabase } from '../../src/db/scratch.js';
+import { createScratchDatabase } from '../../src/devkit/scratch-database.js';
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
   const serverUrl = process.env.TEST_DATABASE_URL;
