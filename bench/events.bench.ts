@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createScratchDatabase } from '../src/devkit/scratch-database.js';
+import { serverArgs } from './server-process.js';
 import { ms, percentile, printTable } from './table.js';
 import { freePort } from '../src/devkit/free-port.js';
 
@@ -88,7 +89,7 @@ interface Server {
 
 async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
+  const child: ChildProcess = spawn(process.execPath, serverArgs(), {
     env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BCRYPT_COST: '4', ADMIN_EMAIL, ADMIN_PASSWORD, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcryptjs';
 import { createScratchDatabase, type ScratchDatabase } from '../src/devkit/scratch-database.js';
-import { projectRoot } from '../src/paths.js';
 import { defaultHashWorkers } from '../src/users/import/password-pool.js';
+import { serverArgs } from './server-process.js';
 import { printTable } from './table.js';
 
 export const ADMIN = { email: 'bench-admin@example.test', password: 'bench-admin-password' };
@@ -110,7 +110,7 @@ interface Server {
 }
 
 async function withServer(env: Record<string, string>, work: (server: Server) => Promise<void>): Promise<void> {
-  const child = spawn(process.execPath, [join(projectRoot(), 'dist/src/main.js')], {
+  const child = spawn(process.execPath, serverArgs(), {
     env: {
       PATH: process.env.PATH,
       PORT: '0',
@@ -120,6 +120,7 @@ async function withServer(env: Record<string, string>, work: (server: Server) =>
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
       UPLOAD_MAX_BYTES: String(1024 * 1024 * 1024),
+      ...(process.env.IMPORT_WRITERS ? { IMPORT_WRITERS: process.env.IMPORT_WRITERS } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -40,6 +40,8 @@ const schema = z
     REDIS_URL: optionalUrl(['redis', 'rediss']),
     UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(100 * 1024 * 1024),
     IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(5_000_000),
+    // Chunks of one import written at once on PostgreSQL (the embedded database always uses 1).
+    IMPORT_WRITERS: z.coerce.number().int().min(1).max(8).default(2),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL && !env.JWT_SECRET) {
@@ -75,7 +77,7 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   introspection: boolean;
   redisUrl: string | undefined;
-  limits: { uploadMaxBytes: number; importMaxRows: number };
+  limits: { uploadMaxBytes: number; importMaxRows: number; importWriters: number };
 }
 
 export class ConfigError extends Error {
@@ -112,7 +114,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     introspection: e.INTROSPECTION ?? true,
     redisUrl: e.REDIS_URL,
-    limits: { uploadMaxBytes: e.UPLOAD_MAX_BYTES, importMaxRows: e.IMPORT_MAX_ROWS },
+    limits: { uploadMaxBytes: e.UPLOAD_MAX_BYTES, importMaxRows: e.IMPORT_MAX_ROWS, importWriters: e.IMPORT_WRITERS },
   };
 }
 

@@ -40,7 +40,7 @@ export interface ServicesOptions {
   redisUrl?: string | undefined;
   relay?: RelayOptions;
   /** CSV import limits (config.limits); defaults suit tests and library use. */
-  limits?: { uploadMaxBytes: number; importMaxRows: number };
+  limits?: { uploadMaxBytes: number; importMaxRows: number; importWriters?: number };
   /** Base of export download links (PUBLIC_URL or the server's address, known once it listens). */
   exportBaseUrl?: () => string;
 }
@@ -93,6 +93,8 @@ export function createServices(options: ServicesOptions): Services {
     clock,
     log: log.child({ component: 'import' }),
     maxRows: options.limits?.importMaxRows ?? 5_000_000,
+    // The embedded database has a single connection: a second writer would only queue.
+    tuning: { writers: options.db.kind === 'postgres' ? (options.limits?.importWriters ?? 2) : 1 },
     uploadMaxBytes: options.limits?.uploadMaxBytes ?? 100 * 1024 * 1024,
     // One UserBulkAction (IMPORT) per committed chunk, written in the chunk's own transaction.
     events: {

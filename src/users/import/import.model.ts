@@ -75,6 +75,13 @@ export interface ImportTuning {
   maxStoredErrors: number;
   /** Longest record accepted, in characters: guards memory against an unbalanced quote. */
   maxRecordChars: number;
+  /**
+   * Chunks written at the same time, on separate connections. Index maintenance on users is
+   * most of an import's cost and runs in the database backend, so a second writer puts the
+   * second core to work. Commits still happen in file order (see ImportsRepository.commitChunk).
+   * The embedded database has one connection: 1 there.
+   */
+  writers: number;
 }
 
 export const DEFAULT_TUNING: ImportTuning = {
@@ -82,6 +89,7 @@ export const DEFAULT_TUNING: ImportTuning = {
   chunkPasswords: 64,
   maxStoredErrors: 10_000,
   maxRecordChars: 4 * 1024 * 1024,
+  writers: 1,
 };
 
 export const MAX_ERRORS_PAGE = 10_000;

@@ -6,7 +6,8 @@
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../logger.js';
-import { parseHeader, rowError, TEXT_COLUMNS, toCandidate, type HeaderLayout, type ImportCandidate } from './import.columns.js';
+import { ChunkRows } from './import.chunk.js';
+import { parseHeader, rowError, TEXT_COLUMNS, toCandidate, type HeaderLayout } from './import.columns.js';
 import { IMPORT_FAILURE_CODES, ImportFailedError, ROW_ERROR_CODES } from './import.errors.js';
 import type { ImportEventRecorder } from './import.events.js';
 import type { ImportFailure, ImportOptions, ImportRecord, ImportRowError, ImportTuning } from './import.model.js';
@@ -50,7 +51,7 @@ export interface RunRequest {
 interface Chunk {
   fromRow: number;
   toRow: number;
-  rows: ImportCandidate[];
+  rows: ChunkRows;
   invalid: ImportRowError[];
   invalidRows: number;
   hashes: Promise<void>[];
@@ -71,7 +72,10 @@ export class ImportRunner {
   private chunk: Chunk;
   private chunks = 0;
   private dataRows = 0;
-  private inflight: Promise<void> = Promise.resolve();
+  /** Commits sent and not yet settled, oldest first (at most tuning.writers). */
+  private writing: Promise<void>[] = [];
+  /** The newest commit sent: the next chunk commits only after it. */
+  private tail: Promise<void> = Promise.resolve();
   private gate: Promise<void> | undefined;
   private record: ImportRecord;
   private storedErrors = 0;
@@ -96,10 +100,10 @@ export class ImportRunner {
     try {
       await this.consume();
       await this.seal();
-      await this.inflight;
+      await this.drain(0);
     } catch (error) {
-      // A commit already sent may still succeed: wait for it so the record is exact.
-      await this.inflight.catch(() => undefined);
+      // Commits already sent may still succeed: wait for them so the record is exact.
+      await Promise.allSettled(this.writing);
       if (signal.reason instanceof ServerStopping) {
         status = 'FAILED';
         failure = {
@@ -175,26 +179,37 @@ export class ImportRunner {
       chunk.invalidRows += 1;
       return;
     }
-    chunk.rows.push(candidate);
+    const index = chunk.rows.add(candidate);
     const password = candidate.password;
     if (password !== undefined) {
       delete candidate.password;
-      // A dry run writes nothing, so it does not spend minutes hashing.
-      if (!this.request.options.dryRun) {
+      if (this.request.options.dryRun) {
+        // A dry run writes nothing, so it does not spend minutes hashing.
+        chunk.rows.settle(index, candidate);
+      } else {
         chunk.hashes.push(
           this.deps.hasher.hash(password).then((hash) => {
             candidate.passwordHash = hash;
+            chunk.rows.settle(index, candidate);
           }),
         );
       }
     }
   }
 
-  /** Hands the gathered chunk to the writer once the previous one has committed. */
+  /** Waits until at most `limit` commits are in flight; rethrows the first one that failed. */
+  private async drain(limit: number): Promise<void> {
+    while (this.writing.length > limit) {
+      await this.writing[0];
+      this.writing = this.writing.slice(1);
+    }
+  }
+
+  /** Hands the gathered chunk to a writer once fewer than tuning.writers commits are in flight. */
   private async seal(): Promise<void> {
     const chunk = this.chunk;
     if (chunk.rows.length === 0 && chunk.invalidRows === 0) return;
-    await this.inflight;
+    await this.drain(Math.max(1, this.deps.tuning.writers) - 1);
     if (this.request.signal.aborted || this.cancelRequested) throw new Cancelled();
     if (this.gate) {
       await this.gate.catch((error: unknown) => {
@@ -202,15 +217,16 @@ export class ImportRunner {
       });
       this.gate = undefined;
     }
-    const commit = this.commit(chunk);
-    commit.catch(() => undefined); // surfaces at the next `await this.inflight`
-    this.inflight = commit;
+    this.chunks += 1;
+    const commit = this.commit(chunk, this.chunks, this.tail);
+    commit.catch(() => undefined); // surfaces when drain() reaches it
+    this.tail = commit;
+    this.writing.push(commit);
   }
 
-  private async commit(chunk: Chunk): Promise<void> {
+  private async commit(chunk: Chunk, number: number, previous: Promise<void>): Promise<void> {
     await Promise.all(chunk.hashes);
     const layout = this.layout!;
-    this.chunks += 1;
     const outcome = await this.deps.repository.commitChunk(
       {
         importId: this.record.id,
@@ -225,12 +241,12 @@ export class ImportRunner {
         rows: chunk.rows,
         invalid: chunk.invalid,
         invalidRows: chunk.invalidRows,
-        chunk: this.chunks,
+        chunk: number,
+        previous,
         fromRow: chunk.fromRow,
         toRow: chunk.toRow,
         totalRows: this.dataRows,
-        storeErrors: this.deps.tuning.maxStoredErrors - this.storedErrors,
-        errorSeq: this.storedErrors + 1,
+        errorBudget: () => ({ storeErrors: this.deps.tuning.maxStoredErrors - this.storedErrors, errorSeq: this.storedErrors + 1 }),
       },
       this.deps.events,
     );
@@ -242,7 +258,7 @@ export class ImportRunner {
   }
 
   private newChunk(fromRow: number): Chunk {
-    return { fromRow, toRow: fromRow - 1, rows: [], invalid: [], invalidRows: 0, hashes: [] };
+    return { fromRow, toRow: fromRow - 1, rows: new ChunkRows(), invalid: [], invalidRows: 0, hashes: [] };
   }
 
   private describe(error: unknown): ImportFailure {
