@@ -111,6 +111,7 @@ export function createServices(options: ServicesOptions): Services {
     new ExportLinkSigner(options.jwt.secret, options.jwt.issuer),
     clock,
     options.exportBaseUrl ?? (() => 'http://localhost:4000'),
+    options.db.kind === 'postgres' ? 2 : 1,
   );
   return {
     db: options.db,

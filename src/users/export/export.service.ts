@@ -38,6 +38,12 @@ export class ExportService {
     private readonly clock: Clock,
     /** Where download links point: PUBLIC_URL, or this server's own address. */
     private readonly baseUrl: () => string,
+    /**
+     * Batches rendered at once. On PostgreSQL rendering is the database backend's work, and one
+     * backend is one core: with 2, two batches render side by side (see chunks()). The embedded
+     * database has one connection, so 1 there.
+     */
+    private readonly renderers = 1,
   ) {}
 
   /** Records what to export and returns a short-lived link that streams exactly that. */
@@ -83,27 +89,71 @@ export class ExportService {
   async *chunks(request: ExportRequest, signal?: AbortSignal, batchRows = EXPORT_BATCH_ROWS): AsyncGenerator<{ text: string; rows: number }> {
     // The JS serializer only writes the head and tail; the database renders the rows (export.sql.ts).
     const format = serializer(request.format, request.fields);
-    // The derived status is evaluated at the moment the export was asked for.
-    const fetch = (after: KeysetPosition | null) =>
-      this.repository.renderedBatch(request.format, request.filter, request.createdAt, request.fields, after, batchRows, firstLinePrefix(request.format, after === null));
     if (format.head) yield { text: format.head, rows: 0 };
-    let pending: Promise<RenderedBatch> | undefined = fetch(null);
+    const batches = this.renderers > 1 ? this.rangeBatches(request, batchRows) : this.keysetBatches(request, batchRows);
+    let first = true;
+    for await (const batch of batches) {
+      if (signal?.aborted) break; // the client went away: stop between batches
+      const separator = lineSeparator(request.format, first);
+      if (separator) yield { text: separator, rows: 0 };
+      yield batch;
+      first = false;
+    }
+    if (format.tail && !signal?.aborted) yield { text: format.tail, rows: 0 };
+  }
+
+  private render(request: ExportRequest, after: KeysetPosition | null, batchRows: number, until: KeysetPosition | null = null): Promise<RenderedBatch> {
+    // The derived status is evaluated at the moment the export was asked for.
+    return this.repository.renderedBatch(request.format, request.filter, request.createdAt, request.fields, after, batchRows, until);
+  }
+
+  /**
+   * One batch rendering while the previous one goes out: each batch starts after the last key
+   * of the one before. Memory holds at most two rendered batches (a megabyte or two each).
+   */
+  private async *keysetBatches(request: ExportRequest, batchRows: number): AsyncGenerator<RenderedBatch> {
+    let pending: Promise<RenderedBatch> | undefined = this.render(request, null, batchRows);
     try {
-      while (pending && !signal?.aborted) {
+      while (pending) {
         const batch: RenderedBatch = await pending;
         pending = undefined;
         if (batch.rows === 0) break;
-        // The database renders the next batch while this one goes out: on PostgreSQL that work
-        // is another process's, so it overlaps with the socket instead of waiting for it. Memory
-        // holds at most two rendered batches (a megabyte or two each).
-        if (batch.rows === batchRows && batch.last) pending = fetch(batch.last);
-        yield { text: batch.text, rows: batch.rows };
+        if (batch.rows === batchRows && batch.last) pending = this.render(request, batch.last, batchRows);
+        yield batch;
       }
     } finally {
-      // Stopped early (client gone, consumer returned): nobody will read that batch.
-      pending?.catch(() => undefined);
+      pending?.catch(() => undefined); // stopped early: nobody will read that batch
     }
-    if (format.tail && !signal?.aborted) yield { text: format.tail, rows: 0 };
+  }
+
+  /**
+   * `renderers` batches rendering at once, each a key range: a cheap index walk (batchEnd) finds
+   * where a batch ends, so the next one can start before this one is rendered. Batches are
+   * yielded in order; memory holds at most renderers + 1 rendered batches.
+   */
+  private async *rangeBatches(request: ExportRequest, batchRows: number): AsyncGenerator<RenderedBatch> {
+    const queue: Promise<RenderedBatch>[] = [];
+    let start: KeysetPosition | null = null;
+    let more = true;
+    try {
+      for (;;) {
+        while (more && queue.length < this.renderers) {
+          const end = await this.repository.batchEnd(request.filter, request.createdAt, start, batchRows);
+          // No end: fewer than batchRows users are left, the last batch takes them all.
+          const batch = this.render(request, start, batchRows, end);
+          batch.catch(() => undefined); // surfaces when its turn comes
+          queue.push(batch);
+          more = end !== null;
+          start = end;
+        }
+        const next = queue.shift();
+        if (!next) break;
+        const batch = await next;
+        if (batch.rows > 0) yield batch;
+      }
+    } finally {
+      for (const pending of queue) pending.catch(() => undefined);
+    }
   }
 
   fileName(request: ExportRequest): string {
@@ -112,8 +162,12 @@ export class ExportService {
   }
 }
 
-/** What precedes a batch's first line: in JSON the line break after "[", or the comma after the previous batch. */
-function firstLinePrefix(format: ExportFormat, first: boolean): string {
+/**
+ * What precedes a batch's first line: in JSON the line break after "[", or the comma after the
+ * previous batch. Written here rather than by the database, since only the stream knows which
+ * batch turned out to be the first one with rows.
+ */
+function lineSeparator(format: ExportFormat, first: boolean): string {
   if (format !== 'JSON') return '';
   return first ? '\n' : ',\n';
 }

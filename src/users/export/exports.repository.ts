@@ -17,7 +17,7 @@ export interface KeysetPosition {
 
 /** One keyset batch rendered by the database: its lines as one text, ready for the socket. */
 export interface RenderedBatch {
-  /** `prefix`, the lines joined by the format's separator, and the line break after the last. */
+  /** The lines joined by the format's separator, and the line break after the last. */
   text: string;
   rows: number;
   /** Where the next batch starts; null when the batch is empty. */
@@ -75,15 +75,19 @@ export class ExportsRepository {
     fields: readonly UserField[],
     after: KeysetPosition | null,
     limit: number,
-    prefix: string,
+    /** When set, the batch is the users up to this position (inclusive): limit is not applied. */
+    until: KeysetPosition | null = null,
   ): Promise<RenderedBatch> {
     const where = filterConditions(filter, now);
     if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
+    if (until) where.push(Prisma.sql`(u.created_at, u.id) <= (${until.createdAt}, ${until.id}::uuid)`);
+    // A range is not cut at `limit`: a user created meanwhile inside it is not silently dropped.
+    const limitSql = until ? Prisma.empty : Prisma.sql`LIMIT ${limit}`;
     // The aggregates' ORDER BY makes the order a guarantee rather than the subquery's habit; the
     // input already arrives in that order, which the sort detects in one pass (a descending
     // ORDER BY to pick the last key would be a real sort: the array's last element is used).
-    const [row] = await this.prisma.$queryRaw<{ text: string | null; rows: number; lastCreatedAt: Date | null; lastId: string | null }[]>`
-      SELECT ${prefix}::text || string_agg(b.line, ${LINE_SEPARATOR[format]}::text ORDER BY b.created_at, b.id) || ${lineEnd(format)}::text AS "text",
+    const query = this.prisma.$queryRaw<{ text: string | null; rows: number; lastCreatedAt: Date | null; lastId: string | null }[]>`
+      SELECT string_agg(b.line, ${LINE_SEPARATOR[format]}::text ORDER BY b.created_at, b.id) || ${lineEnd(format)}::text AS "text",
              count(*)::int AS "rows",
              max(b.created_at) AS "lastCreatedAt",
              (array_agg(b.id ORDER BY b.created_at, b.id))[count(*)]::text AS "lastId"
@@ -91,10 +95,30 @@ export class ExportsRepository {
         SELECT ${lineExpression(format, fields)} AS line, u.created_at, u.id FROM users u
         WHERE ${Prisma.join(where, ' AND ')}
         ORDER BY u.created_at, u.id
-        LIMIT ${limit}
+        ${limitSql}
       ) b`;
+    // Without a LIMIT the planner may spread one range over parallel workers (a bitmap scan and a
+    // Gather Merge): no faster in total, and it takes the cores the service already uses to
+    // render the next range at the same time. A range renders on one core.
+    const [row] = until ? (await this.prisma.$transaction([this.prisma.$executeRaw`SET LOCAL max_parallel_workers_per_gather = 0`, query]))[1] : await query;
     if (!row?.text || !row.lastCreatedAt || !row.lastId) return { text: '', rows: 0, last: null };
     return { text: row.text, rows: row.rows, last: { createdAt: row.lastCreatedAt, id: row.lastId } };
+  }
+
+  /**
+   * Where the next batch of `limit` users after `after` ends: the position of the limit-th one,
+   * or null when fewer are left. An index walk without rendering, so the service can start
+   * rendering the batch after it before this one is done.
+   */
+  async batchEnd(filter: UserFilter, now: Date, after: KeysetPosition | null, limit: number): Promise<KeysetPosition | null> {
+    const where = filterConditions(filter, now);
+    if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
+    const [row] = await this.prisma.$queryRaw<{ createdAt: Date; id: string }[]>`
+      SELECT u.created_at AS "createdAt", u.id::text AS id FROM users u
+      WHERE ${Prisma.join(where, ' AND ')}
+      ORDER BY u.created_at, u.id
+      OFFSET ${limit - 1} LIMIT 1`;
+    return row ? { createdAt: row.createdAt, id: row.id } : null;
   }
 
   /**
