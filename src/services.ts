@@ -1,7 +1,6 @@
 // Composition root for the domain: plain constructor injection, no container.
 // Library users call createServices() to use the domain without GraphQL (then start() to relay
 // events and end suspensions, stop() before closing the database).
-import { createPubSub } from '@graphql-yoga/subscription';
 import type { PubSub } from 'type-graphql';
 import { AuthService } from './auth/auth.service.js';
 import { PasswordHasher } from './auth/passwords.js';
@@ -29,6 +28,7 @@ import { ExportLinkSigner } from './users/export/export.links.js';
 import { ExportsRepository } from './users/export/exports.repository.js';
 import { ExportService } from './users/export/export.service.js';
 import type { UserEvent } from './events/user-event.model.js';
+import { createSharedPubSub } from './events/shared-pubsub.js';
 
 export interface ServicesOptions {
   db: Database;
@@ -85,7 +85,9 @@ export function createServices(options: ServicesOptions): Services {
   // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
   const auth = new AuthService(usersRepository, hasher, tokens, clock, (user, now) => userStatus(user, now) === 'ACTIVE');
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
-  const pubSub = createPubSub();
+  // Import progress reaches subscribers on every instance (through Redis when configured).
+  const shared = createSharedPubSub(options.redisUrl, log.child({ component: 'redis-pubsub' }));
+  const pubSub = shared.pubSub;
   const imports = new ImportService({
     repository: new ImportsRepository(options.db.prisma),
     hasher: new PasswordHashPool(options.bcryptCost),
@@ -136,6 +138,7 @@ export function createServices(options: ServicesOptions): Services {
       await imports.close();
       await expiry.stop();
       await events.stop();
+      await shared.close();
     },
   };
 }

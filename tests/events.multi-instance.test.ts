@@ -7,11 +7,20 @@ import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateUserDocument, OnUserCreatedDocument, OnUserEventsDocument, SuspendUserDocument, UserEventLogDocument } from './generated/graphql.js';
+import {
+  CreateUserDocument,
+  OnUserCreatedDocument,
+  OnUserEventsDocument,
+  SuspendUserDocument,
+  UserEventLogDocument,
+  UserImportProgressDocument,
+  type UserImportProgressSubscription,
+} from './generated/graphql.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, databaseUrl } from './testkit/app.js';
 import { GraphQLClient } from './testkit/graphql.js';
 import { uniqueEmail } from './testkit/seed.js';
-import { subscribe, wsClient, type WsClient } from './testkit/subscriptions.js';
+import { subscribe, wsClient, type Subscription, type WsClient } from './testkit/subscriptions.js';
+import { csv, slowUpload } from './testkit/upload.js';
 import { freePort } from '../src/devkit/free-port.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -140,6 +149,29 @@ describe.runIf(databaseUrl())('two instances with Redis', () => {
     expect(published).toHaveLength(1);
     onA.stop();
     onB.stop();
+  });
+
+  it('import progress from the instance running the import reaches a subscriber on the other one, chunk by chunk', async () => {
+    const tag = uniqueEmail('mi-import').split('@')[0]!;
+    const emails = Array.from({ length: 10_100 }, (_, i) => `${tag}.${i}@example.test`);
+    // 100 rows first (less than a chunk: nothing is committed yet), the rest once B listens.
+    const parts = [csv([['email'], ...emails.slice(0, 100).map((e) => [e])]), csv(emails.slice(100).map((e) => [e]))];
+    let progress: Subscription<UserImportProgressSubscription> | undefined;
+    const upload = slowUpload(admin, parts, { wait: false }, async () => {
+      const id = (await upload.response).expectData().importUsers.id;
+      const listening = subscribe(socket(b), UserImportProgressDocument, { id });
+      progress = listening;
+      await listening.waitFor(1); // B read the current state from the database
+    });
+    await upload.finished;
+    const seen = await progress!.waitUntil((r) => r.some((p) => p.userImportProgress.status !== 'RUNNING'), 30_000);
+    const states = seen.map((p) => p.userImportProgress);
+    expect(states[0]).toMatchObject({ status: 'RUNNING', processedRows: 0 });
+    // Everything after the first message came from A through Redis: B runs no import.
+    expect(states.some((p) => p.status === 'RUNNING' && p.processedRows > 0)).toBe(true);
+    expect(states[states.length - 1]).toMatchObject({ status: 'SUCCEEDED', created: 10_100, processedRows: 10_100 });
+    expect(states[states.length - 1]!.finishedAt).toBeTruthy();
+    progress!.stop();
   });
 
   it('after an instance is killed and restarted, a subscriber catches up from its cursor with no gap and no duplicate', async () => {

@@ -1,17 +1,11 @@
-// INTEGRATION POINT (events): one UserBulkAction event (action IMPORT) per committed chunk.
+// One UserBulkAction event (action IMPORT) per committed chunk, not one per row.
 //
-// The importer calls `chunkCommitted` exactly once per chunk, as the LAST statement of that
-// chunk's transaction (after the users, the row errors and the import's counters), so an outbox
-// write with `tx` is atomic with the chunk: no event for a rolled-back chunk, no chunk without
-// its event. After the commit it calls `afterCommit` with what `chunkCommitted` returned. Dry
-// runs call neither. Until the events module is wired in, `noImportEvents` is used. Wiring, in
-// createServices (src/services.ts):
-//
-//   events: {
-//     chunkCommitted: (tx, e) => events.record(tx, { type: 'USER_BULK_ACTION',
-//       payload: { action: 'IMPORT', userIds: [...e.createdIds, ...e.updatedIds], performedBy: e.actorId } }),
-//     afterCommit: (recorded) => events.committed(recorded as UserEvent[]),
-//   }
+// The importer calls `chunkCommitted` exactly once per chunk, inside that chunk's transaction
+// (after the users, the row errors and the import's counters), so the outbox write is atomic
+// with the chunk: no event for a rolled-back chunk, no chunk without its event. After the commit
+// it calls `afterCommit` with what `chunkCommitted` returned. Dry runs call neither. The events
+// module is wired in by createServices (src/services.ts); `noImportEvents` serves library use
+// without events.
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { ImportMode } from './import.model.js';
 

@@ -45,6 +45,12 @@ export function importProgressBus(pubSub: TopicPubSub): ImportProgressBus {
   };
 }
 
+/** Through Redis a record arrives as JSON: its times come back as strings. */
+function revived(record: ImportRecord): ImportRecord {
+  const times = record as unknown as { startedAt: Date | string; finishedAt: Date | string | null };
+  return { ...record, startedAt: new Date(times.startedAt), finishedAt: times.finishedAt === null ? null : new Date(times.finishedAt) };
+}
+
 export interface ImportServiceOptions {
   repository: ImportsRepository;
   hasher: PasswordHashPool;
@@ -168,8 +174,9 @@ export class ImportService {
         if (update.done) return;
         next = updates.next();
         // An update older than the state already sent (read before it) is skipped.
-        if (!isFinished(update.value) && update.value.processedRows < last.processedRows) continue;
-        last = update.value;
+        const record = revived(update.value);
+        if (!isFinished(record) && record.processedRows < last.processedRows) continue;
+        last = record;
         yield last;
       }
     } finally {
