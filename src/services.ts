@@ -132,6 +132,8 @@ export function createServices(options: ServicesOptions): Services {
     start: async () => {
       await events.start();
       await expiry.start();
+      // The embedded database opens in one process only: a RUNNING import found there is abandoned.
+      await imports.startHousekeeping(options.db.kind === 'pglite');
     },
     stop: async () => {
       // First: a running import records its end while the database is still open.

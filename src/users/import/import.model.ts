@@ -82,6 +82,14 @@ export interface ImportTuning {
    * The embedded database has one connection: 1 there.
    */
   writers: number;
+  /** How often a process marks the imports it runs as alive (user_imports.updated_at). */
+  heartbeatMs: number;
+  /**
+   * A RUNNING import not marked alive for this long was left by a process that died (killed,
+   * crashed, machine lost): any instance then ends it as FAILED, IMPORT_INTERRUPTED. Its
+   * committed chunks stay and the record says which rows (lastCommittedRow).
+   */
+  abandonedAfterMs: number;
 }
 
 export const DEFAULT_TUNING: ImportTuning = {
@@ -90,6 +98,8 @@ export const DEFAULT_TUNING: ImportTuning = {
   maxStoredErrors: 10_000,
   maxRecordChars: 4 * 1024 * 1024,
   writers: 1,
+  heartbeatMs: 30_000,
+  abandonedAfterMs: 120_000,
 };
 
 export const MAX_ERRORS_PAGE = 10_000;

@@ -7,7 +7,7 @@ import type { Clock } from '../../clock.js';
 import { BadUserInputError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { assertUuid } from '../users.validation.js';
-import { ImportNotFoundError } from './import.errors.js';
+import { IMPORT_FAILURE_CODES, ImportNotFoundError } from './import.errors.js';
 import { noImportEvents, type ImportEventRecorder } from './import.events.js';
 import {
   DEFAULT_TUNING,
@@ -68,10 +68,52 @@ export class ImportService {
   private readonly running = new Map<string, { controller: AbortController; done: Promise<ImportRecord> }>();
   private readonly tuning: ImportTuning;
   private readonly events: ImportEventRecorder;
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping = false;
 
   constructor(private readonly options: ImportServiceOptions) {
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.events = options.events ?? noImportEvents;
+  }
+
+  /**
+   * For a server: ends imports left RUNNING by a process that died, then keeps sweeping at every
+   * heartbeat. `alone`: no other process can be running imports on this database (the embedded
+   * one), so every RUNNING import found now is abandoned.
+   */
+  async startHousekeeping(alone: boolean): Promise<void> {
+    await this.sweepAbandoned(alone ? null : this.tuning.abandonedAfterMs);
+    this.sweeping = true;
+    this.beat();
+  }
+
+  /** Starts the heartbeat (once): whatever process runs an import (server or CLI) marks it alive. */
+  private beat(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.housekeep(), this.tuning.heartbeatMs);
+    this.timer.unref();
+  }
+
+  private async housekeep(): Promise<void> {
+    try {
+      await this.options.repository.heartbeat([...this.running.keys()]);
+      if (this.sweeping) await this.sweepAbandoned(this.tuning.abandonedAfterMs);
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'import housekeeping failed; retrying at the next beat');
+    }
+  }
+
+  /**
+   * Ends the RUNNING imports not marked alive for `silentMs` (null: all, when no other process
+   * can be running one) and tells their progress subscribers.
+   */
+  async sweepAbandoned(silentMs: number | null): Promise<ImportRecord[]> {
+    const ended = await this.options.repository.failAbandoned(silentMs, IMPORT_FAILURE_CODES.INTERRUPTED);
+    for (const record of ended) {
+      this.options.log.warn({ importId: record.id, lastCommittedRow: record.lastCommittedRow }, 'ended an import abandoned by a stopped process');
+      this.publish(record);
+    }
+    return ended;
   }
 
   get uploadMaxBytes(): number {
@@ -114,6 +156,7 @@ export class ImportService {
       return final;
     });
     this.running.set(record.id, { controller, done });
+    this.beat();
     return options.wait ? done : record;
   }
 
@@ -186,6 +229,7 @@ export class ImportService {
 
   /** On shutdown: running imports stop after their current chunk and are marked FAILED. */
   async close(): Promise<void> {
+    clearInterval(this.timer);
     const running = [...this.running.values()];
     for (const r of running) r.controller.abort(new ServerStopping());
     await Promise.all(running.map((r) => r.done));

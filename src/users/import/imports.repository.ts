@@ -6,7 +6,7 @@ import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import type { UserImport as UserImportRow } from '../../generated/prisma/client.js';
 import type { ChunkRows } from './import.chunk.js';
 import type { TextColumn } from './import.columns.js';
-import { ROW_ERROR_CODES } from './import.errors.js';
+import { IMPORT_FAILURE_CODES, ImportFailedError, ROW_ERROR_CODES } from './import.errors.js';
 import type { ImportChunkEvent, ImportEventRecorder } from './import.events.js';
 import type { ImportFailure, ImportMode, ImportRecord, ImportRowError, ImportStatus } from './import.model.js';
 
@@ -102,6 +102,30 @@ export class ImportsRepository {
     return toRecord(row);
   }
 
+  /** Marks imports this process is running as alive (database time: instances' clocks may differ). */
+  async heartbeat(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.prisma.$executeRaw`UPDATE user_imports SET updated_at = now() WHERE status = 'RUNNING' AND id = ANY(${ids}::uuid[])`;
+  }
+
+  /**
+   * Ends RUNNING imports not marked alive for `silentMs` (null: all of them) as FAILED, naming
+   * the last committed row, and returns them. One statement: two instances sweeping at once end
+   * each import once.
+   */
+  async failAbandoned(silentMs: number | null, code: string): Promise<ImportRecord[]> {
+    const stale = silentMs === null ? Prisma.empty : Prisma.sql`AND updated_at < now() - make_interval(secs => ${silentMs / 1000})`;
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE user_imports SET status = 'FAILED', failure_code = ${code}, finished_at = now(), updated_at = now(),
+        failure_message = 'The server running this import stopped without finishing it; rows up to row '
+          || last_committed_row || ' were committed as reported'
+      WHERE status = 'RUNNING' ${stale}
+      RETURNING id::text AS id`;
+    if (rows.length === 0) return [];
+    const ended = await this.prisma.userImport.findMany({ where: { id: { in: rows.map((r) => r.id) } } });
+    return ended.map(toRecord);
+  }
+
   /** Writes one chunk atomically (a dry run rolls the users back and keeps the counters). */
   async commitChunk(input: ChunkWrite, events: ImportEventRecorder): Promise<ChunkOutcome> {
     return this.prisma.$transaction(
@@ -145,6 +169,14 @@ export class ImportsRepository {
             lastCommittedRow: input.toRow,
           },
         });
+        // Another instance ended this import as abandoned (this process was silent too long):
+        // the record is final, so this chunk must not land.
+        if (row.status !== 'RUNNING') {
+          throw new ImportFailedError(
+            IMPORT_FAILURE_CODES.INTERRUPTED,
+            `The import was ended as abandoned while chunk ${input.chunk} was being written; rows up to row ${input.fromRow - 1} were committed as reported`,
+          );
+        }
         let recorded: unknown;
         if (!input.dryRun) {
           const event: ImportChunkEvent = {
