@@ -85,6 +85,10 @@ beforeAll(async () => {
       createdAt: new Date(BASE + Math.floor(i / 3) * 1_000),
       updatedAt: new Date(BASE + i * 37_123_457),
       deletedAt: i % 6 === 5 ? new Date(Date.UTC(1999, 11, 31, 23, 59, 59, 999)) : null,
+      // Suspended: indefinitely, until a future date, or until a past one (status no longer SUSPENDED).
+      suspendedAt: i % 4 === 2 ? new Date(BASE + i) : null,
+      suspendedUntil: i % 8 === 2 ? new Date(BASE + 60_000) : i % 12 === 6 ? new Date(Date.UTC(2099, 0, 1)) : null,
+      suspensionReason: i % 4 === 2 ? TRICKY[(i + 3) % TRICKY.length]! : null,
       // Nothing writes a negative version, but String(-1) is formula-looking: both must agree.
       version: i === 4 ? -1 : i + 1,
     })),
@@ -175,6 +179,15 @@ describe('export rendering: SQL matches the JS serializer byte for byte', () => 
         for (const via of [service, rangeService]) expect((await renderInSql(r, batchRows, via)).text).toBe(expected);
       }
     }
+  });
+
+  it('derives STATUS as the User type does, at the moment of the export', async () => {
+    const r = request('NDJSON', ['EMAIL', 'STATUS', 'SUSPENDED_UNTIL']);
+    const lines = (await renderInSql(r, 7, rangeService)).text.trim().split('\n').map((l) => JSON.parse(l) as { status: string; suspendedUntil: string | null });
+    expect(new Set(lines.map((l) => l.status))).toEqual(new Set(['ACTIVE', 'INACTIVE', 'SUSPENDED', 'DELETED']));
+    // A suspension that ended before the export does not count; one until 2099 does.
+    expect(lines.filter((l) => l.suspendedUntil?.startsWith('2026')).every((l) => l.status !== 'SUSPENDED')).toBe(true);
+    expect(lines.filter((l) => l.suspendedUntil?.startsWith('2099')).map((l) => l.status)).toContain('SUSPENDED');
   });
 
   it('renders an empty selection as the JS serializer does', async () => {

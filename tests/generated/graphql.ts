@@ -141,6 +141,10 @@ export type UserField =
   | 'NAME'
   | 'PHONE_NUMBER'
   | 'ROLE'
+  | 'STATUS'
+  | 'SUSPENDED_AT'
+  | 'SUSPENDED_UNTIL'
+  | 'SUSPENSION_REASON'
   | 'UPDATED_AT'
   | 'VERSION';
 

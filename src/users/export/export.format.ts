@@ -2,12 +2,11 @@
 // CSV follows RFC 4180 (CRLF, quotes doubled) and neutralises cells a spreadsheet would run as
 // a formula by prefixing an apostrophe (OWASP "CSV injection"); the importer removes exactly
 // that apostrophe again, so a neutralised file still imports back to the same values.
-import type { UserRecord } from '../user.model.js';
-import { FIELD_KEYS, type ExportFormat, type ExportedKey, type UserField } from './export.model.js';
+import { FIELD_KEYS, type ExportFormat, type ExportRow, type ExportedKey, type UserField } from './export.model.js';
 
 export interface ExportSerializer {
   head: string;
-  rows(users: readonly UserRecord[], first: boolean): string;
+  rows(users: readonly ExportRow[], first: boolean): string;
   tail: string;
 }
 
@@ -52,14 +51,14 @@ export function serializer(format: ExportFormat, fields: readonly UserField[]): 
 const FORMULA = /^'*[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
-export function csvCell(value: UserRecord[ExportedKey]): string {
+export function csvCell(value: ExportRow[ExportedKey]): string {
   if (value === null || value === undefined) return '';
   let text = value instanceof Date ? value.toISOString() : String(value);
   if (FORMULA.test(text)) text = `'${text}`;
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function pick(user: UserRecord, keys: readonly ExportedKey[]): Record<string, unknown> {
+function pick(user: ExportRow, keys: readonly ExportedKey[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of keys) out[k] = user[k];
   return out;

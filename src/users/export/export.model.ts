@@ -2,7 +2,7 @@
 // is called in a file. The names are the User type's field names, which are also the CSV import's
 // column names, so an exported CSV imports back as it is.
 import type { UserRecord } from '../user.model.js';
-import type { UserFilter } from '../listing/listing.model.js';
+import type { UserFilter, UserStatus } from '../listing/listing.model.js';
 
 export const EXPORT_FORMATS = ['CSV', 'JSON', 'NDJSON'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -18,6 +18,10 @@ export const USER_FIELDS = [
   'ROLE',
   'IS_ACTIVE',
   'IS_EMAIL_VERIFIED',
+  'STATUS',
+  'SUSPENDED_AT',
+  'SUSPENDED_UNTIL',
+  'SUSPENSION_REASON',
   'LAST_LOGIN_AT',
   'CREATED_AT',
   'UPDATED_AT',
@@ -26,8 +30,14 @@ export const USER_FIELDS = [
 ] as const;
 export type UserField = (typeof USER_FIELDS)[number];
 
+/**
+ * What an export reads per user: the stored columns and `status`, derived (as the User type
+ * derives it) at the moment the export was asked for.
+ */
+export type ExportRow = UserRecord & { status?: UserStatus };
+
 /** Exported user columns. passwordHash is not here and cannot be asked for. */
-export type ExportedKey = Exclude<keyof UserRecord, 'createdById' | 'updatedById' | 'deletedById'>;
+export type ExportedKey = Exclude<keyof ExportRow, 'createdById' | 'updatedById' | 'deletedById' | 'passwordHash'>;
 
 export const FIELD_KEYS: Record<UserField, ExportedKey> = {
   ID: 'id',
@@ -40,6 +50,10 @@ export const FIELD_KEYS: Record<UserField, ExportedKey> = {
   ROLE: 'role',
   IS_ACTIVE: 'isActive',
   IS_EMAIL_VERIFIED: 'isEmailVerified',
+  STATUS: 'status',
+  SUSPENDED_AT: 'suspendedAt',
+  SUSPENDED_UNTIL: 'suspendedUntil',
+  SUSPENSION_REASON: 'suspensionReason',
   LAST_LOGIN_AT: 'lastLoginAt',
   CREATED_AT: 'createdAt',
   UPDATED_AT: 'updatedAt',
@@ -48,10 +62,22 @@ export const FIELD_KEYS: Record<UserField, ExportedKey> = {
 };
 
 /**
- * Columns an export writes that the importer cannot set (ids and timestamps are the server's).
- * The importer accepts and ignores them, which is what lets an exported file round-trip.
+ * Columns an export writes that the importer cannot set (ids and timestamps are the server's;
+ * status and suspension change through their own mutations, with their events). The importer
+ * accepts and ignores them, which is what lets an exported file round-trip.
  */
-export const READ_ONLY_KEYS: readonly ExportedKey[] = ['id', 'lastLoginAt', 'createdAt', 'updatedAt', 'deletedAt', 'version'];
+export const READ_ONLY_KEYS: readonly ExportedKey[] = [
+  'id',
+  'status',
+  'suspendedAt',
+  'suspendedUntil',
+  'suspensionReason',
+  'lastLoginAt',
+  'createdAt',
+  'updatedAt',
+  'deletedAt',
+  'version',
+];
 
 export const CONTENT_TYPES: Record<ExportFormat, string> = {
   CSV: 'text/csv; charset=utf-8',

@@ -28,7 +28,7 @@ type Kind = 'text' | 'safe' | 'quoted' | 'int' | 'time';
  * `safe`: never needs CSV escaping (booleans); `quoted`: a JSON string that never needs JSON
  * escaping and never needs CSV escaping (uuid, enum); `text`: anything a user typed.
  */
-const COLUMNS: Record<UserField, { sql: string; kind: Kind }> = {
+const COLUMNS: Record<Exclude<UserField, 'STATUS'>, { sql: string; kind: Kind }> = {
   ID: { sql: 'u.id::text', kind: 'quoted' },
   EMAIL: { sql: 'u.email', kind: 'text' },
   NAME: { sql: 'u.name', kind: 'text' },
@@ -39,6 +39,9 @@ const COLUMNS: Record<UserField, { sql: string; kind: Kind }> = {
   ROLE: { sql: 'u.role::text', kind: 'quoted' },
   IS_ACTIVE: { sql: 'u.is_active::text', kind: 'safe' },
   IS_EMAIL_VERIFIED: { sql: 'u.is_email_verified::text', kind: 'safe' },
+  SUSPENDED_AT: { sql: 'u.suspended_at', kind: 'time' },
+  SUSPENDED_UNTIL: { sql: 'u.suspended_until', kind: 'time' },
+  SUSPENSION_REASON: { sql: 'u.suspension_reason', kind: 'text' },
   LAST_LOGIN_AT: { sql: 'u.last_login_at', kind: 'time' },
   CREATED_AT: { sql: 'u.created_at', kind: 'time' },
   UPDATED_AT: { sql: 'u.updated_at', kind: 'time' },
@@ -98,16 +101,33 @@ function jsonValue(sql: string, kind: Kind, escape: boolean): string {
 // cannot hold NUL).
 const JSON_ESCAPED = String.raw`'[\x01-\x1f"\\]'`;
 
+/**
+ * The status as the User type derives it (statusExpression() in listing.sql.ts, userStatus() in
+ * user.model.ts) at `now`, the moment the export was asked for. The expression is raw text, so
+ * `now` is written as a literal: an ISO string the server made, never input.
+ */
+function statusColumn(now: Date): { sql: string; kind: Kind } {
+  const at = `timestamptz '${now.toISOString()}'`;
+  return {
+    sql: `(CASE WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
+      WHEN u.suspended_at IS NOT NULL AND (u.suspended_until IS NULL OR u.suspended_until > ${at}) THEN 'SUSPENDED'
+      WHEN NOT u.is_active THEN 'INACTIVE' ELSE 'ACTIVE' END)`,
+    kind: 'quoted',
+  };
+}
+
 /** One file line (without its line break) for one user row `u`, as a text expression. */
-export function lineExpression(format: ExportFormat, fields: readonly UserField[]): Sql {
+export function lineExpression(format: ExportFormat, fields: readonly UserField[], now: Date): Sql {
+  const status = statusColumn(now);
+  const column = (f: UserField) => (f === 'STATUS' ? status : COLUMNS[f]);
   if (format === 'CSV') {
-    return Prisma.raw(fields.length ? fields.map((f) => csvCell(COLUMNS[f].sql, COLUMNS[f].kind)).join(` || ',' || `) : `''`);
+    return Prisma.raw(fields.length ? fields.map((f) => csvCell(column(f).sql, column(f).kind)).join(` || ',' || `) : `''`);
   }
   if (!fields.length) return Prisma.raw(`'{}'`);
   // Keys are the fixed identifiers of FIELD_KEYS, so they need no JSON escaping.
   const line = (escape: boolean) =>
-    `${fields.map((f, i) => `'${i === 0 ? '{' : ','}"${FIELD_KEYS[f]}":' || ${jsonValue(COLUMNS[f].sql, COLUMNS[f].kind, escape)}`).join(' || ')} || '}'`;
-  const texts = fields.filter((f) => COLUMNS[f].kind === 'text').map((f) => COLUMNS[f].sql);
+    `${fields.map((f, i) => `'${i === 0 ? '{' : ','}"${FIELD_KEYS[f]}":' || ${jsonValue(column(f).sql, column(f).kind, escape)}`).join(' || ')} || '}'`;
+  const texts = fields.filter((f) => column(f).kind === 'text').map((f) => column(f).sql);
   if (!texts.length) return Prisma.raw(line(false));
   // Most rows have nothing to escape in any of their strings: one test over all of them (concat
   // skips nulls) lets those be written between plain quotes, cheaper than to_json per value.

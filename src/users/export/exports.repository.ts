@@ -4,10 +4,9 @@
 // first does and memory holds one batch.
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import type { UserExport as UserExportRow } from '../../generated/prisma/client.js';
-import type { UserRecord } from '../user.model.js';
 import type { UserFilter } from '../listing/listing.model.js';
-import { filterConditions } from '../listing/listing.sql.js';
-import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat, type ExportRequest, type UserField } from './export.model.js';
+import { filterConditions, statusExpression } from '../listing/listing.sql.js';
+import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat, type ExportRequest, type ExportRow, type UserField } from './export.model.js';
 import { LINE_SEPARATOR, lineExpression } from './export.sql.js';
 
 export interface KeysetPosition {
@@ -24,7 +23,7 @@ export interface RenderedBatch {
   last: KeysetPosition | null;
 }
 
-const COLUMN_SQL: Record<UserField, string> = {
+const COLUMN_SQL: Record<Exclude<UserField, 'STATUS'>, string> = {
   ID: 'u.id::text AS "id"',
   EMAIL: 'u.email',
   NAME: 'u.name',
@@ -35,6 +34,9 @@ const COLUMN_SQL: Record<UserField, string> = {
   ROLE: 'u.role::text AS "role"',
   IS_ACTIVE: 'u.is_active AS "isActive"',
   IS_EMAIL_VERIFIED: 'u.is_email_verified AS "isEmailVerified"',
+  SUSPENDED_AT: 'u.suspended_at AS "suspendedAt"',
+  SUSPENDED_UNTIL: 'u.suspended_until AS "suspendedUntil"',
+  SUSPENSION_REASON: 'u.suspension_reason AS "suspensionReason"',
   LAST_LOGIN_AT: 'u.last_login_at AS "lastLoginAt"',
   CREATED_AT: 'u.created_at AS "createdAt"',
   UPDATED_AT: 'u.updated_at AS "updatedAt"',
@@ -92,7 +94,7 @@ export class ExportsRepository {
              max(b.created_at) AS "lastCreatedAt",
              (array_agg(b.id ORDER BY b.created_at, b.id))[count(*)]::text AS "lastId"
       FROM (
-        SELECT ${lineExpression(format, fields)} AS line, u.created_at, u.id FROM users u
+        SELECT ${lineExpression(format, fields, now)} AS line, u.created_at, u.id FROM users u
         WHERE ${Prisma.join(where, ' AND ')}
         ORDER BY u.created_at, u.id
         ${limitSql}
@@ -125,12 +127,14 @@ export class ExportsRepository {
    * The next `limit` users after `after` in (createdAt, id) order, with only `fields` selected,
    * as objects for the JS renderer (export.format.ts), which the SQL renderer must match.
    */
-  async batch(filter: UserFilter, now: Date, fields: readonly UserField[], after: KeysetPosition | null, limit: number): Promise<UserRecord[]> {
+  async batch(filter: UserFilter, now: Date, fields: readonly UserField[], after: KeysetPosition | null, limit: number): Promise<ExportRow[]> {
     const where = filterConditions(filter, now);
     if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
-    // The keyset columns come back under their own names, whatever the client picked.
-    const columns = Prisma.raw([...fields.map((f) => COLUMN_SQL[f]), 'u.created_at AS "_createdAt"', 'u.id::text AS "_id"'].join(', '));
-    return this.prisma.$queryRaw<UserRecord[]>`
+    // The keyset columns come back under their own names, whatever the client picked. The status
+    // comes from the listing's expression, independent of the SQL renderer's own.
+    const selected = fields.map((f) => (f === 'STATUS' ? Prisma.sql`${statusExpression(now)} AS "status"` : Prisma.raw(COLUMN_SQL[f])));
+    const columns = Prisma.join([...selected, Prisma.raw('u.created_at AS "_createdAt"'), Prisma.raw('u.id::text AS "_id"')], ', ');
+    return this.prisma.$queryRaw<ExportRow[]>`
       SELECT ${columns} FROM users u
       WHERE ${Prisma.join(where, ' AND ')}
       ORDER BY u.created_at, u.id
