@@ -27,6 +27,7 @@ import { PasswordHashPool } from './users/import/password-pool.js';
 import { ExportLinkSigner } from './users/export/export.links.js';
 import { ExportsRepository } from './users/export/exports.repository.js';
 import { ExportService } from './users/export/export.service.js';
+import { EXPORT_BATCH_ROWS } from './users/export/export.model.js';
 import type { UserEvent } from './events/user-event.model.js';
 import { createSharedPubSub } from './events/shared-pubsub.js';
 
@@ -113,7 +114,7 @@ export function createServices(options: ServicesOptions): Services {
     new ExportLinkSigner(options.jwt.secret, options.jwt.issuer),
     clock,
     options.exportBaseUrl ?? (() => 'http://localhost:4000'),
-    options.db.kind === 'postgres' ? 2 : 1,
+    options.db.kind === 'postgres' ? { renderers: 2, batchRows: EXPORT_BATCH_ROWS } : { renderers: 1, batchRows: 5_000 },
   );
   return {
     db: options.db,

@@ -69,7 +69,7 @@ beforeAll(async () => {
   const signer = new ExportLinkSigner('x'.repeat(40), 'test');
   service = new ExportService(repository, signer, t.app.services.clock, () => 'http://localhost');
   // Two batches rendering at once over key ranges (what PostgreSQL uses); on PGlite they queue.
-  rangeService = new ExportService(repository, signer, t.app.services.clock, () => 'http://localhost', 2);
+  rangeService = new ExportService(repository, signer, t.app.services.clock, () => 'http://localhost', { renderers: 2, batchRows: 10_000 });
   await prisma.user.createMany({
     data: TRICKY.map((text, i) => ({
       email: i % 5 === 0 ? `"q,${i}"+${tag}@example.test` : `${tag}.${i}@example.test`,

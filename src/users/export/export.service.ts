@@ -39,11 +39,12 @@ export class ExportService {
     /** Where download links point: PUBLIC_URL, or this server's own address. */
     private readonly baseUrl: () => string,
     /**
-     * Batches rendered at once. On PostgreSQL rendering is the database backend's work, and one
-     * backend is one core: with 2, two batches render side by side (see chunks()). The embedded
-     * database has one connection, so 1 there.
+     * How batches are read. On PostgreSQL rendering is a database backend's work, and one backend
+     * is one core: with 2 `renderers`, two batches render side by side (see chunks()). The
+     * embedded database has one connection (so 1), and keeps its memory (WASM, which never
+     * shrinks) lower with smaller batches.
      */
-    private readonly renderers = 1,
+    private readonly reading: { renderers: number; batchRows: number } = { renderers: 1, batchRows: EXPORT_BATCH_ROWS },
   ) {}
 
   /** Records what to export and returns a short-lived link that streams exactly that. */
@@ -86,11 +87,11 @@ export class ExportService {
    * tail. Stops between batches when `signal` aborts (the client went away). `batchRows` is
    * there for tests, to cross batch boundaries with a handful of rows.
    */
-  async *chunks(request: ExportRequest, signal?: AbortSignal, batchRows = EXPORT_BATCH_ROWS): AsyncGenerator<{ text: string; rows: number }> {
+  async *chunks(request: ExportRequest, signal?: AbortSignal, batchRows = this.reading.batchRows): AsyncGenerator<{ text: string; rows: number }> {
     // The JS serializer only writes the head and tail; the database renders the rows (export.sql.ts).
     const format = serializer(request.format, request.fields);
     if (format.head) yield { text: format.head, rows: 0 };
-    const batches = this.renderers > 1 ? this.rangeBatches(request, batchRows) : this.keysetBatches(request, batchRows);
+    const batches = this.reading.renderers > 1 ? this.rangeBatches(request, batchRows) : this.keysetBatches(request, batchRows);
     let first = true;
     for await (const batch of batches) {
       if (signal?.aborted) break; // the client went away: stop between batches
@@ -137,7 +138,7 @@ export class ExportService {
     let more = true;
     try {
       for (;;) {
-        while (more && queue.length < this.renderers) {
+        while (more && queue.length < this.reading.renderers) {
           const end = await this.repository.batchEnd(request.filter, request.createdAt, start, batchRows);
           // No end: fewer than batchRows users are left, the last batch takes them all.
           const batch = this.render(request, start, batchRows, end);
