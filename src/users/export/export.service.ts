@@ -136,10 +136,11 @@ export class ExportService {
     const queue: Promise<RenderedBatch>[] = [];
     let start: KeysetPosition | null = null;
     let more = true;
+    const walk = keepsAlmostEverybody(request.filter) ? 'all' : 'matching';
     try {
       for (;;) {
         while (more && queue.length < this.reading.renderers) {
-          const end = await this.repository.batchEnd(request.filter, request.createdAt, start, batchRows);
+          const end = await this.repository.batchEnd(request.filter, request.createdAt, start, batchRows, walk);
           // No end: fewer than batchRows users are left, the last batch takes them all.
           const batch = this.render(request, start, batchRows, end);
           batch.catch(() => undefined); // surfaces when its turn comes
@@ -161,6 +162,15 @@ export class ExportService {
     const stamp = request.createdAt.toISOString().replace(/[:.]/g, '-').slice(0, 19);
     return `users-${stamp}.${request.format.toLowerCase()}`;
   }
+}
+
+/**
+ * A filter with no condition but the soft-delete mode (a plain "export everybody", deleted
+ * excluded or not): batch ends can then be found from the index alone (see batchEnd). ONLY
+ * deleted keeps few users, so it walks the matching ones.
+ */
+function keepsAlmostEverybody(filter: UserFilter): boolean {
+  return Object.entries(filter).every(([key, value]) => (key === 'deleted' ? value !== 'ONLY' : value == null || (Array.isArray(value) && value.length === 0)));
 }
 
 /**

@@ -108,16 +108,19 @@ export class ExportsRepository {
   }
 
   /**
-   * Where the next batch of `limit` users after `after` ends: the position of the limit-th one,
-   * or null when fewer are left. An index walk without rendering, so the service can start
-   * rendering the batch after it before this one is done.
+   * Where the next batch after `after` ends: the position of the limit-th user, or null when
+   * fewer are left. `matching`: count the users the filter selects (an index walk that reads each
+   * row). `all`: count every user, deleted or not: a walk of the (created_at, id) index alone,
+   * without reading rows, for a filter that keeps almost everybody (a batch then holds a few
+   * less than `limit`). Either way the service can start rendering the next batch before this
+   * one is done.
    */
-  async batchEnd(filter: UserFilter, now: Date, after: KeysetPosition | null, limit: number): Promise<KeysetPosition | null> {
-    const where = filterConditions(filter, now);
+  async batchEnd(filter: UserFilter, now: Date, after: KeysetPosition | null, limit: number, walk: 'matching' | 'all'): Promise<KeysetPosition | null> {
+    const where = walk === 'matching' ? filterConditions(filter, now) : [];
     if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
     const [row] = await this.prisma.$queryRaw<{ createdAt: Date; id: string }[]>`
       SELECT u.created_at AS "createdAt", u.id::text AS id FROM users u
-      WHERE ${Prisma.join(where, ' AND ')}
+      ${where.length ? Prisma.sql`WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty}
       ORDER BY u.created_at, u.id
       OFFSET ${limit - 1} LIMIT 1`;
     return row ? { createdAt: row.createdAt, id: row.id } : null;
