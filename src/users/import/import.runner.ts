@@ -1,8 +1,10 @@
 // Runs one import from the first byte to the final status. Records are validated as they are
 // parsed and gathered into chunks; each chunk is hashed (plaintext passwords, on the worker
-// pool) and committed in its own transaction while the next one is being parsed. At most two
-// chunks exist at a time, whatever the file size. On failure or cancellation the chunk being
-// gathered is dropped: exactly the committed chunks stay, and the record says which rows.
+// pool) and written in its own transaction while the next one is being parsed. Up to
+// tuning.writers chunks are written at once, committing in file order (see
+// ImportsRepository.commitChunk), so at most writers + 1 chunks exist at a time, whatever the
+// file size. On failure or cancellation the chunk being gathered is dropped: exactly the
+// committed chunks stay, and the record says which rows.
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../logger.js';
