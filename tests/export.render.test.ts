@@ -104,6 +104,7 @@ function request(format: ExportFormat, fields: readonly UserField[]): ExportRequ
     format,
     fields: [...fields],
     filter: normalizeFilter({ search: tag, deleted: 'INCLUDE' }),
+    bom: false,
     createdById: null,
     createdAt: new Date(),
     expiresAt: new Date(Date.now() + 60_000),

@@ -110,6 +110,25 @@ describe('exportUsers', () => {
     await t.anonymous.login(users[2]!.email, 'password-123');
   });
 
+  it('bom: a CSV for Excel starts with a UTF-8 byte order mark and still imports back; JSON refuses one', async () => {
+    const { tag } = await seedTagged(2, { firstName: 'Zoë' });
+    const link = await exportLink(t.admin, { format: 'CSV', filter: { search: tag }, bom: true });
+    expect(link.bom).toBe(true);
+    // Response.text() would strip the mark while decoding: look at the bytes.
+    const bytes = new Uint8Array(await (await fetch(link.url)).arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(new TextDecoder().decode(bytes)).toMatch(/^id,email,/);
+    expect(new TextDecoder().decode(bytes)).toContain(',Zoë,');
+    const back = (await uploadCsv(t.admin, bytes, { options: { mode: 'UPSERT' } })).expectData().importUsers;
+    expect(back).toMatchObject({ status: 'SUCCEEDED', totalRows: 2, skipped: 2, failed: 0 });
+    // Without the option, no mark.
+    const plain = new Uint8Array(await (await fetch((await exportLink(t.admin, { format: 'CSV', filter: { search: tag } })).url)).arrayBuffer());
+    expect(plain[0]).toBe('i'.charCodeAt(0));
+
+    const refused = (await t.admin.execute(ExportUsersDocument, { format: 'JSON', bom: true })).expectError('BAD_USER_INPUT');
+    expect(JSON.stringify(refused)).toContain('bom');
+  });
+
   it('streams many keyset batches in order without gaps or repeats', async () => {
     const tag = `bulk${randomUUID().slice(0, 8)}`;
     const emails = Array.from({ length: 12_345 }, (_, i) => `${tag}.${i}@example.test`);

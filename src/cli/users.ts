@@ -3,7 +3,7 @@
 // ImportService and ExportService as the GraphQL API, as the system principal.
 //
 //   npm run users -- import users.csv [--mode insert|upsert|skip-existing] [--dry-run]
-//   npm run users -- export --format csv|json|ndjson [--out file] [--fields email,name,...]
+//   npm run users -- export --format csv|json|ndjson [--out file] [--fields email,name,...] [--bom] [--bom]
 //
 // Progress goes to stderr (a bar on a terminal), the export file to --out or stdout. Exit codes:
 // 0 done, 1 the import failed or was cancelled, 2 usage, 3 done with row errors.
@@ -24,7 +24,7 @@ import { isFinished, type ImportMode, type ImportRecord } from '../users/import/
 
 const USAGE = `usage:
   npm run users -- import <file.csv> [--mode insert|upsert|skip-existing] [--dry-run]
-  npm run users -- export --format csv|json|ndjson [--out file] [--fields email,name,...]
+  npm run users -- export --format csv|json|ndjson [--out file] [--fields email,name,...] [--bom]
 `;
 
 class UsageError extends Error {}
@@ -119,12 +119,12 @@ async function importCommand(services: Services, argv: string[]): Promise<number
 async function exportCommand(services: Services, argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { format: { type: 'string', default: 'csv' }, out: { type: 'string' }, fields: { type: 'string' } },
+    options: { format: { type: 'string', default: 'csv' }, out: { type: 'string' }, fields: { type: 'string' }, bom: { type: 'boolean', default: false } },
   });
   const format = values.format.toUpperCase() as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`--format must be csv, json or ndjson, not "${values.format}"`);
   const fields = values.fields ? values.fields.split(',').map(fieldByName) : null;
-  const request = await services.exports.create(SYSTEM_PRINCIPAL, { format, fields });
+  const request = await services.exports.create(SYSTEM_PRINCIPAL, { format, fields, bom: values.bom });
   const out = values.out ? createWriteStream(values.out) : process.stdout;
   const started = performance.now();
   let rows = 0;

@@ -93,6 +93,8 @@ export interface ExportRequest {
   format: ExportFormat;
   fields: UserField[];
   filter: UserFilter;
+  /** CSV only: the file starts with a UTF-8 byte order mark, so Excel reads it as UTF-8. */
+  bom: boolean;
   createdById: string | null;
   /** Also the instant the filter's derived status is evaluated at. */
   createdAt: Date;
@@ -104,6 +106,7 @@ export interface ExportLink {
   expiresAt: Date;
   format: ExportFormat;
   fields: UserField[];
+  bom: boolean;
 }
 
 /** Link lifetime: long enough to click, short enough that a leaked URL soon stops working. */

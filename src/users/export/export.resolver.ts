@@ -18,8 +18,10 @@ export class ExportResolver {
     @Arg('format', () => ExportFormat) format: ExportFormatValue,
     @Arg('filter', () => UserFilter, { nullable: true }) filter: UserFilter | null,
     @Arg('fields', () => [UserField], { nullable: true, description: 'Default: every field.' }) fields: UserFieldValue[] | null,
+    @Arg('bom', () => Boolean, { defaultValue: false, description: 'CSV only: start the file with a UTF-8 byte order mark, so Excel reads accents right.' })
+    bom: boolean,
     @Ctx() ctx: Context,
   ): Promise<ExportLink> {
-    return ctx.services.exports.createLink(principalOf(ctx), { format, filter, fields });
+    return ctx.services.exports.createLink(principalOf(ctx), { format, filter, fields, bom });
   }
 }

@@ -29,6 +29,8 @@ export interface ExportArgs {
   format: ExportFormat;
   filter?: UserFilter | null;
   fields?: UserField[] | null;
+  /** CSV only: start the file with a UTF-8 byte order mark (Excel needs it to read accents). */
+  bom?: boolean | null;
 }
 
 export class ExportService {
@@ -51,7 +53,7 @@ export class ExportService {
   async createLink(principal: Principal, args: ExportArgs): Promise<ExportLink> {
     const request = await this.create(principal, args);
     const token = await this.signer.sign(request.id, request.expiresAt);
-    return { url: `${this.baseUrl().replace(/\/+$/, '')}/exports/${token}`, expiresAt: request.expiresAt, format: request.format, fields: request.fields };
+    return { url: `${this.baseUrl().replace(/\/+$/, '')}/exports/${token}`, expiresAt: request.expiresAt, format: request.format, fields: request.fields, bom: request.bom };
   }
 
   async create(principal: Principal, args: ExportArgs): Promise<ExportRequest> {
@@ -64,11 +66,15 @@ export class ExportService {
     const fields = args.fields?.length ? [...new Set(args.fields)] : [...USER_FIELDS];
     const unknown = fields.findIndex((f) => !USER_FIELDS.includes(f));
     if (unknown >= 0) throw BadUserInputError.field(`fields.${unknown}`, 'is not an exportable field');
+    const bom = args.bom ?? false;
+    // RFC 8259: JSON texts must not begin with a byte order mark (and NDJSON lines are JSON).
+    if (bom && args.format !== 'CSV') throw BadUserInputError.field('bom', 'applies to CSV only: JSON must not start with a byte order mark');
     const now = this.clock.now();
     return this.repository.create({
       format: args.format,
       fields,
       filter,
+      bom,
       createdById: principal.userId,
       expiresAt: new Date(now.getTime() + EXPORT_LINK_TTL_SECONDS * 1000),
     });
@@ -90,7 +96,8 @@ export class ExportService {
   async *chunks(request: ExportRequest, signal?: AbortSignal, batchRows = this.reading.batchRows): AsyncGenerator<{ text: string; rows: number }> {
     // The JS serializer only writes the head and tail; the database renders the rows (export.sql.ts).
     const format = serializer(request.format, request.fields);
-    if (format.head) yield { text: format.head, rows: 0 };
+    const head = (request.bom ? '\uFEFF' : '') + format.head;
+    if (head) yield { text: head, rows: 0 };
     const batches = this.reading.renderers > 1 ? this.rangeBatches(request, batchRows) : this.keysetBatches(request, batchRows);
     let first = true;
     for await (const batch of batches) {

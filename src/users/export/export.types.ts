@@ -30,4 +30,7 @@ export class UserExport {
 
   @Field(() => [UserField], { description: 'Columns (CSV) or keys (JSON), in this order.' })
   fields!: UserFieldValue[];
+
+  @Field({ description: 'Whether the CSV file starts with a UTF-8 byte order mark.' })
+  bom!: boolean;
 }
