@@ -27,7 +27,7 @@ import { PasswordHashPool } from './users/import/password-pool.js';
 import { ExportLinkSigner } from './users/export/export.links.js';
 import { ExportsRepository } from './users/export/exports.repository.js';
 import { ExportService } from './users/export/export.service.js';
-import { EXPORT_BATCH_ROWS } from './users/export/export.model.js';
+import { EMBEDDED_EXPORT_BATCH_ROWS, EXPORT_BATCH_ROWS } from './users/export/export.model.js';
 import type { UserEvent } from './events/user-event.model.js';
 import { createSharedPubSub } from './events/shared-pubsub.js';
 
@@ -114,7 +114,7 @@ export function createServices(options: ServicesOptions): Services {
     new ExportLinkSigner(options.jwt.secret, options.jwt.issuer),
     clock,
     options.exportBaseUrl ?? (() => 'http://localhost:4000'),
-    options.db.kind === 'postgres' ? { renderers: 2, batchRows: EXPORT_BATCH_ROWS } : { renderers: 1, batchRows: 5_000 },
+    options.db.kind === 'postgres' ? { renderers: 2, batchRows: EXPORT_BATCH_ROWS } : { renderers: 1, batchRows: EMBEDDED_EXPORT_BATCH_ROWS },
   );
   return {
     db: options.db,

@@ -15,6 +15,7 @@
 //   is spelled out because PostgreSQL's `\s` follows the server locale and, under C.UTF-8,
 //   leaves out no-break spaces and the BOM that JS counts.
 import { Prisma } from '../../generated/prisma/client.js';
+import { statusAt } from '../listing/listing.sql.js';
 import { FIELD_KEYS, type ExportFormat, type UserField } from './export.model.js';
 
 type Sql = Prisma.Sql;
@@ -102,18 +103,12 @@ function jsonValue(sql: string, kind: Kind, escape: boolean): string {
 const JSON_ESCAPED = String.raw`'[\x01-\x1f"\\]'`;
 
 /**
- * The status as the User type derives it (statusExpression() in listing.sql.ts, userStatus() in
- * user.model.ts) at `now`, the moment the export was asked for. The expression is raw text, so
- * `now` is written as a literal: an ISO string the server made, never input.
+ * The listing's status expression at `now`, the moment the export was asked for. Lines here are
+ * raw text, so `now` goes in as a literal (an ISO string the server made, never input) and the
+ * expression, having no parameters, as its text.
  */
 function statusColumn(now: Date): { sql: string; kind: Kind } {
-  const at = `timestamptz '${now.toISOString()}'`;
-  return {
-    sql: `(CASE WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
-      WHEN u.suspended_at IS NOT NULL AND (u.suspended_until IS NULL OR u.suspended_until > ${at}) THEN 'SUSPENDED'
-      WHEN NOT u.is_active THEN 'INACTIVE' ELSE 'ACTIVE' END)`,
-    kind: 'quoted',
-  };
+  return { sql: `(${statusAt(Prisma.raw(`timestamptz '${now.toISOString()}'`)).text})`, kind: 'quoted' };
 }
 
 /** One file line (without its line break) for one user row `u`, as a text expression. */

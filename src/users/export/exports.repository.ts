@@ -134,8 +134,7 @@ export class ExportsRepository {
   async batch(filter: UserFilter, now: Date, fields: readonly UserField[], after: KeysetPosition | null, limit: number): Promise<ExportRow[]> {
     const where = filterConditions(filter, now);
     if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
-    // The keyset columns come back under their own names, whatever the client picked. The status
-    // comes from the listing's expression, independent of the SQL renderer's own.
+    // The keyset columns come back under their own names, whatever the client picked.
     const selected = fields.map((f) => (f === 'STATUS' ? Prisma.sql`${statusExpression(now)} AS "status"` : Prisma.raw(COLUMN_SQL[f])));
     const columns = Prisma.join([...selected, Prisma.raw('u.created_at AS "_createdAt"'), Prisma.raw('u.id::text AS "_id"')], ', ');
     return this.prisma.$queryRaw<ExportRow[]>`

@@ -74,10 +74,8 @@ export class ImportRunner {
   private chunk: Chunk;
   private chunks = 0;
   private dataRows = 0;
-  /** Commits sent and not yet settled, oldest first (at most tuning.writers). */
+  /** Commits sent and not yet known to have settled, oldest first (at most tuning.writers). */
   private writing: Promise<void>[] = [];
-  /** The newest commit sent: the next chunk commits only after it. */
-  private tail: Promise<void> = Promise.resolve();
   private gate: Promise<void> | undefined;
   private record: ImportRecord;
   private storedErrors = 0;
@@ -220,9 +218,10 @@ export class ImportRunner {
       this.gate = undefined;
     }
     this.chunks += 1;
-    const commit = this.commit(chunk, this.chunks, this.tail);
+    // The next chunk commits only after the newest one sent; once drain() has passed them all,
+    // they all committed.
+    const commit = this.commit(chunk, this.chunks, this.writing.at(-1) ?? Promise.resolve());
     commit.catch(() => undefined); // surfaces when drain() reaches it
-    this.tail = commit;
     this.writing.push(commit);
   }
 

@@ -79,9 +79,14 @@ export function filterConditions(filter: UserFilter, now: Date): Sql[] {
 
 /** SQL for the derived status; keep in step with `userStatus()` in user.model. */
 export function statusExpression(now: Date): Sql {
+  return statusAt(Prisma.sql`${now}`);
+}
+
+/** The derived status at the instant `at` (any timestamptz expression). */
+export function statusAt(at: Sql): Sql {
   return Prisma.sql`CASE
     WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
-    WHEN u.suspended_at IS NOT NULL AND (u.suspended_until IS NULL OR u.suspended_until > ${now}) THEN 'SUSPENDED'
+    WHEN u.suspended_at IS NOT NULL AND (u.suspended_until IS NULL OR u.suspended_until > ${at}) THEN 'SUSPENDED'
     WHEN NOT u.is_active THEN 'INACTIVE'
     ELSE 'ACTIVE' END`;
 }
