@@ -133,8 +133,9 @@ describe('roles', () => {
     (await client.execute(DeleteUserDocument, { id: target.id })).expectError('FORBIDDEN');
   });
 
-  it('USER may only use me and updateMe', async () => {
+  it('USER may only use me, updateMe and user(id) with their own id', async () => {
     const { client, user } = await clientFor(t.admin, 'USER');
+    const other = await createUser(t.admin);
     const me = (await client.execute(MeDocument)).expectData().me;
     expect(me.id).toBe(user.id);
     const updated = (await client.execute(UpdateMeDocument, { input: { firstName: ' Grace ', phoneNumber: '+12025550143' } })).expectData().updateMe;
@@ -142,7 +143,9 @@ describe('roles', () => {
     expect(updated.version).toBe(2);
     const forbidden = await client.execute(UsersDocument, { first: 1 });
     expect(forbidden.expectError('FORBIDDEN').extensions?.status).toBe(403);
-    (await client.execute(UserDocument, { id: user.id })).expectError('FORBIDDEN');
+    // user(id) follows the one read rule (UsersService.canRead): yourself, nobody else.
+    expect((await client.execute(UserDocument, { id: user.id })).expectData().user?.id).toBe(user.id);
+    (await client.execute(UserDocument, { id: other.id })).expectError('FORBIDDEN');
     (await client.execute(UpdateUserDocument, { id: user.id, input: { role: 'ADMIN' } })).expectError('FORBIDDEN');
   });
 

@@ -1,6 +1,7 @@
 // Every root field carries an explicit decision: @Authorized(...) (roles from the token) or
-// @Public(). tests/auth-decisions.test.ts fails when a root field has neither.
-import type { AuthChecker } from 'type-graphql';
+// @Public(). Every other field that returns a User carries @UserAccess(...).
+// tests/auth-decisions.test.ts fails when a field has no decision.
+import { Extensions, type AuthChecker } from 'type-graphql';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 import type { Role } from '../users/user.model.js';
 import { hasAnyRole, type Principal } from './principal.js';
@@ -29,6 +30,23 @@ export function Public(): MethodDecorator {
 
 export function isPublicField(className: string, methodName: string): boolean {
   return publicFields.has(`${className}.${methodName}`);
+}
+
+/**
+ * How a field that returns a User (or [User]) on a non-root type is authorized:
+ * - `'canRead'`: the resolver returns the user only when UsersService.canRead allows it, and null
+ *   otherwise (so the field must be nullable);
+ * - `{ inheritedFrom }`: the value can only be reached through the named root fields, whose own
+ *   decision already covers reading it (say why).
+ */
+export type UserAccessDecision = 'canRead' | { inheritedFrom: string[]; why: string };
+
+/** Key of the decision in the GraphQL field's `extensions` (what the schema test reads). */
+export const USER_ACCESS_EXTENSION = 'userAccess';
+
+/** Declares how a non-root field returning a User is authorized (see UserAccessDecision). */
+export function UserAccess(decision: UserAccessDecision): PropertyDecorator & MethodDecorator {
+  return Extensions({ [USER_ACCESS_EXTENSION]: decision });
 }
 
 export const ADMIN: Role[] = ['ADMIN'];

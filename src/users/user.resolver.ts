@@ -1,6 +1,6 @@
 // Thin: decode arguments, call the service, return. Authorization decisions are declared here.
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { ADMIN, READERS } from '../auth/auth-checker.js';
+import { ADMIN, READERS, UserAccess } from '../auth/auth-checker.js';
 import { Authorized } from 'type-graphql';
 import { principalOf, type Context } from '../context.js';
 import type { UserRecord } from './user.model.js';
@@ -31,6 +31,8 @@ class UsersArgs {
   orderBy?: UserOrder[] | null;
 }
 
+const RELATED = 'null when there is none, or when you may not read that user (as with user(id): a USER reads only themselves).';
+
 @Resolver(() => User)
 export class UserResolver {
   @Authorized()
@@ -39,8 +41,11 @@ export class UserResolver {
     return ctx.services.users.me(principalOf(ctx));
   }
 
-  @Authorized(READERS)
-  @Query(() => User, { nullable: true, description: 'null when absent or soft-deleted.' })
+  @Authorized()
+  @Query(() => User, {
+    nullable: true,
+    description: 'ADMIN and VIEWER: any user; USER: only their own id (FORBIDDEN otherwise). null when absent or soft-deleted.',
+  })
   user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord | null> {
     return ctx.services.users.getById(principalOf(ctx), id);
   }
@@ -91,20 +96,28 @@ export class UserResolver {
     return userStatus(user, ctx.services.clock.now());
   }
 
-  @FieldResolver(() => User, { nullable: true })
+  @UserAccess('canRead')
+  @FieldResolver(() => User, { nullable: true, description: RELATED })
   createdBy(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<UserRecord | null> | null {
-    return user.createdById ? ctx.loaders.userById.load(user.createdById) : null;
+    return readableUser(ctx, user.createdById);
   }
 
-  @FieldResolver(() => User, { nullable: true })
+  @UserAccess('canRead')
+  @FieldResolver(() => User, { nullable: true, description: RELATED })
   updatedBy(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<UserRecord | null> | null {
-    return user.updatedById ? ctx.loaders.userById.load(user.updatedById) : null;
+    return readableUser(ctx, user.updatedById);
   }
 
-  @FieldResolver(() => User, { nullable: true })
+  @UserAccess('canRead')
+  @FieldResolver(() => User, { nullable: true, description: RELATED })
   deletedBy(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<UserRecord | null> | null {
-    return user.deletedById ? ctx.loaders.userById.load(user.deletedById) : null;
+    return readableUser(ctx, user.deletedById);
   }
+}
+
+/** The user with this id when the caller may read them (UsersService.canRead), else null. */
+function readableUser(ctx: Context, id: string | null): Promise<UserRecord | null> | null {
+  return id && ctx.services.users.canRead(ctx.principal, { id }) ? ctx.loaders.userById.load(id) : null;
 }
 
 @Resolver(() => UserConnection)

@@ -1,6 +1,7 @@
 // GraphQL object types for users. Resolvers return plain UserRecords; these classes only
 // describe the shape. passwordHash has no field here, so it cannot be selected.
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { UserAccess } from '../auth/auth-checker.js';
 import { ROLES, type Role as RoleValue } from './user.model.js';
 
 export const Role = Object.fromEntries(ROLES.map((r) => [r, r])) as { [K in RoleValue]: K };
@@ -86,6 +87,7 @@ export class AuthPayload {
   @Field(() => Date)
   expiresAt!: Date;
 
+  @UserAccess({ inheritedFrom: ['login'], why: 'the user who has just proved their password' })
   @Field(() => User)
   user!: Relation<User>;
 }

@@ -3,7 +3,7 @@
 // Transport-agnostic: resolvers, the CSV importer and library callers all come through here.
 import type { PasswordHasher } from '../auth/passwords.js';
 import { requireRole } from '../auth/guards.js';
-import { actorId, type Principal } from '../auth/principal.js';
+import { actorId, hasAnyRole, type Principal } from '../auth/principal.js';
 import { BadUserInputError, ForbiddenError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { EventsService } from '../events/events.service.js';
@@ -46,9 +46,22 @@ export class UsersService {
     return user;
   }
 
+  /**
+   * The one rule for reading a user's record, wherever it appears: `user(id)`, and every field
+   * that returns a User on another object (createdBy, updatedBy, deletedBy, ...). ADMIN and
+   * VIEWER read anyone; anyone else only themselves. It needs only the id, so callers decide
+   * before loading anything. Nobody (an anonymous caller) reads nobody.
+   */
+  canRead(principal: Principal | undefined, user: { id: string }): boolean {
+    if (!principal) return false;
+    return hasAnyRole(principal, READERS) || actorId(principal) === user.id.toLowerCase();
+  }
+
+  /** `user(id)`: FORBIDDEN when canRead says no, decided before the lookup (no existence leak). */
   async getById(principal: Principal, id: string): Promise<UserRecord | null> {
-    requireRole(principal, READERS);
-    return this.repository.findById(assertUuid(id));
+    const userId = assertUuid(id);
+    if (!this.canRead(principal, { id: userId })) throw new ForbiddenError('Requires role ADMIN or VIEWER, or your own id');
+    return this.repository.findById(userId);
   }
 
   async getByEmail(principal: Principal, email: string): Promise<UserRecord | null> {

@@ -1,5 +1,6 @@
 // GraphQL shapes of the listing: UserFilter, UserOrder and the Relay connection.
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { UserAccess } from '../../auth/auth-checker.js';
 import type { Role as RoleValue } from '../user.model.js';
 import { Role, User, type Relation } from '../user.type.js';
 import { DELETED_MODES, SORT_FIELDS, USER_STATUSES, type DeletedMode, type SortDirection, type SortField, type UserStatus } from './listing.model.js';
@@ -98,6 +99,7 @@ export class UserEdge {
   @Field()
   cursor!: string;
 
+  @UserAccess({ inheritedFrom: ['users'], why: 'users requires ADMIN or VIEWER, who may read every user (UsersService.canRead)' })
   @Field(() => User)
   node!: Relation<User>;
 }
