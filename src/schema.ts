@@ -1,9 +1,11 @@
 // Builds the executable schema from the TypeGraphQL classes. Every resolver class is listed
-// here; tests/auth-decisions.test.ts checks each root field's authorization decision.
+// here; tests/auth-decisions.test.ts checks each root field's authorization decision, and every
+// field that takes text is wrapped by the argument guard (argument-guard.ts).
 import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema, type PubSub } from 'type-graphql';
+import { guardTextArguments } from './argument-guard.js';
 import { authChecker } from './auth/auth-checker.js';
 import { AuthResolver } from './auth/auth.resolver.js';
 import { UserConnectionResolver, UserResolver } from './users/user.resolver.js';
@@ -17,7 +19,7 @@ import { ExportResolver } from './users/export/export.resolver.js';
 export const resolvers = [AuthResolver, UserResolver, UserConnectionResolver, StatsResolver, LifecycleResolver, EventResolver, ImportResolver, ExportResolver] as const;
 
 export async function createSchema(options: { pubSub?: PubSub; emitSchemaFile?: string | false } = {}): Promise<GraphQLSchema> {
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers,
     authChecker,
     // Input rules live in the services (zod), shared with the CSV importer and library callers.
@@ -29,4 +31,5 @@ export async function createSchema(options: { pubSub?: PubSub; emitSchemaFile?: 
     orphanedTypes: EVENT_OBJECT_TYPES,
     emitSchemaFile: options.emitSchemaFile ? { path: options.emitSchemaFile, sortedSchema: false } : false,
   });
+  return guardTextArguments(schema);
 }

@@ -6,7 +6,7 @@ import { UnauthenticatedError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { UserRecord } from '../users/user.model.js';
 import type { UsersRepository } from '../users/users.repository.js';
-import { normalizeEmail } from '../users/users.validation.js';
+import { lookupEmail, normalizeEmail } from '../users/users.validation.js';
 import { UserAlreadyExistsError } from '../users/users.errors.js';
 import type { PasswordHasher } from './passwords.js';
 import type { TokenService } from './tokens.js';
@@ -27,7 +27,9 @@ export class AuthService {
   ) {}
 
   async login(email: string, password: string): Promise<AuthPayload> {
-    const found = await this.repository.findCredentials(normalizeEmail(email));
+    // An email no account can have (NUL, control characters) is refused before the database
+    // sees it; that says nothing about which accounts exist.
+    const found = await this.repository.findCredentials(lookupEmail(email, 'email'));
     const ok = await this.hasher.verify(password, found?.passwordHash);
     const now = this.clock.now();
     if (!found || !ok || !this.loginPolicy(found.user, now)) {

@@ -67,9 +67,17 @@ export function eventActorId(event: NewUserEvent): string | null {
   return typeof actor === 'string' ? actor : null;
 }
 
-/** Cursor strings are the decimal sequence: what `userEvents(after:)` and `userEventLog(after:)` take. */
+/** The largest sequence the column (PostgreSQL bigint) can hold. */
+const MAX_SEQUENCE = 2n ** 63n - 1n;
+
+/**
+ * Cursor strings are the decimal sequence: what `userEvents(after:)` and `userEventLog(after:)`
+ * take. Out of bigint's range is not a cursor (the database would refuse the parameter).
+ */
 export function parseSequence(cursor: string): bigint | undefined {
-  return /^\d{1,19}$/.test(cursor) ? BigInt(cursor) : undefined;
+  if (!/^\d{1,19}$/.test(cursor)) return undefined;
+  const sequence = BigInt(cursor);
+  return sequence <= MAX_SEQUENCE ? sequence : undefined;
 }
 
 /** JSON form of an event (Redis messages); dates as ISO strings, sequence as a decimal string. */

@@ -14,7 +14,7 @@ import type { UsersRepository } from './users.repository.js';
 import {
   assertUuid,
   createUserSchema,
-  normalizeEmail,
+  lookupEmail,
   parseInput,
   profileSchema,
   updateUserSchema,
@@ -66,7 +66,7 @@ export class UsersService {
 
   async getByEmail(principal: Principal, email: string): Promise<UserRecord | null> {
     requireRole(principal, READERS);
-    return this.repository.findByEmail(normalizeEmail(email));
+    return this.repository.findByEmail(lookupEmail(email, 'email'));
   }
 
   async list(principal: Principal, args: ListUsersArgs): Promise<UserPage> {

@@ -1,29 +1,57 @@
 // Input rules shared by every way in (GraphQL, CSV import, library use): one place decides
-// what a valid email, password or phone number is. Errors name the field.
+// what a valid email, password, name or phone number is, and which characters text may hold
+// (src/text.ts). Errors name the field.
 import { z } from 'zod';
 import { BadUserInputError, type FieldProblem } from '../errors.js';
+import { controlFreeTextProblem, displayTextProblem, storableTextProblem } from '../text.js';
 import { ROLES } from './user.model.js';
 
 const BCRYPT_MAX_BYTES = 72;
 const E164 = /^\+[1-9]\d{1,14}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** RFC 5321 4.5.3.1: local part at most 64 octets, domain at most 255; the whole column holds 255. */
+const EMAIL_MAX = 255;
+const EMAIL_LOCAL_MAX_OCTETS = 64;
+export const MAX_REASON_LENGTH = 500;
 
-/** Trimmed text; blank becomes null (clears the field). */
-const text = (max: number) =>
+/** A string that passes one of text.ts's character checks; the check's message is the error. */
+const chars = (problem: (value: string) => string | undefined) =>
+  z.string().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
+
+/**
+ * A name: trimmed, blank becomes null (clears the field); no control, bidirectional formatting
+ * or lone surrogate characters (checked after trimming, so a trailing newline is just trimmed).
+ */
+const nameText = (max: number) =>
   z
     .string()
     .transform((s) => s.trim())
+    .pipe(chars(displayTextProblem))
     .pipe(z.string().max(max, `must be at most ${max} characters`))
     .transform((s) => (s === '' ? null : s))
     .nullable();
 
-export const emailRule = z
-  .string()
+export const emailRule = chars(storableTextProblem)
   .transform((s) => s.trim().toLowerCase())
-  .pipe(z.string().max(255, 'must be at most 255 characters').email('must be a valid email address'));
+  .pipe(
+    z
+      .string()
+      .max(EMAIL_MAX, `must be at most ${EMAIL_MAX} characters`)
+      .email('must be a valid email address')
+      .refine(
+        (email) => Buffer.byteLength(email.slice(0, email.lastIndexOf('@')), 'utf8') <= EMAIL_LOCAL_MAX_OCTETS,
+        `the part before @ must be at most ${EMAIL_LOCAL_MAX_OCTETS} octets`,
+      ),
+  );
 
-export const passwordRule = z
-  .string()
+// Any character a person can type is allowed in a password except NUL and lone surrogates: bcrypt
+// implementations differ on NUL (C ones stop there), and a lone surrogate has no UTF-8 form, so
+// two different passwords would hash the same.
+export const passwordRule = chars(storableTextProblem)
   .refine((p) => p.length >= 8, 'must be at least 8 characters')
   .refine((p) => Buffer.byteLength(p, 'utf8') <= BCRYPT_MAX_BYTES, `must be at most ${BCRYPT_MAX_BYTES} bytes`);
 
@@ -34,13 +62,13 @@ const phoneRule = z
   .pipe(z.string().regex(E164, 'must be in E.164 form, e.g. +14155550123').nullable())
   .nullable();
 
+// URL parsers drop tabs and newlines silently, so the check is on the text as given.
 const avatarRule = z
   .string()
   .transform((s) => s.trim())
   .transform((s) => (s === '' ? null : s))
   .pipe(
-    z
-      .string()
+    chars(controlFreeTextProblem)
       .max(512, 'must be at most 512 characters')
       .refine(isHttpUrl, 'must be an http(s) URL')
       .nullable(),
@@ -48,9 +76,9 @@ const avatarRule = z
   .nullable();
 
 const profileShape = {
-  name: text(255).optional(),
-  firstName: text(100).optional(),
-  lastName: text(100).optional(),
+  name: nameText(255).optional(),
+  firstName: nameText(100).optional(),
+  lastName: nameText(100).optional(),
   phoneNumber: phoneRule.optional(),
   avatarUrl: avatarRule.optional(),
 };
@@ -91,6 +119,38 @@ export function zodProblems(error: z.ZodError, prefix?: string): FieldProblem[] 
   });
 }
 
+/**
+ * A suspension reason: one line of text shown to admins (and in exports), trimmed, 1 to 500
+ * characters, no control characters (newlines included), no bidirectional formatting.
+ */
+export const reasonRule = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(chars(displayTextProblem))
+  .pipe(z.string().min(1, 'must not be empty').max(MAX_REASON_LENGTH, `must be at most ${MAX_REASON_LENGTH} characters`));
+
+/**
+ * An email to look a user up by (userByEmail, filter.email, login): normalized as stored. Text
+ * that no stored email can contain (NUL, lone surrogates, control characters) is refused rather
+ * than sent to the database.
+ */
+export function lookupEmail(email: string, field: string): string {
+  const problem = lookupEmailProblem(email);
+  if (problem) throw BadUserInputError.field(field, problem);
+  return normalizeEmail(email);
+}
+
+export function lookupEmailProblem(email: string): string | undefined {
+  return controlFreeTextProblem(email);
+}
+
+/** Throws BAD_USER_INPUT naming `field` unless the database can store `value` exactly. */
+export function assertStorableText(value: string, field: string): string {
+  const problem = storableTextProblem(value);
+  if (problem) throw BadUserInputError.field(field, problem);
+  return value;
+}
+
 export function assertUuid(id: string, field = 'id'): string {
   if (!UUID.test(id)) throw BadUserInputError.field(field, 'must be a UUID');
   return id.toLowerCase();
@@ -98,6 +158,11 @@ export function assertUuid(id: string, field = 'id'): string {
 
 export function isUuid(id: string): boolean {
   return UUID.test(id);
+}
+
+/** A UUID exactly as the database prints it (lower case): what cursors carry. */
+export function isCanonicalUuid(id: string): boolean {
+  return CANONICAL_UUID.test(id);
 }
 
 export function normalizeEmail(email: string): string {

@@ -6,6 +6,7 @@ import { actorId, type Principal } from '../../auth/principal.js';
 import type { Clock } from '../../clock.js';
 import { BadUserInputError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { toStorableText } from '../../text.js';
 import { assertUuid } from '../users.validation.js';
 import { IMPORT_FAILURE_CODES, ImportNotFoundError } from './import.errors.js';
 import { noImportEvents, type ImportEventRecorder } from './import.events.js';
@@ -129,7 +130,8 @@ export class ImportService {
     requireRole(principal, ADMIN);
     const options: ImportOptions = { mode: input.mode ?? 'INSERT', dryRun: input.dryRun ?? false, wait: input.wait ?? true };
     if (!IMPORT_MODES.includes(options.mode)) throw BadUserInputError.field('options.mode', `must be one of ${IMPORT_MODES.join(', ')}`);
-    const filename = (source.filename || 'upload.csv').slice(0, 255);
+    // The name is the client's to choose and only shown back: cleaned, never a reason to refuse.
+    const filename = toStorableText(source.filename || 'upload.csv', 255);
     const record = await this.options.repository.create({ filename, mode: options.mode, dryRun: options.dryRun, startedById: principal.userId });
     this.options.log.info({ importId: record.id, filename, mode: options.mode, dryRun: options.dryRun, by: principal.userId }, 'import started');
 

@@ -15,18 +15,17 @@
 import { requireRole } from '../../auth/guards.js';
 import { actorId, type Principal } from '../../auth/principal.js';
 import type { Clock } from '../../clock.js';
-import { BadUserInputError, DomainError, ForbiddenError } from '../../errors.js';
+import { BadUserInputError, DomainError, ForbiddenError, type FieldProblem } from '../../errors.js';
 import type { EventsService } from '../../events/events.service.js';
 import type { BulkAction, NewUserEvent, UserEvent } from '../../events/user-event.model.js';
 import type { UserRecord } from '../user.model.js';
 import { UserInactiveError, UserNotFoundError } from '../users.errors.js';
 import type { UsersRepository } from '../users.repository.js';
-import { assertUuid, isUuid } from '../users.validation.js';
+import { assertUuid, isUuid, reasonRule, zodProblems } from '../users.validation.js';
 import type { LifecycleChange, LifecycleRepository, LifecycleRow } from './lifecycle.repository.js';
 
 const ADMIN = ['ADMIN'] as const;
 export const MAX_BULK_IDS = 1000;
-export const MAX_REASON_LENGTH = 500;
 
 export type LifecycleAction = 'ACTIVATE' | 'DEACTIVATE' | 'SUSPEND' | 'UNSUSPEND' | 'DELETE';
 
@@ -67,7 +66,7 @@ export class LifecycleService {
     return this.single(principal, 'DEACTIVATE', id, { kind: 'deactivate' });
   }
 
-  suspend(principal: Principal, id: string, reason: string, until?: Date | null): Promise<UserRecord> {
+  async suspend(principal: Principal, id: string, reason: string, until?: Date | null): Promise<UserRecord> {
     return this.single(principal, 'SUSPEND', id, this.suspension(reason, until));
   }
 
@@ -103,7 +102,7 @@ export class LifecycleService {
     return this.bulk(principal, 'DELETE', ids, () => ({ kind: 'delete' }));
   }
 
-  bulkSuspend(principal: Principal, ids: readonly string[], reason: string, until?: Date | null): Promise<BulkActionResult> {
+  async bulkSuspend(principal: Principal, ids: readonly string[], reason: string, until?: Date | null): Promise<BulkActionResult> {
     return this.bulk(principal, 'SUSPEND', ids, () => this.suspension(reason, until));
   }
 
@@ -194,14 +193,12 @@ export class LifecycleService {
   }
 
   private suspension(reason: string, until: Date | null | undefined): LifecycleChange {
-    const text = typeof reason === 'string' ? reason.trim() : '';
-    const problems = [];
-    if (!text) problems.push({ field: 'reason', message: 'must not be empty' });
-    if (text.length > MAX_REASON_LENGTH) problems.push({ field: 'reason', message: `must be at most ${MAX_REASON_LENGTH} characters` });
+    const parsed = reasonRule.safeParse(reason);
+    const problems: FieldProblem[] = parsed.success ? [] : zodProblems(parsed.error, 'reason');
     if (until != null && (!(until instanceof Date) || Number.isNaN(until.getTime()))) problems.push({ field: 'until', message: 'must be a date-time' });
     else if (until != null && until <= this.clock.now()) problems.push({ field: 'until', message: 'must be in the future' });
-    if (problems.length) throw new BadUserInputError(problems);
-    return { kind: 'suspend', reason: text, until: until ?? null };
+    if (problems.length || !parsed.success) throw new BadUserInputError(problems);
+    return { kind: 'suspend', reason: parsed.data, until: until ?? null };
   }
 }
 

@@ -3,7 +3,8 @@ import { BadUserInputError, type FieldProblem } from '../../errors.js';
 import type { Clock } from '../../clock.js';
 import type { UserRecord } from '../user.model.js';
 import type { UsersRepository } from '../users.repository.js';
-import { isUuid, normalizeEmail } from '../users.validation.js';
+import { isUuid, lookupEmailProblem, normalizeEmail } from '../users.validation.js';
+import { storableTextProblem } from '../../text.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   DEFAULT_ORDER,
@@ -100,12 +101,18 @@ export function normalizeFilter(filter: UserFilter): UserFilter {
   const problems: FieldProblem[] = [];
   const out: UserFilter = { ...filter };
   if (filter.search != null) {
-    // Control characters would let a term match across the field separator; drop them.
+    // Other control characters would let a term match across the field separator; drop them.
+    const problem = storableTextProblem(filter.search);
     const term = filter.search.replace(/\p{Cc}/gu, '').trim();
-    if (term.length > 100) problems.push({ field: 'filter.search', message: 'must be at most 100 characters' });
+    if (problem) problems.push({ field: 'filter.search', message: problem });
+    else if (term.length > 100) problems.push({ field: 'filter.search', message: 'must be at most 100 characters' });
     out.search = term === '' ? null : term;
   }
-  if (filter.email != null) out.email = normalizeEmail(filter.email);
+  if (filter.email != null) {
+    const problem = lookupEmailProblem(filter.email);
+    if (problem) problems.push({ field: 'filter.email', message: problem });
+    out.email = normalizeEmail(filter.email);
+  }
   if (filter.ids != null) {
     if (filter.ids.length > MAX_FILTER_IDS) problems.push({ field: 'filter.ids', message: `must list at most ${MAX_FILTER_IDS} ids` });
     const bad = filter.ids.findIndex((id) => !isUuid(id));
@@ -135,18 +142,7 @@ function toPageRequest(args: ListUsersArgs, order: SortKey[], filter: UserFilter
   if (problems.length) throw new BadUserInputError(problems);
   const cursor = backward ? args.before : args.after;
   const from = cursor ? decodeCursor(cursor, order, backward ? 'before' : 'after') : undefined;
-  if (from) validatePosition(from, order, backward ? 'before' : 'after');
   return { filter, order, limit: size, backward, from };
-}
-
-function validatePosition(position: Position, order: SortKey[], arg: string): void {
-  order.forEach((key, i) => {
-    const v = position.values[i];
-    if (v === null || v === undefined) return;
-    if (['CREATED_AT', 'UPDATED_AT', 'LAST_LOGIN_AT'].includes(key.field) && Number.isNaN(Date.parse(v))) {
-      throw BadUserInputError.field(arg, 'is not a valid cursor');
-    }
-  });
 }
 
 function positionOf(user: UserRecord, order: SortKey[]): Position {
