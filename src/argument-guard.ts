@@ -40,7 +40,7 @@ export function guardTextArguments(schema: GraphQLSchema): GraphQLSchema {
 }
 
 /** Problems with the text in `args` (already coerced by GraphQL), named by argument path. */
-export function textArgumentProblems(definitions: readonly GraphQLArgument[], args: Record<string, unknown>): FieldProblem[] {
+function textArgumentProblems(definitions: readonly GraphQLArgument[], args: Record<string, unknown>): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const arg of definitions) collect(arg.type, args[arg.name], arg.name, problems);
   return problems;

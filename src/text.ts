@@ -19,14 +19,10 @@ const CONTROL = /\p{Cc}/u;
  */
 const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
 
-export function hasLoneSurrogate(value: string): boolean {
-  return LONE_SURROGATE.test(value);
-}
-
 /** Why PostgreSQL could not store `value` exactly, or undefined when it can. */
 export function storableTextProblem(value: string): string | undefined {
   if (value.includes('\u0000')) return 'must not contain NUL characters (U+0000)';
-  if (hasLoneSurrogate(value)) return 'must be well-formed Unicode (it contains a lone surrogate)';
+  if (LONE_SURROGATE.test(value)) return 'must be well-formed Unicode (it contains a lone surrogate)';
   return undefined;
 }
 

@@ -144,13 +144,6 @@ export function lookupEmailProblem(email: string): string | undefined {
   return controlFreeTextProblem(email);
 }
 
-/** Throws BAD_USER_INPUT naming `field` unless the database can store `value` exactly. */
-export function assertStorableText(value: string, field: string): string {
-  const problem = storableTextProblem(value);
-  if (problem) throw BadUserInputError.field(field, problem);
-  return value;
-}
-
 export function assertUuid(id: string, field = 'id'): string {
   if (!UUID.test(id)) throw BadUserInputError.field(field, 'must be a UUID');
   return id.toLowerCase();
