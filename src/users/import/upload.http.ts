@@ -24,9 +24,18 @@ export function uploadSource(upload: FileUpload, declaredBytes: number | undefin
     if ((error as { status?: number }).status === 413) throw new UploadTooLargeError(maxBytes);
     throw error;
   }
+  // graphql-upload-ts destroys this stream with the 413 (or 499 when the client leaves) as soon
+  // as the limit is crossed, possibly before the import pipes it: the import record is written
+  // first, and an import that fails to start never reads it. An 'error' event with no listener
+  // kills the process, so the stream gets one now; the import's pipeline still sees the error
+  // (a destroyed stream keeps it) and ends as UPLOAD_TOO_LARGE.
+  stream.on('error', ignoreHere);
   const boundedByHeader = declaredBytes !== undefined && declaredBytes <= maxBytes;
   return { filename: upload.filename, stream, ...(boundedByHeader ? {} : { complete: arrival(upload) }) };
 }
+
+/** Upload stream errors are reported by whoever reads the stream (the import), not here. */
+function ignoreHere(): void {}
 
 function arrival(upload: FileUpload): Promise<void> {
   const capacitor = upload.capacitor;
