@@ -10,17 +10,23 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-ts';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { buildContext, type Context } from './context.js';
-import { formatGraphQLError, isUnexpectedError } from './errors.js';
+import { formatGraphQLError, logFailure } from './errors.js';
+import { httpErrorHandler, unknownRoute } from './http-errors.js';
 import type { Logger } from './logger.js';
 import type { Services } from './services.js';
 import { websocketAuth } from './auth/websocket-auth.js';
 import { websocketErrorFormatting } from './websocket-errors.js';
+import { serveGraphQLOverWebSocket } from './websocket-server.js';
 import { sharedSubscriptions } from './events/shared-subscriptions.js';
 import { exportDownload } from './users/export/export.route.js';
-import { rejectOversizedUploads, uploadErrors } from './users/import/upload.http.js';
+import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './users/import/upload.http.js';
+
+/** Largest JSON request body (a GraphQL request; uploads go as multipart). */
+const JSON_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+/** Largest graphql-ws message. */
+const WEBSOCKET_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export interface ServerOptions {
   schema: GraphQLSchema;
@@ -42,18 +48,24 @@ export async function startServer(options: ServerOptions, port: number, host: st
   const app = express();
   app.disable('x-powered-by');
   const http = createServer(app);
+  // A request stream emits 'error' (client gone mid-body, say) only when someone listens, and
+  // then kills the process if nobody does: every request gets a listener that logs it.
+  http.on('request', (req: Request) => {
+    req.on('error', (error) => log.debug({ reason: error.message }, 'request stream error'));
+  });
 
-  const wss = new WebSocketServer({ server: http, path: '/graphql' });
-  const wsServer = useServer<Record<string, unknown>, { context?: Context }>(
+  const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: WEBSOCKET_MAX_MESSAGE_BYTES });
+  const wsServer = serveGraphQLOverWebSocket<Record<string, unknown>, { context?: Context }>(
     {
       schema,
       ...websocketAuth(services, log),
-      ...websocketErrorFormatting(log),
+      ...websocketErrorFormatting(schema, log),
       context: (ctx) => ctx.extra.context!,
       // One execution per event per distinct live-only operation, not one per subscriber.
       subscribe: sharedSubscriptions().subscribe,
     },
     wss,
+    log.child({ component: 'websocket' }),
   );
 
   const apollo = new ApolloServer<Context>({
@@ -65,6 +77,8 @@ export async function startServer(options: ServerOptions, port: number, host: st
     stopOnTerminationSignals: false,
     // Masks unexpected errors; the plugin below logs them with the request id.
     formatError: formatGraphQLError,
+    // Apollo's default logger writes to the console, outside ours.
+    logger: log.child({ component: 'apollo' }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -72,9 +86,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
         requestDidStart: ({ contextValue }) =>
           Promise.resolve({
             didEncounterErrors: ({ errors }) => {
-              for (const error of errors) {
-                if (isUnexpectedError(error)) contextValue.log.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
-              }
+              for (const error of errors) logFailure(contextValue.log, error, { path: error.path });
               return Promise.resolve();
             },
             willSendResponse: ({ response }) => {
@@ -116,13 +128,16 @@ export async function startServer(options: ServerOptions, port: number, host: st
   app.use(
     '/graphql',
     rejectOversizedUploads(options.uploadMaxBytes),
-    graphqlUploadExpress({ maxFileSize: options.uploadMaxBytes, maxFiles: 1, maxFieldSize: 1_000_000 }),
-    uploadErrors,
-    express.json({ limit: '2mb' }),
+    graphqlUploadExpress({ maxFileSize: options.uploadMaxBytes, maxFiles: 1, maxFieldSize: UPLOAD_MAX_FIELD_BYTES }),
+    uploadErrors({ maxBytes: options.uploadMaxBytes, maxFieldBytes: UPLOAD_MAX_FIELD_BYTES }),
+    express.json({ limit: JSON_BODY_LIMIT_BYTES }),
     expressMiddleware(apollo, {
       context: async ({ req }) => httpContext(req, services, log),
     }),
   );
+  // Last: unknown routes, then every error above as a JSON error (never Express's HTML page).
+  app.use(unknownRoute);
+  app.use(httpErrorHandler(log.child({ component: 'http' })));
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
