@@ -2,7 +2,7 @@
 // HTTP-like `status`; `formatGraphQLError` passes them to clients unchanged and masks anything
 // else as INTERNAL_SERVER_ERROR (logged with the request id by the server). `clientErrorOf` is
 // the one classification every transport uses (GraphQL over HTTP, graphql-ws, the plain HTTP
-// routes): what the client may see, what is a bug.
+// routes): what the client may see, what is a retryable outage, what is a bug.
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from './logger.js';
 
@@ -86,6 +86,19 @@ export class UnsupportedMediaTypeError extends DomainError {
   readonly status = 415;
 }
 
+/** Seconds a client should wait before retrying after an outage (`extensions.retryAfter`, `Retry-After`). */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** A dependency (the database, Redis) is unreachable or saturated: retrying later will work. */
+export class ServiceUnavailableError extends DomainError {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  readonly status = 503;
+  constructor(readonly retryAfter = RETRY_AFTER_SECONDS) {
+    super(`The service is temporarily unavailable; retry in ${retryAfter} seconds`);
+    this.details.retryAfter = retryAfter;
+  }
+}
+
 /**
  * GraphQL's and Apollo's own errors about the request (syntax, validation, variable values,
  * HTTP method): they describe the client's request, so code and message are safe to show.
@@ -106,11 +119,12 @@ export function isDomainError(error: unknown): error is DomainError {
 
 /**
  * What a failure means to the client: the error it may see (a domain error, GraphQL's own request
- * errors), or undefined for a bug, which is masked.
+ * errors, SERVICE_UNAVAILABLE for an outage), or undefined for a bug, which is masked.
  */
 export function clientErrorOf(error: unknown): DomainError | undefined {
   const original = originalOf(error);
   if (isDomainError(original)) return original;
+  if (isOutage(original)) return new ServiceUnavailableError();
   if (error instanceof GraphQLError) {
     const code = graphQLCodeOf(error);
     if (code) return new GraphQLRequestError(code, httpStatusOf(error) ?? 400, withoutEchoedValues(error));
@@ -149,11 +163,13 @@ export const INTERNAL_ERROR_BODY = { errors: [{ message: 'Internal server error'
 
 /**
  * Logs a failure at the level it deserves: a client's mistake at info without a stack (it is
- * not ours to fix), a bug at error with its stack. Returns the client error.
+ * not ours to fix), an outage at warn, a bug at error with its stack. Returns the client error.
  */
 export function logFailure(log: Logger, error: unknown, fields: Record<string, unknown> = {}): DomainError | undefined {
   const client = clientErrorOf(error);
-  if (client) {
+  if (client instanceof ServiceUnavailableError) {
+    log.warn({ ...fields, err: errorSummary(originalOf(error)) }, 'dependency unavailable');
+  } else if (client) {
     log.info({ ...fields, code: client.code, status: client.status, reason: client.message }, 'request refused');
   } else {
     log.error({ ...fields, err: errorSummary(originalOf(error)) }, 'unexpected error');
@@ -223,4 +239,40 @@ function safeReason(reason: string): string {
   const enumValue = /does not exist in "(\w+)" enum/.exec(reason);
   if (enumValue) return `not a value of the ${enumValue[1]} enum`;
   return 'the value is not valid for its type';
+}
+
+// ---- Outages: failures that say "try again later", not "this is a bug" ----
+
+// Prisma: can't reach the server (P1001), timed out (P1002, P1008), database gone (P1003),
+// connection closed (P1017), no pool connection in time (P2024), too many connections (P2037).
+const PRISMA_OUTAGE_CODES = new Set(['P1001', 'P1002', 'P1003', 'P1008', 'P1017', 'P2024', 'P2037']);
+// Prisma driver adapters (@prisma/adapter-pg) name the failure before Prisma gives it a code.
+const ADAPTER_OUTAGE_KINDS = new Set(['DatabaseNotReachable', 'DatabaseDoesNotExist', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+// PostgreSQL SQLSTATEs: class 08 (connection exceptions) is matched by prefix; shutdown and
+// restart (57P01-57P03), too many connections (53300), database dropped (3D000).
+const SQLSTATE_OUTAGES = new Set(['57P01', '57P02', '57P03', '53300', '3D000']);
+// Node sockets (pg, ioredis): the peer is down, unreachable or not answering.
+const SOCKET_OUTAGES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+// Messages of errors that carry no code: pg and pg-pool, Prisma's transaction wait, ioredis.
+const OUTAGE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|is not currently accepting connections|Unable to start a transaction in the given time|Timed out fetching a new connection|Connection is closed\.|Reached the max retries per request limit|Stream isn't writeable/;
+
+/** True when `error` (or what it wraps) says the database or Redis is unreachable or saturated. */
+function isOutage(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length && seen.size < 10) {
+    const e = queue.shift();
+    if (typeof e !== 'object' || e === null || seen.has(e)) continue;
+    seen.add(e);
+    const { code, originalCode, kind, message, name, meta, cause } = e as Record<string, unknown>;
+    if (typeof code === 'string' && (PRISMA_OUTAGE_CODES.has(code) || SOCKET_OUTAGES.has(code) || SQLSTATE_OUTAGES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    if (typeof originalCode === 'string' && (SQLSTATE_OUTAGES.has(originalCode) || /^08[0-9A-Z]{3}$/.test(originalCode))) return true;
+    if (typeof kind === 'string' && ADAPTER_OUTAGE_KINDS.has(kind)) return true;
+    if (name === 'MaxRetriesPerRequestError') return true;
+    if (typeof message === 'string' && OUTAGE_MESSAGES.test(message)) return true;
+    queue.push(cause, (meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError, (e as { originalError?: unknown }).originalError);
+    if (e instanceof AggregateError) queue.push(...(e.errors as unknown[]));
+  }
+  return false;
 }

@@ -5,7 +5,7 @@
 // answer has the shape GraphQL errors have, a stable code and the right status; the failure is
 // logged through errors.ts at the level it deserves.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { BadRequestError, errorResponseBody, INTERNAL_ERROR_BODY, isDomainError, logFailure, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, type DomainError } from './errors.js';
+import { BadRequestError, errorResponseBody, INTERNAL_ERROR_BODY, isDomainError, logFailure, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnsupportedMediaTypeError, type DomainError } from './errors.js';
 import type { Logger } from './logger.js';
 
 class RouteNotFoundError extends NotFoundError {
@@ -36,6 +36,7 @@ export function httpErrorHandler(log: Logger): ErrorRequestHandler {
       res.status(500).json(INTERNAL_ERROR_BODY);
       return;
     }
+    if (known instanceof ServiceUnavailableError) res.set('retry-after', String(known.retryAfter));
     res.status(known.status).json(errorResponseBody(known));
   };
 }

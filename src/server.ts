@@ -12,7 +12,7 @@ import type { GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-ts';
 import { WebSocketServer } from 'ws';
 import { buildContext, type Context } from './context.js';
-import { formatGraphQLError, logFailure } from './errors.js';
+import { formatGraphQLError, logFailure, RETRY_AFTER_SECONDS } from './errors.js';
 import { httpErrorHandler, unknownRoute } from './http-errors.js';
 import type { Logger } from './logger.js';
 import type { Services } from './services.js';
@@ -27,6 +27,8 @@ import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './
 const JSON_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 /** Largest graphql-ws message. */
 const WEBSOCKET_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** /readyz answers 503 when the database does not answer within this. */
+const READINESS_TIMEOUT_MS = 3_000;
 
 export interface ServerOptions {
   schema: GraphQLSchema;
@@ -92,6 +94,10 @@ export async function startServer(options: ServerOptions, port: number, host: st
             willSendResponse: ({ response }) => {
               // Lets a client quote the id when reporting an INTERNAL_SERVER_ERROR.
               response.http.headers.set('x-request-id', contextValue.requestId);
+              if (response.body.kind === 'single' && failedForAnOutage(response.body.singleResult)) {
+                response.http.status = 503;
+                response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+              }
               return Promise.resolve();
             },
           }),
@@ -114,11 +120,11 @@ export async function startServer(options: ServerOptions, port: number, host: st
   });
   app.get('/readyz', async (_req, res) => {
     try {
-      await services.db.ping();
+      await withTimeout(services.db.ping(), READINESS_TIMEOUT_MS);
       res.json({ status: 'ready', database: services.db.kind });
     } catch (error) {
       log.warn({ err: error }, 'readiness check failed');
-      res.status(503).json({ status: 'unavailable', database: services.db.kind });
+      res.status(503).set('retry-after', String(RETRY_AFTER_SECONDS)).json({ status: 'unavailable', database: services.db.kind });
     }
   });
 
@@ -164,6 +170,23 @@ async function httpContext(req: Request, services: Services, log: Logger): Promi
     // Not thrown here: `login` must still work with a stale token in the client's headers.
     return buildContext(services, log, requestId, { authError: error as Error, requestBytes: declaredLength(req) });
   }
+}
+
+/**
+ * True when an outage failed the request as a whole (no field has data): the answer is then a
+ * 503 with Retry-After, which proxies and clients understand without reading the body.
+ */
+function failedForAnOutage(result: { data?: Record<string, unknown> | null; errors?: readonly { extensions?: Record<string, unknown> }[] }): boolean {
+  if (!result.errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return false;
+  return result.data == null || Object.values(result.data).every((value) => value === null);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function declaredLength(req: Request): number | undefined {
