@@ -159,7 +159,9 @@ export function errorResponseBody(error: DomainError): { errors: GraphQLFormatte
 }
 
 /** The body of an HTTP answer for a failure that is not the client's: masked. */
-export const INTERNAL_ERROR_BODY = { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500 } }] };
+export const INTERNAL_ERROR_BODY = {
+  errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500 } }],
+};
 
 /**
  * Logs a failure at the level it deserves: a client's mistake at info without a stack (it is
@@ -215,7 +217,8 @@ function withoutEchoedValues(error: GraphQLError): string {
   const variable = /^Variable "\$(\w+)" got invalid value /.exec(message);
   if (!variable) return message;
   const original = error.originalError;
-  const reason = original instanceof GraphQLError && original !== error && message.endsWith(`; ${original.message}`) ? original.message : '';
+  const reason =
+    original instanceof GraphQLError && original !== error && message.endsWith(`; ${original.message}`) ? original.message : '';
   const prefix = reason ? message.slice(0, message.length - reason.length - 2) : message;
   const at = / at "([\w.[\]]+)"$/.exec(prefix);
   return `Variable "$${variable[1]}" got an invalid value${at ? ` at "${at[1]}"` : ''}${reason ? `; ${safeReason(reason)}` : ''}`;
@@ -247,12 +250,27 @@ function safeReason(reason: string): string {
 // connection closed (P1017), no pool connection in time (P2024), too many connections (P2037).
 const PRISMA_OUTAGE_CODES = new Set(['P1001', 'P1002', 'P1003', 'P1008', 'P1017', 'P2024', 'P2037']);
 // Prisma driver adapters (@prisma/adapter-pg) name the failure before Prisma gives it a code.
-const ADAPTER_OUTAGE_KINDS = new Set(['DatabaseNotReachable', 'DatabaseDoesNotExist', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+const ADAPTER_OUTAGE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'DatabaseDoesNotExist',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
 // PostgreSQL SQLSTATEs: class 08 (connection exceptions) is matched by prefix; shutdown and
 // restart (57P01-57P03), too many connections (53300), database dropped (3D000).
 const SQLSTATE_OUTAGES = new Set(['57P01', '57P02', '57P03', '53300', '3D000']);
 // Node sockets (pg, ioredis): the peer is down, unreachable or not answering.
-const SOCKET_OUTAGES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const SOCKET_OUTAGES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
 // Messages of errors that carry no code: pg and pg-pool, Prisma's transaction wait, ioredis.
 const OUTAGE_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|is not currently accepting connections|Unable to start a transaction in the given time|Timed out fetching a new connection|Connection is closed\.|Reached the max retries per request limit|Stream isn't writeable/;
@@ -266,12 +284,21 @@ function isOutage(error: unknown): boolean {
     if (typeof e !== 'object' || e === null || seen.has(e)) continue;
     seen.add(e);
     const { code, originalCode, kind, message, name, meta, cause } = e as Record<string, unknown>;
-    if (typeof code === 'string' && (PRISMA_OUTAGE_CODES.has(code) || SOCKET_OUTAGES.has(code) || SQLSTATE_OUTAGES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
-    if (typeof originalCode === 'string' && (SQLSTATE_OUTAGES.has(originalCode) || /^08[0-9A-Z]{3}$/.test(originalCode))) return true;
+    if (
+      typeof code === 'string' &&
+      (PRISMA_OUTAGE_CODES.has(code) || SOCKET_OUTAGES.has(code) || SQLSTATE_OUTAGES.has(code) || /^08[0-9A-Z]{3}$/.test(code))
+    )
+      return true;
+    if (typeof originalCode === 'string' && (SQLSTATE_OUTAGES.has(originalCode) || /^08[0-9A-Z]{3}$/.test(originalCode)))
+      return true;
     if (typeof kind === 'string' && ADAPTER_OUTAGE_KINDS.has(kind)) return true;
     if (name === 'MaxRetriesPerRequestError') return true;
     if (typeof message === 'string' && OUTAGE_MESSAGES.test(message)) return true;
-    queue.push(cause, (meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError, (e as { originalError?: unknown }).originalError);
+    queue.push(
+      cause,
+      (meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError,
+      (e as { originalError?: unknown }).originalError,
+    );
     if (e instanceof AggregateError) queue.push(...(e.errors as unknown[]));
   }
   return false;

@@ -5,7 +5,18 @@
 // answer has the shape GraphQL errors have, a stable code and the right status; the failure is
 // logged through errors.ts at the level it deserves.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { BadRequestError, errorResponseBody, INTERNAL_ERROR_BODY, isDomainError, logFailure, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnsupportedMediaTypeError, type DomainError } from './errors.js';
+import {
+  BadRequestError,
+  errorResponseBody,
+  INTERNAL_ERROR_BODY,
+  isDomainError,
+  logFailure,
+  NotFoundError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnsupportedMediaTypeError,
+  type DomainError,
+} from './errors.js';
 import type { Logger } from './logger.js';
 
 class RouteNotFoundError extends NotFoundError {
@@ -23,7 +34,10 @@ export function httpErrorHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const client = bodyErrorOf(error) ?? error;
     // The first path segment only: an export link's path is a credential.
-    const known = logFailure(log, client, { method: req.method, route: `/${(req.originalUrl.split(/[/?]/)[1] ?? '').slice(0, 40)}` });
+    const known = logFailure(log, client, {
+      method: req.method,
+      route: `/${(req.originalUrl.split(/[/?]/)[1] ?? '').slice(0, 40)}`,
+    });
     if (res.headersSent) {
       // Half an answer is out: cutting the connection is the only honest signal left.
       res.destroy();

@@ -22,7 +22,9 @@ export function serveGraphQLOverWebSocket<P extends Record<string, unknown>, E e
   wss.on('connection', (socket, request) => {
     // ws has already answered a protocol error (bad frame, message over maxPayload) by closing
     // the connection with the right code: a client's mistake, not ours.
-    socket.on('error', (error) => log.info({ reason: error.message, code: (error as { code?: string }).code }, 'websocket closed on a protocol error'));
+    socket.on('error', (error) =>
+      log.info({ reason: error.message, code: (error as { code?: string }).code }, 'websocket closed on a protocol error'),
+    );
     let pongWait: NodeJS.Timeout | undefined;
     const ping = setInterval(() => {
       if (socket.readyState !== socket.OPEN) return;

@@ -48,7 +48,10 @@ function expectNoLeak(text: string, what: string): void {
   expect(text, what).not.toMatch(/\b(SELECT|INSERT|UPDATE|DELETE)\b.+\b(FROM|INTO|SET)\b/);
 }
 
-function parsed(answer: Answer): { data?: { login?: { accessToken: string } | null } | null; errors?: { message: string; extensions?: { code?: string; status?: number } }[] } {
+function parsed(answer: Answer): {
+  data?: { login?: { accessToken: string } | null } | null;
+  errors?: { message: string; extensions?: { code?: string; status?: number } }[];
+} {
   return JSON.parse(answer.body) as ReturnType<typeof parsed>;
 }
 

@@ -35,7 +35,10 @@ async function usersFromTheseFiles(): Promise<number> {
 
 /** UPLOAD_TOO_LARGE either before the import starts (the error) or as the import's failure. */
 function uploadTooLargeCode(text: string): string | undefined {
-  const body = JSON.parse(text) as { errors?: { extensions?: { code?: string } }[]; data?: { importUsers?: { status: string; failure?: { code: string } | null } | null } | null };
+  const body = JSON.parse(text) as {
+    errors?: { extensions?: { code?: string } }[];
+    data?: { importUsers?: { status: string; failure?: { code: string } | null } | null } | null;
+  };
   if (body.errors?.length) return body.errors[0]?.extensions?.code;
   const run = body.data?.importUsers;
   return run?.status === 'FAILED' ? run.failure?.code : `status ${run?.status}`;
@@ -73,7 +76,10 @@ describe('uploads over UPLOAD_MAX_BYTES', () => {
       for (const chunked of [false, true]) {
         // The pause moves the moment the limit is crossed across the import's start.
         const pauseMs = 20 + (i % 10);
-        const answer = await withDatabaseBusy(() => splitUpload(t.admin, oversizedCsv(`r${i}${chunked ? 'c' : 'l'}`), { splitAt: 4_000, pauseMs, chunked }), pauseMs + 30);
+        const answer = await withDatabaseBusy(
+          () => splitUpload(t.admin, oversizedCsv(`r${i}${chunked ? 'c' : 'l'}`), { splitAt: 4_000, pauseMs, chunked }),
+          pauseMs + 30,
+        );
         if ('dropped' in answer) throw new Error('connection dropped');
         codes.push(uploadTooLargeCode(answer.text));
       }
@@ -87,7 +93,11 @@ describe('uploads over UPLOAD_MAX_BYTES', () => {
   it('twenty clients that drop the connection mid-upload leave nothing written and the server up', async () => {
     for (let i = 0; i < 20; i++) {
       const pauseMs = 20 + (i % 10);
-      await withDatabaseBusy(() => splitUpload(t.admin, oversizedCsv(`d${i}`), { splitAt: 4_000, pauseMs, chunked: i % 2 === 0, abortAfterFirst: true }), pauseMs + 30);
+      await withDatabaseBusy(
+        () =>
+          splitUpload(t.admin, oversizedCsv(`d${i}`), { splitAt: 4_000, pauseMs, chunked: i % 2 === 0, abortAfterFirst: true }),
+        pauseMs + 30,
+      );
     }
     // The server has seen every disconnect once it answers the next request.
     (await t.admin.execute('{ __typename }')).expectData();
