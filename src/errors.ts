@@ -170,11 +170,11 @@ export const INTERNAL_ERROR_BODY = {
 export function logFailure(log: Logger, error: unknown, fields: Record<string, unknown> = {}): DomainError | undefined {
   const client = clientErrorOf(error);
   if (client instanceof ServiceUnavailableError) {
-    log.warn({ ...fields, err: errorSummary(originalOf(error)) }, 'dependency unavailable');
+    log.warn({ ...fields, error: errorSummary(originalOf(error)) }, 'dependency unavailable');
   } else if (client) {
     log.info({ ...fields, code: client.code, status: client.status, reason: client.message }, 'request refused');
   } else {
-    log.error({ ...fields, err: errorSummary(originalOf(error)) }, 'unexpected error');
+    log.error({ ...fields, error: errorSummary(originalOf(error)) }, 'unexpected error');
   }
   return client;
 }
@@ -185,7 +185,8 @@ function originalOf(error: unknown): unknown {
 
 /**
  * Name, message, code and stack, and no other property: libraries hang request data on their
- * errors (body-parser puts the raw body, password and all, on a JSON syntax error).
+ * errors (body-parser puts the raw body, password and all, on a JSON syntax error). Logged under
+ * `error`, not `err`: pino's err serializer would take this plain object's type to be "Object".
  */
 function errorSummary(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error) };
