@@ -184,6 +184,14 @@ function originalOf(error: unknown): unknown {
 }
 
 /**
+ * The level for a failure of background work (relay, sweeps, imports): an outage is expected to
+ * pass and is a warning; anything else is a bug.
+ */
+export function failureLevel(error: unknown): 'warn' | 'error' {
+  return isOutage(error) ? 'warn' : 'error';
+}
+
+/**
  * Name, message, code and stack, and no other property: libraries hang request data on their
  * errors (body-parser puts the raw body, password and all, on a JSON syntax error). Logged under
  * `error`, not `err`: pino's err serializer would take this plain object's type to be "Object".
