@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import type { Logger } from './logger.js';
 
 async function main(): Promise<void> {
   let config;
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await startApp(config);
+  guardProcess(app.log);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -30,6 +32,23 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+}
+
+/**
+ * Nothing leaves the process outside the logger: Node prints warnings and uncaught errors to
+ * stderr by itself. Every client-facing stream has its own error handling (server.ts,
+ * upload.http.ts); an error that still escapes is a bug, logged as fatal, and the process exits
+ * rather than serve on in an unknown state (a supervisor restarts it).
+ */
+function guardProcess(log: Logger): void {
+  const die = (kind: string) => (error: unknown) => {
+    log.fatal({ err: error }, `${kind}; exiting`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', die('uncaught exception'));
+  process.on('unhandledRejection', die('unhandled promise rejection'));
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => log.warn({ warning: { name: warning.name, message: warning.message } }, 'process warning'));
 }
 
 main().catch((error: unknown) => {

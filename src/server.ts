@@ -10,17 +10,25 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-ts';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { buildContext, type Context } from './context.js';
-import { formatGraphQLError, isUnexpectedError } from './errors.js';
+import { formatGraphQLError, logFailure, RETRY_AFTER_SECONDS } from './errors.js';
+import { httpErrorHandler, unknownRoute } from './http-errors.js';
 import type { Logger } from './logger.js';
 import type { Services } from './services.js';
 import { websocketAuth } from './auth/websocket-auth.js';
 import { websocketErrorFormatting } from './websocket-errors.js';
+import { serveGraphQLOverWebSocket } from './websocket-server.js';
 import { sharedSubscriptions } from './events/shared-subscriptions.js';
 import { exportDownload } from './users/export/export.route.js';
-import { rejectOversizedUploads, uploadErrors } from './users/import/upload.http.js';
+import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './users/import/upload.http.js';
+
+/** Largest JSON request body (a GraphQL request; uploads go as multipart). */
+const JSON_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+/** Largest graphql-ws message. */
+const WEBSOCKET_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** /readyz answers 503 when the database does not answer within this. */
+const READINESS_TIMEOUT_MS = 3_000;
 
 export interface ServerOptions {
   schema: GraphQLSchema;
@@ -42,18 +50,24 @@ export async function startServer(options: ServerOptions, port: number, host: st
   const app = express();
   app.disable('x-powered-by');
   const http = createServer(app);
+  // A request stream emits 'error' (client gone mid-body, say) only when someone listens, and
+  // then kills the process if nobody does: every request gets a listener that logs it.
+  http.on('request', (req: Request) => {
+    req.on('error', (error) => log.debug({ reason: error.message }, 'request stream error'));
+  });
 
-  const wss = new WebSocketServer({ server: http, path: '/graphql' });
-  const wsServer = useServer<Record<string, unknown>, { context?: Context }>(
+  const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: WEBSOCKET_MAX_MESSAGE_BYTES });
+  const wsServer = serveGraphQLOverWebSocket<Record<string, unknown>, { context?: Context }>(
     {
       schema,
       ...websocketAuth(services, log),
-      ...websocketErrorFormatting(log),
+      ...websocketErrorFormatting(schema, log),
       context: (ctx) => ctx.extra.context!,
       // One execution per event per distinct live-only operation, not one per subscriber.
       subscribe: sharedSubscriptions().subscribe,
     },
     wss,
+    log.child({ component: 'websocket' }),
   );
 
   const apollo = new ApolloServer<Context>({
@@ -65,6 +79,8 @@ export async function startServer(options: ServerOptions, port: number, host: st
     stopOnTerminationSignals: false,
     // Masks unexpected errors; the plugin below logs them with the request id.
     formatError: formatGraphQLError,
+    // Apollo's default logger writes to the console, outside ours.
+    logger: log.child({ component: 'apollo' }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -72,14 +88,16 @@ export async function startServer(options: ServerOptions, port: number, host: st
         requestDidStart: ({ contextValue }) =>
           Promise.resolve({
             didEncounterErrors: ({ errors }) => {
-              for (const error of errors) {
-                if (isUnexpectedError(error)) contextValue.log.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
-              }
+              for (const error of errors) logFailure(contextValue.log, error, { path: error.path });
               return Promise.resolve();
             },
             willSendResponse: ({ response }) => {
               // Lets a client quote the id when reporting an INTERNAL_SERVER_ERROR.
               response.http.headers.set('x-request-id', contextValue.requestId);
+              if (response.body.kind === 'single' && failedForAnOutage(response.body.singleResult)) {
+                response.http.status = 503;
+                response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+              }
               return Promise.resolve();
             },
           }),
@@ -102,11 +120,11 @@ export async function startServer(options: ServerOptions, port: number, host: st
   });
   app.get('/readyz', async (_req, res) => {
     try {
-      await services.db.ping();
+      await withTimeout(services.db.ping(), READINESS_TIMEOUT_MS);
       res.json({ status: 'ready', database: services.db.kind });
     } catch (error) {
       log.warn({ err: error }, 'readiness check failed');
-      res.status(503).json({ status: 'unavailable', database: services.db.kind });
+      res.status(503).set('retry-after', String(RETRY_AFTER_SECONDS)).json({ status: 'unavailable', database: services.db.kind });
     }
   });
 
@@ -116,13 +134,16 @@ export async function startServer(options: ServerOptions, port: number, host: st
   app.use(
     '/graphql',
     rejectOversizedUploads(options.uploadMaxBytes),
-    graphqlUploadExpress({ maxFileSize: options.uploadMaxBytes, maxFiles: 1, maxFieldSize: 1_000_000 }),
-    uploadErrors,
-    express.json({ limit: '2mb' }),
+    graphqlUploadExpress({ maxFileSize: options.uploadMaxBytes, maxFiles: 1, maxFieldSize: UPLOAD_MAX_FIELD_BYTES }),
+    uploadErrors({ maxBytes: options.uploadMaxBytes, maxFieldBytes: UPLOAD_MAX_FIELD_BYTES }),
+    express.json({ limit: JSON_BODY_LIMIT_BYTES }),
     expressMiddleware(apollo, {
       context: async ({ req }) => httpContext(req, services, log),
     }),
   );
+  // Last: unknown routes, then every error above as a JSON error (never Express's HTML page).
+  app.use(unknownRoute);
+  app.use(httpErrorHandler(log.child({ component: 'http' })));
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -149,6 +170,23 @@ async function httpContext(req: Request, services: Services, log: Logger): Promi
     // Not thrown here: `login` must still work with a stale token in the client's headers.
     return buildContext(services, log, requestId, { authError: error as Error, requestBytes: declaredLength(req) });
   }
+}
+
+/**
+ * True when an outage failed the request as a whole (no field has data): the answer is then a
+ * 503 with Retry-After, which proxies and clients understand without reading the body.
+ */
+function failedForAnOutage(result: { data?: Record<string, unknown> | null; errors?: readonly { extensions?: Record<string, unknown> }[] }): boolean {
+  if (!result.errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return false;
+  return result.data == null || Object.values(result.data).every((value) => value === null);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function declaredLength(req: Request): number | undefined {

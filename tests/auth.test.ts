@@ -14,11 +14,11 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function token(claims: Record<string, unknown>, options: { alg?: string; iss?: string; aud?: string; exp?: number; sub?: string; key?: Uint8Array } = {}) {
+async function token(claims: Record<string, unknown>, options: { alg?: string; iss?: string; aud?: string; exp?: number; iat?: number; sub?: string; key?: Uint8Array } = {}) {
   const now = Math.floor(Date.now() / 1000);
   let jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: options.alg ?? 'HS256' })
-    .setIssuedAt(now)
+    .setIssuedAt(options.iat ?? now)
     .setIssuer(options.iss ?? 'users-service')
     .setAudience(options.aud ?? 'users-service')
     .setExpirationTime(options.exp ?? now + 600);
@@ -95,6 +95,9 @@ describe('token verification', () => {
     ['wrong key', () => token({ roles: ['ADMIN'] }, { key: new TextEncoder().encode('x'.repeat(48)) })],
     ['HS512 instead of HS256', () => token({ roles: ['ADMIN'] }, { alg: 'HS512' })],
     ['no subject', () => token({ roles: ['ADMIN'] }, { sub: '' })],
+    ['iat an hour in the future', () => token({ roles: ['ADMIN'] }, { iat: Math.floor(Date.now() / 1000) + 3600, exp: Math.floor(Date.now() / 1000) + 7200 })],
+    ['iat a minute in the future', () => token({ roles: ['ADMIN'] }, { iat: Math.floor(Date.now() / 1000) + 60 })],
+    ['nbf in the future', () => token({ roles: ['ADMIN'], nbf: Math.floor(Date.now() / 1000) + 600 })],
     ['unsigned (alg none)', () => Promise.resolve(`${b64({ alg: 'none' })}.${b64({ sub: 'x', roles: ['ADMIN'], iss: 'users-service', aud: 'users-service', exp: 9e9, iat: 1 })}.`)],
     ['garbage', () => Promise.resolve('not.a.jwt')],
   ];
@@ -105,6 +108,16 @@ describe('token verification', () => {
       expect(result.body.data?.users ?? null).toBeNull();
     });
   }
+
+  it('accepts an iat within the 5 s clock tolerance (an issuer clock may run a little ahead)', async () => {
+    const ahead = await token({ roles: ['ADMIN'] }, { iat: Math.floor(Date.now() / 1000) + 2 });
+    (await t.anonymous.withToken(ahead).execute(UsersDocument, { first: 1 })).expectData();
+  });
+
+  it('says why a future iat is refused', async () => {
+    const future = await token({ roles: ['ADMIN'] }, { iat: Math.floor(Date.now() / 1000) + 3600, exp: Math.floor(Date.now() / 1000) + 7200 });
+    expect((await t.anonymous.withToken(future).execute(UsersDocument, { first: 1 })).expectError('UNAUTHENTICATED').message).toMatch(/future/);
+  });
 
   it('refuses a request without a token', async () => {
     (await t.anonymous.execute(UsersDocument, { first: 1 })).expectError('UNAUTHENTICATED');

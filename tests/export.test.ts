@@ -155,13 +155,14 @@ describe('export access and links', () => {
     const link = await exportLink(t.admin, { format: 'CSV', fields: ['EMAIL'] });
     const tampered = await download(`${link.url.slice(0, -2)}xx`);
     expect(tampered.status).toBe(404);
-    expect(JSON.parse(tampered.body)).toMatchObject({ error: { code: 'EXPORT_LINK_INVALID' } });
+    expect(JSON.parse(tampered.body)).toMatchObject({ errors: [{ extensions: { code: 'EXPORT_LINK_INVALID', status: 404 } }] });
+    expect(tampered.headers.get('cache-control')).toBe('no-store');
 
     const exportId = randomUUID();
     const signer = new ExportLinkSigner('test-secret-test-secret-test-secret-0123456789', 'users-service');
     const expired = await download(`${new URL(link.url).origin}/exports/${await signer.sign(exportId, new Date(Date.now() - 1000))}`);
     expect(expired.status).toBe(410);
-    expect(JSON.parse(expired.body)).toMatchObject({ error: { code: 'EXPORT_LINK_EXPIRED' } });
+    expect(JSON.parse(expired.body)).toMatchObject({ errors: [{ extensions: { code: 'EXPORT_LINK_EXPIRED', status: 410 } }] });
 
     const bearer = await download(`${new URL(link.url).origin}/exports/${t.admin.token}`);
     expect(bearer.status).toBe(404);

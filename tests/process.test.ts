@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/devkit/free-port.js';
+import { hostileCases } from './testkit/hostile.js';
 
 const root = join(import.meta.dirname, '..');
 const main = join(root, 'dist/src/main.js');
@@ -23,7 +24,10 @@ afterAll(() => {
 
 interface Started {
   child: ChildProcess;
+  /** stdout and stderr interleaved. */
   output: () => string;
+  stdout: () => string;
+  stderr: () => string;
   exited: Promise<number | null>;
 }
 
@@ -34,10 +38,18 @@ function start(env: Record<string, string>): Started {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    out += d.toString();
+    stderr += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
+  return { child, output: () => out, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
 async function waitForReady(port: number, started: Started): Promise<void> {
@@ -106,4 +118,36 @@ describe('starting the server', () => {
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
   }, 60_000);
+});
+
+describe('a hostile client', () => {
+  // Express prints a request it could not parse (raw body, password and all) with console.error
+  // outside NODE_ENV=test, and answers with an HTML page; graphql-ws prints socket errors.
+  it('gets JSON errors, and the process writes nothing but JSON log lines, never the password (production and development)', async () => {
+    const password = 'Process-Secret-9c1e';
+    for (const nodeEnv of ['production', 'development']) {
+      const port = await freePort();
+      const dir = mkdtempSync(join(tmpdir(), 'users-hostile-'));
+      const server = start({ PORT: String(port), DATA_DIR: dir, NODE_ENV: nodeEnv, LOG_LEVEL: 'trace', ADMIN_EMAIL: 'admin@example.test', ADMIN_PASSWORD: password });
+      try {
+        await waitForReady(port, server);
+        for (const c of hostileCases('admin@example.test', password)) {
+          const answer = await c.send(`http://127.0.0.1:${port}/graphql`);
+          if (c.expect) expect({ case: c.name, status: answer?.status, json: answer?.contentType.startsWith('application/json') }).toEqual({ case: c.name, status: c.expect.status, json: true });
+        }
+        server.child.kill('SIGTERM');
+        expect(await server.exited).toBe(0);
+        expect(server.stderr(), nodeEnv).toBe('');
+        const lines = server.stdout().split('\n').filter((line) => line !== '');
+        expect(lines.length).toBeGreaterThan(10);
+        for (const line of lines) {
+          expect(() => JSON.parse(line) as unknown, `not a log line: ${line}`).not.toThrow();
+          expect(line).not.toContain(password);
+        }
+      } finally {
+        server.child.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }, 120_000);
 });

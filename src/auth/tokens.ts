@@ -1,5 +1,5 @@
 // JWT issue and verification (jose). Verification is strict: algorithm allow-list, required
-// exp/iat/sub, issuer and audience checked, small clock tolerance. Our own tokens are HS256;
+// exp/iat/sub, issuer and audience checked, `iat` not in the future, small clock tolerance. Our own tokens are HS256;
 // with JWKS_URL, RS256/ES256 tokens from an external identity provider are accepted too.
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { UnauthenticatedError } from '../errors.js';
@@ -15,6 +15,8 @@ export interface TokenConfig {
 }
 
 const EXTERNAL_ALGORITHMS = ['RS256', 'ES256'];
+/** Seconds of clock skew allowed between the token's issuer and this server. */
+const CLOCK_TOLERANCE_SECONDS = 5;
 
 export class TokenService {
   private readonly key: Uint8Array;
@@ -48,7 +50,7 @@ export class TokenService {
         issuer: this.config.issuer,
         audience: this.config.audience,
         requiredClaims: ['exp', 'iat', 'sub'],
-        clockTolerance: 5,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
       };
       if (alg === 'HS256') {
         ({ payload } = await jwtVerify(token, this.key, { ...options, algorithms: ['HS256'] }));
@@ -62,6 +64,9 @@ export class TokenService {
       if (error instanceof errors.JWTExpired) throw new UnauthenticatedError('Token expired');
       throw new UnauthenticatedError('Invalid token');
     }
+    // jose compares `iat` with the clock only when given a maxTokenAge. A token issued in the
+    // future comes from a skewed clock or from someone minting long-lived tokens: refused.
+    if (payload.iat! > Math.floor(Date.now() / 1000) + CLOCK_TOLERANCE_SECONDS) throw new UnauthenticatedError('Token issued in the future (iat)');
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => ROLES.includes(r as Role)) : [];
     return { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000) };
   }

@@ -55,7 +55,9 @@ function createClient(adapter: SqlMigrationAwareDriverAdapterFactory, countQueri
 }
 
 async function openPostgres(options: DatabaseOptions, url: string): Promise<Database> {
-  const adapterFactory = new PrismaPg({ connectionString: url, max: options.poolSize ?? 10 });
+  // Without a connect timeout pg-pool waits forever for a server that does not answer (or for a
+  // free connection): a request would hang instead of failing as SERVICE_UNAVAILABLE.
+  const adapterFactory = new PrismaPg({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: TRANSACTION_OPTIONS.maxWait });
   const { prisma, counter } = createClient(adapterFactory, options.countQueries ?? false);
   await prisma.$connect();
   return {

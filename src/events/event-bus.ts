@@ -42,7 +42,7 @@ export class LocalEventBus {
       matches: (e) => (!types || types.has(e.type)) && (!filter.userId || e.userId === filter.userId),
       maxBacklog: this.maxBacklog,
       onClose: () => this.streams.delete(stream),
-      onError: (error) => this.log.error({ err: error }, 'reading the event log for a subscriber failed'),
+      // A failed replay reaches the subscriber as its last item and is logged where it is sent.
     });
     this.streams.add(stream);
     return stream;

@@ -24,8 +24,8 @@ export class SubscriberTooSlowError extends DomainError {
   }
 }
 
-/** What a stream yields: events, and at most one final error. */
-export type StreamItem = UserEvent | SubscriberTooSlowError;
+/** What a stream yields: events, and at most one final error (too slow, or the replay failed). */
+export type StreamItem = UserEvent | Error;
 
 export interface EventStreamOptions {
   matches: (event: UserEvent) => boolean;
@@ -44,7 +44,7 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
   private waiter: ((r: IteratorResult<StreamItem>) => void) | undefined;
   private roomWaiter: (() => void) | undefined;
   private closed = false;
-  private failure: SubscriberTooSlowError | undefined;
+  private failure: Error | undefined;
 
   constructor(private readonly options: EventStreamOptions) {}
 
@@ -79,9 +79,11 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
       for (const event of held) this.enqueue(event);
     };
     run().catch((error: unknown) => {
-      // A failed read of the log: end the stream; the client may resubscribe from its cursor.
+      // A failed read of the log (the database away, say) ends the stream with that error as its
+      // last item, so the client is told (SERVICE_UNAVAILABLE for an outage) instead of seeing the
+      // subscription complete; it resubscribes from its cursor.
       this.options.onError?.(error);
-      this.close();
+      this.fail(error instanceof Error ? error : new Error(String(error)));
     });
   }
 
@@ -153,7 +155,7 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
     wake?.();
   }
 
-  private fail(error: SubscriberTooSlowError): void {
+  private fail(error: Error): void {
     if (this.closed) return;
     // Queued events are dropped: the error names the last sequence delivered, to resume after.
     this.queue.length = 0;

@@ -14,7 +14,7 @@ registerEnumType(BulkActionEnum, { name: 'BulkAction' });
 /** What resolvers return for an event: the stored envelope with the payload flattened. */
 export type GraphQLUserEvent = { id: string; sequence: string; type: UserEventTypeValue; occurredAt: Date } & Record<string, unknown>;
 
-/** Throws the stream's final error (a slow subscriber), so the client sees it as a GraphQL error. */
+/** Throws the stream's final error (a slow subscriber, a failed replay), so the client sees it as a GraphQL error. */
 export function toGraphQLEvent(event: StreamItem): GraphQLUserEvent {
   if (event instanceof Error) throw event;
   return { ...event.payload, id: event.id, sequence: event.sequence.toString(), type: event.type, occurredAt: event.occurredAt };

@@ -17,6 +17,7 @@
 // after the restart (events delivered in the last poll interval before a crash are delivered
 // again: at-least-once across a crash for in-process handlers). Several instances share the row
 // and only move it forward: a restarted instance resumes after what the fleet has delivered.
+import { failureLevel } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LocalEventBus } from './event-bus.js';
 import type { EventTransport } from './transport.js';
@@ -109,7 +110,7 @@ export class OutboxRelay {
         await work();
       } catch (error) {
         // The next poll retries from `last`; nothing was delivered past a failure.
-        this.log.error({ err: error }, 'outbox relay step failed');
+        this.log[failureLevel(error)]({ err: error }, 'outbox relay step failed');
       }
     });
     this.queue = run;

@@ -30,7 +30,9 @@ export function databaseUrl(): string | undefined {
  * PostgreSQL database, dropped on stop; PGlite apps are always isolated), for tests that assert
  * on whole-table figures such as userStats.
  */
-export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; isolated?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { env?: Record<string, string>; clock?: Clock; isolated?: boolean; log?: { level: string; write: (line: string) => void } } = {},
+): Promise<TestApp> {
   const shared = databaseUrl();
   const own = shared && options.isolated ? await createScratchDatabase(shared, 'users_test_iso') : undefined;
   const url = own?.url ?? shared;
@@ -47,7 +49,8 @@ export async function startTestApp(options: { env?: Record<string, string>; cloc
     ...options.env,
   });
   const app = await startApp(config, {
-    log: createLogger(config.logLevel),
+    // `log`: every log line goes to the test (at the level it asks for) instead of stdout.
+    log: options.log ? createLogger(options.log.level, { write: options.log.write }) : createLogger(config.logLevel),
     countQueries: true,
     ...(options.clock ? { clock: options.clock } : {}),
   });

@@ -108,3 +108,56 @@ export function csv(rows: (string | number | boolean | null)[][], eol = '\n'): s
     .map((r) => r.map((c) => (c === null ? '' : /[",\r\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(','))
     .join(eol) + eol;
 }
+
+/**
+ * A raw multipart import whose file goes out in two writes, `pauseMs` apart: the first part
+ * arrives (and the import starts) before the rest does. With `chunked` the request has no
+ * Content-Length. `abortAfterFirst` drops the connection instead of sending the rest.
+ */
+export function splitUpload(
+  client: GraphQLClient,
+  file: string,
+  opts: { splitAt: number; pauseMs: number; chunked: boolean; abortAfterFirst?: boolean },
+): Promise<{ status: number; text: string } | { dropped: true }> {
+  const boundary = `----users-split-${Date.now()}`;
+  const operations = JSON.stringify({ query: print(ImportUsersDocument), variables: { file: null, options: null, first: 10 } });
+  const head =
+    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="split.csv"\r\nContent-Type: text/csv\r\n\r\n`;
+  const first = Buffer.from(head + file.slice(0, opts.splitAt));
+  const rest = Buffer.from(`${file.slice(opts.splitAt)}\r\n--${boundary}--\r\n`);
+  const url = new URL(client.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: {
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          ...(opts.chunked ? {} : { 'content-length': String(first.length + rest.length) }),
+          'apollo-require-preflight': 'true',
+          authorization: `Bearer ${client.token}`,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', (error) => (opts.abortAfterFirst ? resolve({ dropped: true }) : reject(error)));
+    req.write(first);
+    setTimeout(() => {
+      if (opts.abortAfterFirst) {
+        req.destroy();
+        resolve({ dropped: true });
+      } else {
+        req.end(rest);
+      }
+    }, opts.pauseMs);
+  });
+}

@@ -3,21 +3,16 @@
 // the socket with back-pressure, so memory stays at one batch whatever the size.
 import { once } from 'node:events';
 import type { Request, RequestHandler, Response } from 'express';
-import { isDomainError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ExportService } from './export.service.js';
 import { CONTENT_TYPES, type ExportRequest } from './export.model.js';
 
 export function exportDownload(exports: ExportService, log: Logger): RequestHandler {
   return async (req: Request, res: Response) => {
-    let request: ExportRequest;
-    try {
-      request = await exports.open(String(req.params.token ?? ''));
-    } catch (error) {
-      if (!isDomainError(error)) throw error;
-      res.status(error.status).set('cache-control', 'no-store').json({ error: { code: error.code, message: error.message } });
-      return;
-    }
+    // A refused link (or the database away) is answered by the server's error handler, as JSON
+    // with a code like every other error; it must not be cached either.
+    res.set('cache-control', 'no-store');
+    const request: ExportRequest = await exports.open(String(req.params.token ?? ''));
     res.status(200).set({
       'content-type': CONTENT_TYPES[request.format],
       'content-disposition': `attachment; filename="${exports.fileName(request)}"`,

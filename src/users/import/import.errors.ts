@@ -54,6 +54,12 @@ export class UploadTooLargeError extends DomainError {
   }
 }
 
+/** A multipart request with more than one file (imports take one). */
+export class UploadTooManyFilesError extends DomainError {
+  readonly code = 'UPLOAD_TOO_MANY_FILES';
+  readonly status = 413;
+}
+
 /** Row-level error codes (ImportRowError.code). */
 export const ROW_ERROR_CODES = {
   REQUIRED: 'REQUIRED',

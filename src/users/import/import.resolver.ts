@@ -21,7 +21,7 @@ export class ImportResolver {
     @Ctx() ctx: Context,
   ): Promise<ImportRecord> {
     const principal = principalOf(ctx);
-    const source = uploadSource(await file, ctx.requestBytes, ctx.services.imports.uploadMaxBytes);
+    const source = await uploadSource(file, ctx.requestBytes, ctx.services.imports.uploadMaxBytes);
     return ctx.services.imports.start(principal, source, {
       ...(options?.mode ? { mode: options.mode } : {}),
       ...(options?.dryRun != null ? { dryRun: options.dryRun } : {}),

@@ -7,6 +7,7 @@
 // committed chunks stay, and the record says which rows.
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../clock.js';
+import { failureLevel } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { ChunkRows } from './import.chunk.js';
 import { parseHeader, rowError, TEXT_COLUMNS, toCandidate, type HeaderLayout } from './import.columns.js';
@@ -264,7 +265,7 @@ export class ImportRunner {
 
   private describe(error: unknown): ImportFailure {
     if (error instanceof ImportFailedError) return { code: error.code, message: error.message };
-    this.deps.log.error({ err: error, importId: this.record.id }, 'import failed');
+    this.deps.log[failureLevel(error)]({ err: error, importId: this.record.id }, 'import failed');
     return {
       code: IMPORT_FAILURE_CODES.WRITE_FAILED,
       message: `The import stopped on an unexpected error; rows up to row ${this.record.lastCommittedRow} were committed as reported`,

@@ -127,12 +127,20 @@ export class ImportService {
    * `failure`, never as a thrown error, so a caller always gets the import's id and counters.
    */
   async start(principal: Principal, source: ImportSource, input: Partial<ImportOptions> = {}): Promise<ImportRecord> {
-    requireRole(principal, ADMIN);
     const options: ImportOptions = { mode: input.mode ?? 'INSERT', dryRun: input.dryRun ?? false, wait: input.wait ?? true };
-    if (!IMPORT_MODES.includes(options.mode)) throw BadUserInputError.field('options.mode', `must be one of ${IMPORT_MODES.join(', ')}`);
     // The name is the client's to choose and only shown back: cleaned, never a reason to refuse.
     const filename = toStorableText(source.filename || 'upload.csv', 255);
-    const record = await this.options.repository.create({ filename, mode: options.mode, dryRun: options.dryRun, startedById: principal.userId });
+    let record: ImportRecord;
+    try {
+      requireRole(principal, ADMIN);
+      if (!IMPORT_MODES.includes(options.mode)) throw BadUserInputError.field('options.mode', `must be one of ${IMPORT_MODES.join(', ')}`);
+      record = await this.options.repository.create({ filename, mode: options.mode, dryRun: options.dryRun, startedById: principal.userId });
+    } catch (error) {
+      // The source is ours from the call on: an import that never starts releases it (for an
+      // upload, its temporary file) instead of leaving it open until the process ends.
+      source.stream.destroy();
+      throw error;
+    }
     this.options.log.info({ importId: record.id, filename, mode: options.mode, dryRun: options.dryRun, by: principal.userId }, 'import started');
 
     const controller = new AbortController();

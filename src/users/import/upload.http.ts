@@ -3,30 +3,49 @@
 // stable code (graphql-upload-ts hands them to Express, whose default answer is an HTML page).
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { FileUpload } from 'graphql-upload-ts';
+import { BadRequestError, errorResponseBody, isDomainError, PayloadTooLargeError } from '../../errors.js';
 import type { ImportSource } from './import.runner.js';
-import { UploadTooLargeError } from './import.errors.js';
+import { UploadTooLargeError, UploadTooManyFilesError } from './import.errors.js';
+
+/** Largest `operations` or `map` field of a multipart request (graphql-upload's maxFieldSize). */
+export const UPLOAD_MAX_FIELD_BYTES = 1_000_000;
 
 // Besides the file, a multipart request carries the `operations` and `map` fields (each at most
-// 1 MB, graphql-upload's maxFieldSize) and part headers: a request longer than this has a file
+// UPLOAD_MAX_FIELD_BYTES) and part headers: a request longer than this has a file
 // over the limit for certain.
-const MULTIPART_OVERHEAD = 2_000_000 + 64 * 1024;
+const MULTIPART_OVERHEAD = 2 * UPLOAD_MAX_FIELD_BYTES + 64 * 1024;
 
 /**
  * The upload as an import source. The file is parsed as it arrives; when the request declared a
  * length within the limit the import commits as it goes, otherwise it commits nothing until the
  * whole file has arrived, so a file that turns out too large leaves nothing written.
  */
-export function uploadSource(upload: FileUpload, declaredBytes: number | undefined, maxBytes: number): ImportSource {
+export async function uploadSource(file: Promise<FileUpload>, declaredBytes: number | undefined, maxBytes: number): Promise<ImportSource> {
+  let upload: FileUpload;
   let stream;
   try {
+    upload = await file;
     stream = upload.createReadStream();
   } catch (error) {
-    if ((error as { status?: number }).status === 413) throw new UploadTooLargeError(maxBytes);
+    // graphql-upload-ts rejects with http-errors: 413 over the limit, 400 when the file part is
+    // missing, 499 when the client left.
+    const status = (error as { status?: number }).status;
+    if (status === 413) throw new UploadTooLargeError(maxBytes);
+    if (status !== undefined && status >= 400 && status < 500) throw new BadRequestError((error as Error).message);
     throw error;
   }
+  // graphql-upload-ts destroys this stream with the 413 (or 499 when the client leaves) as soon
+  // as the limit is crossed, possibly before the import pipes it: the import record is written
+  // first, and an import that fails to start never reads it. An 'error' event with no listener
+  // kills the process, so the stream gets one now; the import's pipeline still sees the error
+  // (a destroyed stream keeps it) and ends as UPLOAD_TOO_LARGE.
+  stream.on('error', ignoreHere);
   const boundedByHeader = declaredBytes !== undefined && declaredBytes <= maxBytes;
   return { filename: upload.filename, stream, ...(boundedByHeader ? {} : { complete: arrival(upload) }) };
 }
+
+/** Upload stream errors are reported by whoever reads the stream (the import), not here. */
+function ignoreHere(): void {}
 
 function arrival(upload: FileUpload): Promise<void> {
   const capacitor = upload.capacitor;
@@ -48,21 +67,36 @@ export function rejectOversizedUploads(maxBytes: number): RequestHandler {
       next();
       return;
     }
-    const error = new UploadTooLargeError(maxBytes);
     // Drain what the client is still sending so it reads this answer instead of a reset.
     req.resume();
-    res.status(413).json({ errors: [{ message: error.message, extensions: { code: error.code, status: 413, ...error.details } }] });
+    const error = new UploadTooLargeError(maxBytes);
+    res.status(error.status).json(errorResponseBody(error));
   };
 }
 
-/** graphql-upload-ts's errors (http-errors with a status) as GraphQL errors with a code. */
-export const uploadErrors: ErrorRequestHandler = (error: unknown, _req, res, next) => {
-  const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : NaN;
-  if (!(status >= 400 && status < 500) || res.headersSent) {
-    next(error);
-    return;
-  }
-  const message = error instanceof Error ? error.message : 'Bad upload request';
-  const code = status === 413 ? (/max file uploads/.test(message) ? 'UPLOAD_TOO_MANY_FILES' : 'UPLOAD_TOO_LARGE') : 'BAD_REQUEST';
-  res.status(status).json({ errors: [{ message, extensions: { code, status } }] });
-};
+/**
+ * graphql-upload-ts's errors as errors with a code, passed on to the server's error handler.
+ * Everything that reaches this handler came from reading the multipart request: http-errors
+ * with a status from graphql-upload-ts, or busboy's plain errors for a malformed body.
+ */
+export function uploadErrors(limits: { maxBytes: number; maxFieldBytes: number }): ErrorRequestHandler {
+  return (error: unknown, _req, _res, next) => {
+    if (isDomainError(error)) {
+      next(error);
+      return;
+    }
+    const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : NaN;
+    const message = error instanceof Error ? error.message : String(error);
+    if (status === 413) {
+      if (/max file uploads/.test(message)) next(new UploadTooManyFilesError(message));
+      else if (/multipart field/.test(message)) next(new PayloadTooLargeError(limits.maxFieldBytes, message));
+      else next(new UploadTooLargeError(limits.maxBytes));
+    } else if (status >= 400 && status < 500) {
+      // graphql-upload-ts's own messages (fixed text and a link to the spec) say what to fix.
+      next(new BadRequestError(message, status));
+    } else {
+      // busboy: "Unexpected end of form", "Malformed part header", "Multipart: Boundary not found".
+      next(new BadRequestError(`Malformed multipart request: ${message.slice(0, 100)}`));
+    }
+  };
+}

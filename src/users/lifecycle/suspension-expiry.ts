@@ -8,6 +8,7 @@
 // listings are right even in the moment before the sweep runs.
 import type { Clock } from '../../clock.js';
 import type { EventsService } from '../../events/events.service.js';
+import { failureLevel } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { LifecycleService } from './lifecycle.service.js';
 
@@ -53,7 +54,7 @@ export class SuspensionExpiry {
         this.wakeAt = Infinity;
         this.arm(next ? next.getTime() : Infinity);
       } catch (error) {
-        this.log.error({ err: error }, 'suspension expiry sweep failed');
+        this.log[failureLevel(error)]({ err: error }, 'suspension expiry sweep failed');
         this.wakeAt = Infinity;
         this.arm(this.clock.now().getTime() + 5_000);
       }
