@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createScratchDatabase } from '../src/devkit/scratch-database.js';
+import { createScratchDatabase } from '../devkit/scratch-database.js';
 import { serverArgs } from './server-process.js';
 import { ms, percentile, printTable } from './table.js';
-import { freePort } from '../src/devkit/free-port.js';
+import { freePort } from '../devkit/free-port.js';
 
 const ADMIN_EMAIL = 'bench@example.test';
 const ADMIN_PASSWORD = 'bench-password-1';

@@ -2,10 +2,10 @@
 // nothing beyond committed chunks was written, and the file ends by checking the server is up.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserByEmailDocument, UserImportDocument } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { uniqueEmail } from './testkit/seed.js';
-import { csv, uploadCsv } from './testkit/upload.js';
+import { UserByEmailDocument, UserImportDocument } from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { uniqueEmail } from '../testkit/seed.js';
+import { csv, uploadCsv } from '../testkit/upload.js';
 
 const LIMIT = 2_000_000;
 

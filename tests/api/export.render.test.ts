@@ -4,15 +4,15 @@
 // field — in every format, across keyset batch boundaries, on whichever database the run uses.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serializer } from '../src/users/export/export.format.js';
-import { ExportLinkSigner } from '../src/users/export/export.links.js';
-import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat, type ExportRequest, type UserField } from '../src/users/export/export.model.js';
-import { ExportService } from '../src/users/export/export.service.js';
-import { ExportsRepository, type KeysetPosition } from '../src/users/export/exports.repository.js';
-import { normalizeFilter } from '../src/users/listing/listing.service.js';
-import type { UserRecord } from '../src/users/user.model.js';
-import { ExportUsersDocument } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
+import { serializer } from '../../src/users/export/export.format.js';
+import { ExportLinkSigner } from '../../src/users/export/export.links.js';
+import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat, type ExportRequest, type UserField } from '../../src/users/export/export.model.js';
+import { ExportService } from '../../src/users/export/export.service.js';
+import { ExportsRepository, type KeysetPosition } from '../../src/users/export/exports.repository.js';
+import { normalizeFilter } from '../../src/users/listing/listing.service.js';
+import type { UserRecord } from '../../src/users/user.model.js';
+import { ExportUsersDocument } from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
 
 let t: TestApp;
 let repository: ExportsRepository;

@@ -2,8 +2,8 @@
 // authorization decision, @Authorized(...) or @Public(). A new resolver without one fails here.
 import { getMetadataStorage } from 'type-graphql';
 import { describe, expect, it } from 'vitest';
-import { isPublicField } from '../src/auth/auth-checker.js';
-import { createSchema } from '../src/schema.js';
+import { isPublicField } from '../../src/auth/auth-checker.js';
+import { createSchema } from '../../src/schema.js';
 
 describe('authorization decisions', () => {
   it('every root field is @Authorized or @Public', async () => {

@@ -15,13 +15,13 @@ import {
   UserEventLogDocument,
   UserImportProgressDocument,
   type UserImportProgressSubscription,
-} from './generated/graphql.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, databaseUrl } from './testkit/app.js';
-import { GraphQLClient } from './testkit/graphql.js';
-import { uniqueEmail } from './testkit/seed.js';
-import { subscribe, wsClient, type Subscription, type WsClient } from './testkit/subscriptions.js';
-import { csv, slowUpload } from './testkit/upload.js';
-import { freePort } from '../src/devkit/free-port.js';
+} from '../generated/graphql.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, databaseUrl } from '../testkit/app.js';
+import { GraphQLClient } from '../testkit/graphql.js';
+import { uniqueEmail } from '../testkit/seed.js';
+import { subscribe, wsClient, type Subscription, type WsClient } from '../testkit/subscriptions.js';
+import { csv, slowUpload } from '../testkit/upload.js';
+import { freePort } from '../../devkit/free-port.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JWT_SECRET = 'multi-instance-secret-0123456789-0123456789';

@@ -5,15 +5,15 @@
 import { PassThrough } from 'node:stream';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_PRINCIPAL } from '../src/auth/guards.js';
-import { createLogger } from '../src/logger.js';
-import { ImportsRepository } from '../src/users/import/imports.repository.js';
-import { importProgressBus, ImportService } from '../src/users/import/import.service.js';
-import { PasswordHashPool } from '../src/users/import/password-pool.js';
-import { UserImportDocument, UserImportProgressDocument } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { uniqueEmail } from './testkit/seed.js';
-import { subscribe, wsClient } from './testkit/subscriptions.js';
+import { SYSTEM_PRINCIPAL } from '../../src/auth/guards.js';
+import { createLogger } from '../../src/logger.js';
+import { ImportsRepository } from '../../src/users/import/imports.repository.js';
+import { importProgressBus, ImportService } from '../../src/users/import/import.service.js';
+import { PasswordHashPool } from '../../src/users/import/password-pool.js';
+import { UserImportDocument, UserImportProgressDocument } from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { uniqueEmail } from '../testkit/seed.js';
+import { subscribe, wsClient } from '../testkit/subscriptions.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -12,10 +12,10 @@ import {
   UpdateUserDocument,
   UserEventLogDocument,
   type UserEventFieldsFragment,
-} from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { clientFor, createUser, uniqueEmail } from './testkit/seed.js';
-import { eventually, subscribe, wsClient, type Subscription, type WsClient } from './testkit/subscriptions.js';
+} from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { clientFor, createUser, uniqueEmail } from '../testkit/seed.js';
+import { eventually, subscribe, wsClient, type Subscription, type WsClient } from '../testkit/subscriptions.js';
 
 let t: TestApp;
 let ws: WsClient;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { uploadCsv } from './testkit/upload.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { uploadCsv } from '../testkit/upload.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -10,10 +10,10 @@ import {
   OnUserBulkActionDocument,
   OnUserSuspendedDocument,
   UserEventLogDocument,
-} from './generated/graphql.js';
-import { databaseUrl, startTestApp, type TestApp } from './testkit/app.js';
-import { clientFor, createUser } from './testkit/seed.js';
-import { eventually, subscribe, wsClient, type WsClient } from './testkit/subscriptions.js';
+} from '../generated/graphql.js';
+import { databaseUrl, startTestApp, type TestApp } from '../testkit/app.js';
+import { clientFor, createUser } from '../testkit/seed.js';
+import { eventually, subscribe, wsClient, type WsClient } from '../testkit/subscriptions.js';
 
 let t: TestApp;
 let ws: WsClient;

@@ -1,9 +1,9 @@
 // An import tells subscribers what it did with one UserBulkAction (action IMPORT) per committed
 // chunk, not one event per row.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserEventLogDocument } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { uploadCsv } from './testkit/upload.js';
+import { UserEventLogDocument } from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { uploadCsv } from '../testkit/upload.js';
 
 // Its own database: the assertions read the whole event log.
 let t: TestApp;

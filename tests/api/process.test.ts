@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/devkit/free-port.js';
+import { freePort } from '../../devkit/free-port.js';
 
-const root = join(import.meta.dirname, '..');
+const root = join(import.meta.dirname, '../..');
 const main = join(root, 'dist/src/main.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'users-process-'));
 

@@ -3,12 +3,12 @@
 // that imports back to the same users.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExportLinkSigner } from '../src/users/export/export.links.js';
-import { ExportUsersDocument, UserByEmailDocument, type ExportUsersMutationVariables } from './generated/graphql.js';
-import type { GraphQLClient } from './testkit/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { clientFor, createUser } from './testkit/seed.js';
-import { csv, uploadCsv } from './testkit/upload.js';
+import { ExportLinkSigner } from '../../src/users/export/export.links.js';
+import { ExportUsersDocument, UserByEmailDocument, type ExportUsersMutationVariables } from '../generated/graphql.js';
+import type { GraphQLClient } from '../testkit/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { clientFor, createUser } from '../testkit/seed.js';
+import { csv, uploadCsv } from '../testkit/upload.js';
 
 let t: TestApp;
 beforeAll(async () => {

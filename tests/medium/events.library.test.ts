@@ -1,22 +1,19 @@
 // The domain used as a library, without GraphQL: createServices + onUserEvent. Also shows that an
 // event committed just before a crash (never published) is delivered after the restart.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SYSTEM_PRINCIPAL } from '../src/auth/guards.js';
-import { openDatabase, type Database } from '../src/db/client.js';
-import { applyMigrations } from '../src/db/migrate.js';
-import type { UserEvent } from '../src/events/user-event.model.js';
-import { createServices, type Services } from '../src/services.js';
-import { databaseUrl } from './testkit/app.js';
-import { uniqueEmail } from './testkit/seed.js';
-import { eventually } from './testkit/subscriptions.js';
+import { SYSTEM_PRINCIPAL } from '../../src/auth/guards.js';
+import type { Database } from '../../src/db/client.js';
+import type { UserEvent } from '../../src/events/user-event.model.js';
+import { createServices, type Services } from '../../src/services.js';
+import { openTestDatabase } from '../testkit/app.js';
+import { uniqueEmail } from '../testkit/seed.js';
+import { eventually } from '../testkit/subscriptions.js';
 
 let db: Database;
 const running: Services[] = [];
 
 beforeAll(async () => {
-  const url = databaseUrl();
-  db = await openDatabase({ url, dataDir: 'memory://' });
-  if (!url) await applyMigrations(db);
+  db = await openTestDatabase();
 });
 afterAll(async () => {
   for (const s of running) await s.stop();

@@ -11,10 +11,10 @@ import {
   UserImportDocument,
   UserImportProgressDocument,
   type ImportFieldsFragment,
-} from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { clientFor, createUser, uniqueEmail } from './testkit/seed.js';
-import { csv, slowUpload, uploadCsv } from './testkit/upload.js';
+} from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { clientFor, createUser, uniqueEmail } from '../testkit/seed.js';
+import { csv, slowUpload, uploadCsv } from '../testkit/upload.js';
 
 let t: TestApp;
 beforeAll(async () => {

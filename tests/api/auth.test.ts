@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LoginDocument, MeDocument, UpdateMeDocument, UpdateUserDocument, UsersDocument, CreateUserDocument, DeleteUserDocument, UserDocument } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { clientFor, createUser, uniqueEmail } from './testkit/seed.js';
+import { LoginDocument, MeDocument, UpdateMeDocument, UpdateUserDocument, UsersDocument, CreateUserDocument, DeleteUserDocument, UserDocument } from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { clientFor, createUser, uniqueEmail } from '../testkit/seed.js';
 
 const SECRET = new TextEncoder().encode('test-secret-test-secret-test-secret-0123456789');
 

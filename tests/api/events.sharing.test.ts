@@ -5,14 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { parse, print, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildContext } from '../src/context.js';
-import { formatGraphQLError } from '../src/errors.js';
-import { shareKey, sharedSubscriptions } from '../src/events/shared-subscriptions.js';
-import { createSchema } from '../src/schema.js';
-import { OnUserCreatedDocument, OnUserEventsDocument, UpdateUserDocument, type UserEventFieldsFragment } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { createUser } from './testkit/seed.js';
-import { eventually, subscribe, wsClient, type Subscription, type WsClient } from './testkit/subscriptions.js';
+import { buildContext } from '../../src/context.js';
+import { formatGraphQLError } from '../../src/errors.js';
+import { shareKey, sharedSubscriptions } from '../../src/events/shared-subscriptions.js';
+import { createSchema } from '../../src/schema.js';
+import { OnUserCreatedDocument, OnUserEventsDocument, UpdateUserDocument, type UserEventFieldsFragment } from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { createUser } from '../testkit/seed.js';
+import { eventually, subscribe, wsClient, type Subscription, type WsClient } from '../testkit/subscriptions.js';
 
 let t: TestApp;
 let sockets: WsClient[];

@@ -5,9 +5,9 @@ import {
   UpdateUserDocument,
   UserByEmailDocument,
   UserDocument,
-} from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { createUser, uniqueEmail } from './testkit/seed.js';
+} from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { createUser, uniqueEmail } from '../testkit/seed.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsersWithCreatorsDocument } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { clientFor, createUser } from './testkit/seed.js';
+import { UsersWithCreatorsDocument } from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { clientFor, createUser } from '../testkit/seed.js';
 
 let t: TestApp;
 beforeAll(async () => {

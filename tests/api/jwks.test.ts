@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { MeDocument, UsersDocument } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
+import { MeDocument, UsersDocument } from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
 
 let t: TestApp;
 let jwks: Server;

@@ -3,10 +3,10 @@
 // too, so "every row up to lastCommittedRow was written, nothing after it" stays exact. The
 // failure is real: a trigger in this test's own database rejects one row of the third chunk.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserByEmailDocument, UserEventLogDocument } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { uniqueEmail } from './testkit/seed.js';
-import { csv, uploadCsv } from './testkit/upload.js';
+import { UserByEmailDocument, UserEventLogDocument } from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { uniqueEmail } from '../testkit/seed.js';
+import { csv, uploadCsv } from '../testkit/upload.js';
 
 const CHUNK = 5_000; // DEFAULT_TUNING.chunkRows
 

@@ -2,11 +2,11 @@
 // boundaries, the duplicate tracker, and CSV cell escaping.
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { csvCell } from '../src/users/export/export.format.js';
-import { parseHeader, toCandidate } from '../src/users/import/import.columns.js';
-import { ImportFailedError } from '../src/users/import/import.errors.js';
-import { readRecords } from '../src/users/import/import.source.js';
-import { SeenEmails } from '../src/users/import/seen-emails.js';
+import { csvCell } from '../../src/users/export/export.format.js';
+import { parseHeader, toCandidate } from '../../src/users/import/import.columns.js';
+import { ImportFailedError } from '../../src/users/import/import.errors.js';
+import { readRecords } from '../../src/users/import/import.source.js';
+import { SeenEmails } from '../../src/users/import/seen-emails.js';
 
 async function records(chunks: (string | Buffer)[], max = 1_000_000): Promise<string[][]> {
   const out: string[][] = [];

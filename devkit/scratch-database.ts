@@ -3,16 +3,22 @@
 import pg from 'pg';
 
 export interface ScratchDatabase {
+  name: string;
   url: string;
   drop: () => Promise<void>;
 }
 
-export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<ScratchDatabase> {
+/**
+ * A new empty database, or a copy of `template` (CREATE DATABASE … TEMPLATE copies its files:
+ * a migrated schema arrives in a fraction of a second instead of re-running every migration).
+ * Nobody may be connected to the template while it is copied.
+ */
+export async function createScratchDatabase(serverUrl: string, prefix: string, template?: string): Promise<ScratchDatabase> {
   const name = `${prefix}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
+  await adminQuery(serverUrl, `CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { name, url: url.toString(), drop: () => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 async function adminQuery(serverUrl: string, sql: string): Promise<void> {

@@ -15,10 +15,10 @@ import {
   UpdateUserDocument,
   UserEventLogDocument,
   UsersByStatusDocument,
-} from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { clientFor, createUser } from './testkit/seed.js';
-import { eventually, subscribe, wsClient, type WsClient } from './testkit/subscriptions.js';
+} from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { clientFor, createUser } from '../testkit/seed.js';
+import { eventually, subscribe, wsClient, type WsClient } from '../testkit/subscriptions.js';
 
 let t: TestApp;
 let ws: WsClient;

@@ -1,9 +1,9 @@
 // Many writes at once: on the embedded database all transactions share one connection, so they
 // queue; none may fail for waiting its turn.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateUserDocument } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { uniqueEmail } from './testkit/seed.js';
+import { CreateUserDocument } from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { uniqueEmail } from '../testkit/seed.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -3,10 +3,10 @@
 // the ground truth returns, in its order, each once.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserIdsDocument, UsersWithCountDocument, type UserFilter, type UserIdsQuery, type UserIdsQueryVariables, type UserOrder } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './testkit/app.js';
-import { clientFor } from './testkit/seed.js';
-import { chance, pick, rng } from './testkit/random.js';
+import { UserIdsDocument, UsersWithCountDocument, type UserFilter, type UserIdsQuery, type UserIdsQueryVariables, type UserOrder } from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { clientFor } from '../testkit/seed.js';
+import { chance, pick, rng } from '../testkit/random.js';
 
 let t: TestApp;
 const ids: string[] = [];
