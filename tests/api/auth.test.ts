@@ -62,23 +62,6 @@ describe('login', () => {
     expect([...messages]).toEqual(['Invalid email or password']);
   });
 
-  it('takes about as long for an unknown email as for a wrong password (one bcrypt compare each)', async () => {
-    const user = await createUser(t.admin, { password: 'timing-password' });
-    const time = async (email: string) => {
-      const start = performance.now();
-      await t.anonymous.execute(LoginDocument, { email, password: 'nope-nope-nope' });
-      return performance.now() - start;
-    };
-    const known: number[] = [];
-    const unknown: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      known.push(await time(user.email));
-      unknown.push(await time(uniqueEmail('nobody')));
-    }
-    const median = (xs: number[]) => xs.sort((a, b) => a - b)[2]!;
-    // Both paths hash once; without the dummy compare the unknown path would be several times faster.
-    expect(median(unknown)).toBeGreaterThan(median(known) * 0.4);
-  });
 
   it('works even when the client still sends an expired token', async () => {
     const expired = await token({ roles: ['ADMIN'] }, { exp: Math.floor(Date.now() / 1000) - 60 });
