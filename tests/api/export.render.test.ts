@@ -4,11 +4,11 @@
 // field — in every format, across keyset batch boundaries, on whichever database the run uses.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serializer } from '../../src/users/export/export.format.js';
 import { ExportLinkSigner } from '../../src/users/export/export.links.js';
 import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat, type ExportRequest, type UserField } from '../../src/users/export/export.model.js';
 import { ExportService } from '../../src/users/export/export.service.js';
 import { ExportsRepository, type KeysetPosition } from '../../src/users/export/exports.repository.js';
+import { batch, serializer } from '../testkit/export-oracle.js';
 import { normalizeFilter } from '../../src/users/listing/listing.service.js';
 import type { UserRecord } from '../../src/users/user.model.js';
 import { ExportUsersDocument } from '../generated/graphql.js';
@@ -117,7 +117,7 @@ async function renderInJs(r: ExportRequest, batchRows: number): Promise<string> 
   let out = format.head;
   let after: KeysetPosition | null = null;
   for (let first = true; ; first = false) {
-    const users = await repository.batch(r.filter, r.createdAt, r.fields, after, batchRows);
+    const users = await batch(t.app.services.db.prisma, r.filter, r.createdAt, r.fields, after, batchRows);
     if (users.length === 0) break;
     out += format.rows(users, first);
     if (users.length < batchRows) break;

@@ -2,7 +2,7 @@
 // boundaries, the duplicate tracker, and CSV cell escaping.
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { csvCell } from '../../src/users/export/export.format.js';
+import { csvCell } from '../testkit/export-oracle.js';
 import { parseHeader, toCandidate } from '../../src/users/import/import.columns.js';
 import { ImportFailedError } from '../../src/users/import/import.errors.js';
 import { readRecords } from '../../src/users/import/import.source.js';
