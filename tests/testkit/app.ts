@@ -49,6 +49,23 @@ export function openTestDatabase(): Promise<Database> {
   return url ? openDatabase({ url, dataDir: 'unused' }) : openDatabase({ dataDir: 'memory://', loadDataDir: pgliteImage() });
 }
 
+/** Like openTestDatabase, but a database of its own (PGlite's always is); `drop` removes it. */
+export async function openIsolatedTestDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
+  if (!databaseUrl()) {
+    const db = await openTestDatabase();
+    return { db, drop: () => db.close() };
+  }
+  const own = await isolatedDatabase();
+  const db = await openDatabase({ url: own.url, dataDir: 'unused' });
+  return {
+    db,
+    drop: async () => {
+      await db.close();
+      await own.drop();
+    },
+  };
+}
+
 /**
  * Starts the service for a test file. `isolated: true` gives it a database of its own (a new
  * PostgreSQL database, dropped on stop; PGlite apps are always isolated), for tests that assert
