@@ -8,20 +8,15 @@
 // The server runs as its own process (node dist/src/main.js), as in production, so it does not
 // share an event loop with the 1,000 clients. With --pg, a fresh database on that server; with
 // --redis, the events also go through Redis.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createScratchDatabase } from '../src/devkit/scratch-database.js';
-import { serverArgs } from './server-process.js';
+import { createScratchDatabase } from '../devkit/scratch-database.js';
+import { startServerProcess, type ServerProcess } from './server-process.js';
 import { ms, percentile, printTable } from './table.js';
-import { freePort } from '../src/devkit/free-port.js';
-
-const ADMIN_EMAIL = 'bench@example.test';
-const ADMIN_PASSWORD = 'bench-password-1';
 
 interface Target {
   label: string;
@@ -50,9 +45,9 @@ export async function run(argv: string[]): Promise<void> {
   if (!values['skip-pg']) targets.push(() => postgresTarget(values.pg, values.redis));
   for (const make of targets) {
     const target = await make();
-    const server = await startServer(target.env);
+    const server = await startServerProcess(target.env);
     try {
-      const token = await login(server.url);
+      const token = await server.login();
       fanout.push({ database: target.label, ...(await benchFanout(server, token, subscribers, rounds)) });
       bulk.push(...(await benchBulk(server, token)).map((row) => ({ database: target.label, ...row })));
     } finally {
@@ -81,33 +76,7 @@ async function postgresTarget(serverUrl: string, redisUrl: string | undefined): 
   };
 }
 
-interface Server {
-  url: string;
-  wsUrl: string;
-  stop(): Promise<void>;
-}
-
-async function startServer(env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, serverArgs(), {
-    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BCRYPT_COST: '4', ADMIN_EMAIL, ADMIN_PASSWORD, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 60_000;
-  while (!(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('server did not start');
-    await sleep(100);
-  }
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    wsUrl: `ws://127.0.0.1:${port}/graphql`,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
+type Server = ServerProcess;
 
 async function gql<T>(url: string, token: string | undefined, query: string, variables?: Record<string, unknown>): Promise<T> {
   const res = await fetch(url, {
@@ -118,11 +87,6 @@ async function gql<T>(url: string, token: string | undefined, query: string, var
   const body = (await res.json()) as { data?: T; errors?: unknown[] };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data!;
-}
-
-async function login(url: string): Promise<string> {
-  const data = await gql<{ login: { accessToken: string } }>(url, undefined, 'mutation($e:String!,$p:String!){login(email:$e,password:$p){accessToken}}', { e: ADMIN_EMAIL, p: ADMIN_PASSWORD });
-  return data.login.accessToken;
 }
 
 const CREATE = 'mutation($email:String!){createUser(input:{email:$email}){id}}';

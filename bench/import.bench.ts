@@ -7,7 +7,6 @@
 //   - passwordHash rows: throughput and server RSS growth (targets: >= 50,000 rows/s, <= 200 MB);
 //   - plaintext passwords: throughput against bcryptjs's single-core rate x hashing workers
 //     (target: within 90%).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, openAsBlob, readFileSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
@@ -15,12 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcryptjs';
-import { createScratchDatabase, type ScratchDatabase } from '../src/devkit/scratch-database.js';
+import { createScratchDatabase, type ScratchDatabase } from '../devkit/scratch-database.js';
 import { defaultHashWorkers } from '../src/users/import/password-pool.js';
-import { serverArgs } from './server-process.js';
+import { BENCH_ADMIN, startServerProcess } from './server-process.js';
 import { printTable } from './table.js';
 
-export const ADMIN = { email: 'bench-admin@example.test', password: 'bench-admin-password' };
+export const ADMIN = BENCH_ADMIN;
 const IMPORT = `mutation($file: Upload!, $options: ImportUsersOptions) {
   importUsers(file: $file, options: $options) { id status totalRows created failed failure { code message } } }`;
 
@@ -110,57 +109,18 @@ interface Server {
 }
 
 async function withServer(env: Record<string, string>, work: (server: Server) => Promise<void>): Promise<void> {
-  const child = spawn(process.execPath, serverArgs(), {
-    env: {
-      PATH: process.env.PATH,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      UPLOAD_MAX_BYTES: String(1024 * 1024 * 1024),
-      ...(process.env.IMPORT_WRITERS ? { IMPORT_WRITERS: process.env.IMPORT_WRITERS } : {}),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const server = await startServerProcess({
+    LOG_LEVEL: 'info',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    UPLOAD_MAX_BYTES: String(1024 * 1024 * 1024),
+    ...(process.env.IMPORT_WRITERS ? { IMPORT_WRITERS: process.env.IMPORT_WRITERS } : {}),
+    ...env,
   });
   try {
-    const url = await serverUrl(child);
-    const token = await login(url);
-    await work({ url, pid: child.pid!, token });
+    await work({ url: server.url, pid: server.pid, token: await server.login() });
   } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+    await server.stop();
   }
-}
-
-function serverUrl(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let pending = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (text: string) => {
-      pending += text;
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const line of lines) {
-        const url = /"msg":"users service ready"/.test(line) ? (JSON.parse(line) as { url: string }).url : undefined;
-        if (url) resolve(url);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-}
-
-async function login(url: string): Promise<string> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: 'mutation($e:String!,$p:String!){login(email:$e,password:$p){accessToken}}', variables: { e: ADMIN.email, p: ADMIN.password } }),
-  });
-  const body = (await response.json()) as { data?: { login: { accessToken: string } }; errors?: unknown };
-  if (!body.data) throw new Error(`login failed: ${JSON.stringify(body.errors)}`);
-  return body.data.login.accessToken;
 }
 
 interface ImportResult {

@@ -21,10 +21,24 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export async function startApp(config: Config, overrides: { log?: Logger; clock?: Clock; countQueries?: boolean } = {}): Promise<App> {
+export interface StartOverrides {
+  log?: Logger;
+  clock?: Clock;
+  countQueries?: boolean;
+  /** Embedded database only: start from this data directory image (tests: a migrated copy). */
+  databaseImage?: Blob;
+}
+
+export async function startApp(config: Config, overrides: StartOverrides = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.logLevel);
   let origin = 'http://localhost';
-  const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, poolSize: config.database.poolSize, countQueries: overrides.countQueries ?? false });
+  const db = await openDatabase({
+    url: config.database.url,
+    dataDir: config.database.dataDir,
+    poolSize: config.database.poolSize,
+    countQueries: overrides.countQueries ?? false,
+    loadDataDir: overrides.databaseImage,
+  });
   let started: Services | undefined;
   try {
     if (config.database.migrateOnStart) {

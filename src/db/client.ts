@@ -19,6 +19,11 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Count SQL statements in `queryCount` (tests prove batching with it). */
   countQueries?: boolean;
+  /**
+   * Embedded only: start from this data directory image (what `dumpDataDir` returned) instead
+   * of an empty database. Tests copy one migrated image per file this way.
+   */
+  loadDataDir?: Blob | undefined;
 }
 
 export interface Database {
@@ -30,6 +35,8 @@ export interface Database {
   readonly queryCount: number;
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
+  /** Embedded only: the whole data directory as one tar image (see DatabaseOptions.loadDataDir). */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -78,7 +85,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   const { dataDir } = options;
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   // pg_trgm backs the substring search index; PGlite ships it as a separate extension module.
-  const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } });
+  const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm }, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
   const adapterFactory = new PrismaPGlite(pglite);
   const { prisma, counter } = createClient(adapterFactory, options.countQueries ?? false);
   return {
@@ -91,6 +98,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     ping: async () => {
       await pglite.query('SELECT 1');
     },
+    dumpDataDir: () => pglite.dumpDataDir('none'),
     close: async () => {
       await prisma.$disconnect();
       await pglite.close();

@@ -119,11 +119,6 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
     return this;
   }
 
-  /** Undelivered events held for this subscriber (for tests and metrics). */
-  get backlog(): number {
-    return this.queue.length + (this.held?.length ?? 0);
-  }
-
   private enqueue(event: UserEvent): void {
     if (this.closed || event.sequence <= this.lastQueued) return;
     this.lastQueued = event.sequence;

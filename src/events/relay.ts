@@ -94,11 +94,6 @@ export class OutboxRelay {
     setImmediate(() => this.receive(events));
   }
 
-  /** Wakes the relay to read the table now (e.g. after a write the caller did not report). */
-  poke(): Promise<void> {
-    return this.enqueue(() => this.drain());
-  }
-
   private receive(events: readonly UserEvent[]): void {
     void this.enqueue(() => this.accept(events));
   }

@@ -85,8 +85,6 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
   NDJSON: 'application/x-ndjson; charset=utf-8',
 };
 
-export const FILE_EXTENSIONS: Record<ExportFormat, string> = { CSV: 'csv', JSON: 'json', NDJSON: 'ndjson' };
-
 /** What a signed link is bound to (stored in user_exports). */
 export interface ExportRequest {
   id: string;

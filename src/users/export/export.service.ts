@@ -9,7 +9,7 @@ import type { UserFilter } from '../listing/listing.model.js';
 import { normalizeFilter } from '../listing/listing.service.js';
 import { isUuid } from '../users.validation.js';
 import { ExportLinkInvalidError } from './export.errors.js';
-import { serializer } from './export.format.js';
+import { fileFrame } from './export.format.js';
 import type { ExportLinkSigner } from './export.links.js';
 import {
   EXPORT_BATCH_ROWS,
@@ -94,8 +94,8 @@ export class ExportService {
    * there for tests, to cross batch boundaries with a handful of rows.
    */
   async *chunks(request: ExportRequest, signal?: AbortSignal, batchRows = this.reading.batchRows): AsyncGenerator<{ text: string; rows: number }> {
-    // The JS serializer only writes the head and tail; the database renders the rows (export.sql.ts).
-    const format = serializer(request.format, request.fields);
+    // The database renders the rows (export.sql.ts); the file's head and tail are written here.
+    const format = fileFrame(request.format, request.fields);
     const head = (request.bom ? '\uFEFF' : '') + format.head;
     if (head) yield { text: head, rows: 0 };
     const batches = this.reading.renderers > 1 ? this.rangeBatches(request, batchRows) : this.keysetBatches(request, batchRows);

@@ -5,8 +5,8 @@
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import type { UserExport as UserExportRow } from '../../generated/prisma/client.js';
 import type { UserFilter } from '../listing/listing.model.js';
-import { filterConditions, statusExpression } from '../listing/listing.sql.js';
-import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat, type ExportRequest, type ExportRow, type UserField } from './export.model.js';
+import { filterConditions } from '../listing/listing.sql.js';
+import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat, type ExportRequest, type UserField } from './export.model.js';
 import { LINE_SEPARATOR, lineExpression } from './export.sql.js';
 
 export interface KeysetPosition {
@@ -22,27 +22,6 @@ export interface RenderedBatch {
   /** Where the next batch starts; null when the batch is empty. */
   last: KeysetPosition | null;
 }
-
-const COLUMN_SQL: Record<Exclude<UserField, 'STATUS'>, string> = {
-  ID: 'u.id::text AS "id"',
-  EMAIL: 'u.email',
-  NAME: 'u.name',
-  FIRST_NAME: 'u.first_name AS "firstName"',
-  LAST_NAME: 'u.last_name AS "lastName"',
-  PHONE_NUMBER: 'u.phone_number AS "phoneNumber"',
-  AVATAR_URL: 'u.avatar_url AS "avatarUrl"',
-  ROLE: 'u.role::text AS "role"',
-  IS_ACTIVE: 'u.is_active AS "isActive"',
-  IS_EMAIL_VERIFIED: 'u.is_email_verified AS "isEmailVerified"',
-  SUSPENDED_AT: 'u.suspended_at AS "suspendedAt"',
-  SUSPENDED_UNTIL: 'u.suspended_until AS "suspendedUntil"',
-  SUSPENSION_REASON: 'u.suspension_reason AS "suspensionReason"',
-  LAST_LOGIN_AT: 'u.last_login_at AS "lastLoginAt"',
-  CREATED_AT: 'u.created_at AS "createdAt"',
-  UPDATED_AT: 'u.updated_at AS "updatedAt"',
-  DELETED_AT: 'u.deleted_at AS "deletedAt"',
-  VERSION: 'u.version',
-};
 
 export class ExportsRepository {
   constructor(private readonly prisma: PrismaClient) {}
@@ -69,7 +48,8 @@ export class ExportsRepository {
   /**
    * The next `limit` users after `after` in (createdAt, id) order, rendered as `format` lines
    * of `fields` (see export.sql.ts) and aggregated into a single text value: one row crosses
-   * the wire per batch instead of `limit` rows of objects. Same WHERE, order and limit as batch().
+   * the wire per batch instead of `limit` rows of objects (tests/testkit/export-oracle.ts reads the
+   * same rows as objects and renders them in JS: both must give the same bytes).
    */
   async renderedBatch(
     format: ExportFormat,
@@ -125,23 +105,6 @@ export class ExportsRepository {
       ORDER BY u.created_at, u.id
       OFFSET ${limit - 1} LIMIT 1`;
     return row ? { createdAt: row.createdAt, id: row.id } : null;
-  }
-
-  /**
-   * The next `limit` users after `after` in (createdAt, id) order, with only `fields` selected,
-   * as objects for the JS renderer (export.format.ts), which the SQL renderer must match.
-   */
-  async batch(filter: UserFilter, now: Date, fields: readonly UserField[], after: KeysetPosition | null, limit: number): Promise<ExportRow[]> {
-    const where = filterConditions(filter, now);
-    if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
-    // The keyset columns come back under their own names, whatever the client picked.
-    const selected = fields.map((f) => (f === 'STATUS' ? Prisma.sql`${statusExpression(now)} AS "status"` : Prisma.raw(COLUMN_SQL[f])));
-    const columns = Prisma.join([...selected, Prisma.raw('u.created_at AS "_createdAt"'), Prisma.raw('u.id::text AS "_id"')], ', ');
-    return this.prisma.$queryRaw<ExportRow[]>`
-      SELECT ${columns} FROM users u
-      WHERE ${Prisma.join(where, ' AND ')}
-      ORDER BY u.created_at, u.id
-      LIMIT ${limit}`;
   }
 }
 

@@ -1,0 +1,102 @@
+// The reference the database renderer of exports (src/users/export/export.sql.ts) must match
+// byte for byte: the JS renderer the service used before rendering moved into SQL, reading rows
+// as objects. It is a test oracle, not service code: tests/api/export.render.test.ts renders the
+// same rows both ways and compares the bytes.
+import { Prisma, type PrismaClient } from '../../src/generated/prisma/client.js';
+import { FIELD_KEYS, type ExportFormat, type ExportRow, type ExportedKey, type UserField } from '../../src/users/export/export.model.js';
+import type { KeysetPosition } from '../../src/users/export/exports.repository.js';
+import type { UserFilter } from '../../src/users/listing/listing.model.js';
+import { filterConditions, statusExpression } from '../../src/users/listing/listing.sql.js';
+
+export interface JsSerializer {
+  head: string;
+  rows(users: readonly ExportRow[], first: boolean): string;
+  tail: string;
+}
+
+/** CSV per RFC 4180 (CRLF, quotes doubled) with the formula prefix; JSON and NDJSON via JSON.stringify. */
+export function serializer(format: ExportFormat, fields: readonly UserField[]): JsSerializer {
+  const keys = fields.map((f) => FIELD_KEYS[f]);
+  switch (format) {
+    case 'CSV':
+      return {
+        head: `${keys.join(',')}\r\n`,
+        rows: (users) => users.map((user) => `${keys.map((k) => csvCell(user[k])).join(',')}\r\n`).join(''),
+        tail: '',
+      };
+    case 'JSON':
+      return {
+        head: '[',
+        rows: (users, first) => users.map((user, i) => `${first && i === 0 ? '\n' : ',\n'}${JSON.stringify(pick(user, keys))}`).join(''),
+        tail: '\n]\n',
+      };
+    case 'NDJSON':
+      return {
+        head: '',
+        rows: (users) => users.map((user) => `${JSON.stringify(pick(user, keys))}\n`).join(''),
+        tail: '',
+      };
+  }
+}
+
+const FORMULA = /^'*[=+\-@\t\r]/;
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+
+/** One CSV cell: OWASP's formula prefix (an apostrophe), then RFC 4180 quoting. */
+export function csvCell(value: ExportRow[ExportedKey]): string {
+  if (value === null || value === undefined) return '';
+  let text = value instanceof Date ? value.toISOString() : String(value);
+  if (FORMULA.test(text)) text = `'${text}`;
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function pick(user: ExportRow, keys: readonly ExportedKey[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = user[k];
+  return out;
+}
+
+const COLUMN_SQL: Record<Exclude<UserField, 'STATUS'>, string> = {
+  ID: 'u.id::text AS "id"',
+  EMAIL: 'u.email',
+  NAME: 'u.name',
+  FIRST_NAME: 'u.first_name AS "firstName"',
+  LAST_NAME: 'u.last_name AS "lastName"',
+  PHONE_NUMBER: 'u.phone_number AS "phoneNumber"',
+  AVATAR_URL: 'u.avatar_url AS "avatarUrl"',
+  ROLE: 'u.role::text AS "role"',
+  IS_ACTIVE: 'u.is_active AS "isActive"',
+  IS_EMAIL_VERIFIED: 'u.is_email_verified AS "isEmailVerified"',
+  SUSPENDED_AT: 'u.suspended_at AS "suspendedAt"',
+  SUSPENDED_UNTIL: 'u.suspended_until AS "suspendedUntil"',
+  SUSPENSION_REASON: 'u.suspension_reason AS "suspensionReason"',
+  LAST_LOGIN_AT: 'u.last_login_at AS "lastLoginAt"',
+  CREATED_AT: 'u.created_at AS "createdAt"',
+  UPDATED_AT: 'u.updated_at AS "updatedAt"',
+  DELETED_AT: 'u.deleted_at AS "deletedAt"',
+  VERSION: 'u.version',
+};
+
+/**
+ * The next `limit` users after `after` in (createdAt, id) order, with only `fields` selected, as
+ * objects: the same WHERE, order and limit as ExportsRepository.renderedBatch. The keyset columns
+ * come back as `_createdAt` and `_id`, whatever was picked.
+ */
+export function batch(
+  prisma: PrismaClient,
+  filter: UserFilter,
+  now: Date,
+  fields: readonly UserField[],
+  after: KeysetPosition | null,
+  limit: number,
+): Promise<ExportRow[]> {
+  const where = filterConditions(filter, now);
+  if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
+  const selected = fields.map((f) => (f === 'STATUS' ? Prisma.sql`${statusExpression(now)} AS "status"` : Prisma.raw(COLUMN_SQL[f])));
+  const columns = Prisma.join([...selected, Prisma.raw('u.created_at AS "_createdAt"'), Prisma.raw('u.id::text AS "_id"')], ', ');
+  return prisma.$queryRaw<ExportRow[]>`
+    SELECT ${columns} FROM users u
+    WHERE ${Prisma.join(where, ' AND ')}
+    ORDER BY u.created_at, u.id
+    LIMIT ${limit}`;
+}
