@@ -1,10 +1,11 @@
-// Every root field carries an explicit decision: @Authorized(...) (roles from the token) or
-// @Public(). Every other field that returns a User carries @UserAccess(...).
-// tests/auth-decisions.test.ts fails when a field has no decision.
-import { Extensions, type AuthChecker } from 'type-graphql';
+// Every root field carries an explicit decision: @Authorized(permission) (a permission from
+// policy.ts, checked against the token's roles) or @Public(). Every other field that returns a
+// User carries @UserAccess(...). tests/unit/auth-decisions.test.ts fails when a field has no
+// decision, and tests/medium/auth-decisions.test.ts when a service asserts another permission.
+import { Authorized as TypeGraphQLAuthorized, Extensions, type AuthChecker } from 'type-graphql';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
-import type { Role } from '../users/user.model.js';
-import { hasAnyRole, type Principal } from './principal.js';
+import { holds, isPermission, refusal, type Permission } from './policy.js';
+import type { Principal } from './principal.js';
 
 export interface AuthContext {
   principal?: Principal | undefined;
@@ -12,11 +13,20 @@ export interface AuthContext {
   authError?: Error | undefined;
 }
 
-export const authChecker: AuthChecker<AuthContext, Role> = ({ context }, roles) => {
+/** Declares the one permission a root field needs (the authChecker checks it before the resolver runs). */
+export function Authorized(permission: Permission): MethodDecorator & PropertyDecorator {
+  return TypeGraphQLAuthorized<Permission>(permission);
+}
+
+export const authChecker: AuthChecker<AuthContext, Permission> = ({ context }, permissions) => {
   if (context.authError) throw context.authError;
   if (!context.principal) throw new UnauthenticatedError();
-  if (roles.length === 0 || hasAnyRole(context.principal, roles)) return true;
-  throw new ForbiddenError(`Requires role ${roles.join(' or ')}`);
+  const [permission, ...more] = permissions;
+  // A bare @Authorized() or a list would be a decision nobody can read off the permission table.
+  if (!isPermission(permission) || more.length > 0)
+    throw new Error(`@Authorized needs exactly one permission, got ${JSON.stringify(permissions)}`);
+  if (holds(context.principal, permission)) return true;
+  throw new ForbiddenError(refusal(permission));
 };
 
 const publicFields = new Set<string>();
@@ -34,8 +44,8 @@ export function isPublicField(className: string, methodName: string): boolean {
 
 /**
  * How a field that returns a User (or [User]) on a non-root type is authorized:
- * - `'canRead'`: the resolver returns the user only when UsersService.canRead allows it, and null
- *   otherwise (so the field must be nullable);
+ * - `'canRead'`: the resolver returns the user only when canReadUser (policy.ts) allows it, and
+ *   null otherwise (so the field must be nullable);
  * - `{ inheritedFrom }`: the value can only be reached through the named root fields, whose own
  *   decision already covers reading it (say why).
  */
@@ -48,6 +58,3 @@ export const USER_ACCESS_EXTENSION = 'userAccess';
 export function UserAccess(decision: UserAccessDecision): PropertyDecorator & MethodDecorator {
   return Extensions({ [USER_ACCESS_EXTENSION]: decision });
 }
-
-export const ADMIN: Role[] = ['ADMIN'];
-export const READERS: Role[] = ['ADMIN', 'VIEWER'];

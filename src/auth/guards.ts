@@ -1,14 +1,5 @@
-// Service-level assertions: the resolver's @Authorized is the first gate; services check again
-// so that library callers (and future resolvers) cannot skip the rule.
-import { ForbiddenError, UnauthenticatedError } from '../errors.js';
-import type { Role } from '../users/user.model.js';
-import { hasAnyRole, type Principal } from './principal.js';
-
-export function requireRole(principal: Principal | undefined, roles: readonly Role[]): Principal {
-  if (!principal) throw new UnauthenticatedError();
-  if (!hasAnyRole(principal, roles)) throw new ForbiddenError(`Requires role ${roles.join(' or ')}`);
-  return principal;
-}
+// Who library code and operator CLIs act as. Permissions and their assertions live in policy.ts.
+import type { Principal } from './principal.js';
 
 /** The principal library code and operator CLIs act as. */
 export const SYSTEM_PRINCIPAL: Principal = {

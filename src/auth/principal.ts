@@ -9,10 +9,6 @@ export interface Principal {
   expiresAt: Date;
 }
 
-export function hasAnyRole(principal: Principal | undefined, roles: readonly Role[]): boolean {
-  return !!principal && principal.roles.some((r) => roles.includes(r));
-}
-
 /** A user id for audit columns, or null for subjects that are not UUIDs (external IdP, system). */
 export function actorId(principal: Principal | undefined): string | null {
   const id = principal?.userId;

@@ -1,14 +1,13 @@
 // graphql-ws authentication: the token comes in connectionParams.authorization ("Bearer ...")
-// and is checked once at connect. Bad or missing token: close 4401; a role that may not
-// subscribe: 4403; the socket is closed with 4401 when the token expires.
+// and is checked once at connect. Bad or missing token: close 4401; without the permission
+// subscriptions.connect (policy.ts): 4403; the socket is closed with 4401 when the token expires.
 import { randomUUID } from 'node:crypto';
 import type { Context as WsContext, ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import { buildContext, type Context } from '../context.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
-import { hasAnyRole } from './principal.js';
-import { READERS } from './auth-checker.js';
+import { holdersOf, holds } from './policy.js';
 
 type Ctx = WsContext<Record<string, unknown>, Extra & { context?: Context }>;
 
@@ -31,8 +30,8 @@ export function websocketAuth(services: Services, log: Logger): Pick<ServerOptio
         ctx.extra.socket.close(WS_CLOSE_UNAUTHENTICATED, 'Missing connectionParams.authorization');
         return false;
       }
-      if (!hasAnyRole(principal, READERS)) {
-        ctx.extra.socket.close(WS_CLOSE_FORBIDDEN, 'Subscriptions require role ADMIN or VIEWER');
+      if (!holds(principal, 'subscriptions.connect')) {
+        ctx.extra.socket.close(WS_CLOSE_FORBIDDEN, `Subscriptions require role ${holdersOf('subscriptions.connect')}`);
         return false;
       }
       const socket = ctx.extra.socket;

@@ -1,7 +1,7 @@
 // Thin: the event log query and the subscriptions. Each subscription opens its own stream on the
 // events service (filtered by type and user), so one subscriber never sees another's backlog.
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, ID, Int, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { READERS } from '../auth/auth-checker.js';
+import { Arg, Args, ArgsType, Ctx, Field, ID, Int, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Authorized } from '../auth/auth-checker.js';
 import { principalOf, type Context } from '../context.js';
 import type { StreamArgs } from './events.service.js';
 import {
@@ -64,7 +64,7 @@ function streamOf(type: UserEventType | undefined, userIdArg?: string) {
 
 @Resolver()
 export class EventResolver {
-  @Authorized(READERS)
+  @Authorized('events.read')
   @Query(() => UserEventConnection, { description: 'The audit log of user events, oldest first.' })
   async userEventLog(@Args() args: UserEventLogArgs, @Ctx() ctx: Context): Promise<UserEventConnection> {
     const page = await ctx.services.events.log(principalOf(ctx), args);
@@ -74,49 +74,49 @@ export class EventResolver {
     };
   }
 
-  @Authorized(READERS)
+  @Authorized('events.read')
   @Subscription(() => UserCreatedEvent, { subscribe: streamOf('USER_CREATED') })
   userCreated(@Root() event: StreamItem): GraphQLUserEvent {
     return toGraphQLEvent(event);
   }
 
-  @Authorized(READERS)
+  @Authorized('events.read')
   @Subscription(() => UserUpdatedEvent, { subscribe: streamOf('USER_UPDATED', 'userId'), description: 'All updates, or those of one user.' })
   userUpdated(@Root() event: StreamItem, @Arg('userId', () => ID, { nullable: true }) _userId: string | null): GraphQLUserEvent {
     return toGraphQLEvent(event);
   }
 
-  @Authorized(READERS)
+  @Authorized('events.read')
   @Subscription(() => UserDeletedEvent, { subscribe: streamOf('USER_DELETED') })
   userDeleted(@Root() event: StreamItem): GraphQLUserEvent {
     return toGraphQLEvent(event);
   }
 
-  @Authorized(READERS)
+  @Authorized('events.read')
   @Subscription(() => UserActivatedEvent, { subscribe: streamOf('USER_ACTIVATED') })
   userActivated(@Root() event: StreamItem): GraphQLUserEvent {
     return toGraphQLEvent(event);
   }
 
-  @Authorized(READERS)
+  @Authorized('events.read')
   @Subscription(() => UserDeactivatedEvent, { subscribe: streamOf('USER_DEACTIVATED') })
   userDeactivated(@Root() event: StreamItem): GraphQLUserEvent {
     return toGraphQLEvent(event);
   }
 
-  @Authorized(READERS)
+  @Authorized('events.read')
   @Subscription(() => UserSuspendedEvent, { subscribe: streamOf('USER_SUSPENDED') })
   userSuspended(@Root() event: StreamItem): GraphQLUserEvent {
     return toGraphQLEvent(event);
   }
 
-  @Authorized(READERS)
+  @Authorized('events.read')
   @Subscription(() => UserBulkActionEvent, { subscribe: streamOf('USER_BULK_ACTION') })
   userBulkAction(@Root() event: StreamItem): GraphQLUserEvent {
     return toGraphQLEvent(event);
   }
 
-  @Authorized(READERS)
+  @Authorized('events.read')
   @Subscription(() => UserEventInterface, {
     subscribe: streamOf(undefined),
     description: 'Every kind of event (or some), optionally for one user; with `after`, replays the log first.',

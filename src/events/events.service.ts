@@ -1,6 +1,6 @@
 // The events feature as the rest of the code (and library users) see it: record events inside a
 // transaction, report the commit, read the log, stream events, and listen with onUserEvent.
-import { requireRole } from '../auth/guards.js';
+import { assertCan } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
 import { BadUserInputError } from '../errors.js';
@@ -11,7 +11,6 @@ import type { OutboxRelay } from './relay.js';
 import { parseSequence, USER_EVENT_TYPES, type NewUserEvent, type UserEvent, type UserEventType } from './user-event.model.js';
 import type { EventRecorder, Tx } from './user-events.repository.js';
 
-const READERS = ['ADMIN', 'VIEWER'] as const;
 export const DEFAULT_LOG_PAGE = 50;
 export const MAX_LOG_PAGE = 500;
 
@@ -81,7 +80,7 @@ export class EventsService {
   }
 
   async log(principal: Principal, args: EventLogArgs): Promise<EventLogPage> {
-    requireRole(principal, READERS);
+    assertCan(principal, 'events.read');
     const first = args.first ?? DEFAULT_LOG_PAGE;
     if (!Number.isInteger(first) || first < 1 || first > MAX_LOG_PAGE) {
       throw BadUserInputError.field('first', `must be between 1 and ${MAX_LOG_PAGE}`);
@@ -95,7 +94,7 @@ export class EventsService {
 
   /** Live events (and, with `after`, the stored ones after it first) for one subscriber. */
   stream(principal: Principal, args: StreamArgs): EventStream {
-    requireRole(principal, READERS);
+    assertCan(principal, 'events.read');
     const filter = normalizeFilter(args);
     const after = parseCursor(args.after, 'after');
     const stream = this.bus.open(filter);

@@ -1,7 +1,7 @@
 // Thin: decode arguments, call the service, return. Authorization decisions are declared here.
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { ADMIN, READERS, UserAccess } from '../auth/auth-checker.js';
-import { Authorized } from 'type-graphql';
+import { Authorized, UserAccess } from '../auth/auth-checker.js';
+import { canReadUser } from '../auth/policy.js';
 import { principalOf, type Context } from '../context.js';
 import type { UserRecord } from './user.model.js';
 import { CreateUserInput, UpdateMeInput, UpdateUserInput } from './user.inputs.js';
@@ -35,13 +35,13 @@ const RELATED = 'null when there is none, or when you may not read that user (as
 
 @Resolver(() => User)
 export class UserResolver {
-  @Authorized()
+  @Authorized('self.read')
   @Query(() => User, { description: 'The caller (any role).' })
   me(@Ctx() ctx: Context): Promise<UserRecord> {
     return ctx.services.users.me(principalOf(ctx));
   }
 
-  @Authorized()
+  @Authorized('self.read')
   @Query(() => User, {
     nullable: true,
     description: 'ADMIN and VIEWER: any user; USER: only their own id (FORBIDDEN otherwise). null when absent or soft-deleted.',
@@ -50,25 +50,25 @@ export class UserResolver {
     return ctx.services.users.getById(principalOf(ctx), id);
   }
 
-  @Authorized(READERS)
+  @Authorized('users.read')
   @Query(() => User, { nullable: true, description: 'Case-insensitive; null when absent or soft-deleted.' })
   userByEmail(@Arg('email') email: string, @Ctx() ctx: Context): Promise<UserRecord | null> {
     return ctx.services.users.getByEmail(principalOf(ctx), email);
   }
 
-  @Authorized(READERS)
+  @Authorized('users.read')
   @Query(() => UserConnection, { description: 'Keyset-paginated, filterable, searchable, sortable listing.' })
   async users(@Args() args: UsersArgs, @Ctx() ctx: Context): Promise<UserConnection> {
     return ctx.services.users.list(principalOf(ctx), args);
   }
 
-  @Authorized(ADMIN)
+  @Authorized('users.write')
   @Mutation(() => User)
   createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: Context): Promise<UserRecord> {
     return ctx.services.users.create(principalOf(ctx), { ...input });
   }
 
-  @Authorized(ADMIN)
+  @Authorized('users.write')
   @Mutation(() => User, { description: 'Partial update. With expectedVersion, fails with USER_MANAGEMENT_VERSION_CONFLICT if the user changed meanwhile.' })
   updateUser(
     @Arg('id', () => ID) id: string,
@@ -79,13 +79,13 @@ export class UserResolver {
     return ctx.services.users.update(principalOf(ctx), id, { ...input }, expectedVersion);
   }
 
-  @Authorized(ADMIN)
+  @Authorized('users.write')
   @Mutation(() => User, { description: 'Soft delete: the row stays with deletedAt set; the email becomes free again.' })
   deleteUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
     return ctx.services.users.delete(principalOf(ctx), id);
   }
 
-  @Authorized()
+  @Authorized('self.update')
   @Mutation(() => User, { description: 'Change your own profile fields (any role).' })
   updateMe(@Arg('input', () => UpdateMeInput) input: UpdateMeInput, @Ctx() ctx: Context): Promise<UserRecord> {
     return ctx.services.users.updateMe(principalOf(ctx), { ...input });
@@ -115,9 +115,9 @@ export class UserResolver {
   }
 }
 
-/** The user with this id when the caller may read them (UsersService.canRead), else null. */
+/** The user with this id when the caller may read them (canReadUser), else null. */
 function readableUser(ctx: Context, id: string | null): Promise<UserRecord | null> | null {
-  return id && ctx.services.users.canRead(ctx.principal, { id }) ? ctx.loaders.userById.load(id) : null;
+  return id && canReadUser(ctx.principal, id) ? ctx.loaders.userById.load(id) : null;
 }
 
 @Resolver(() => UserConnection)

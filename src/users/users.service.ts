@@ -1,9 +1,9 @@
-// The rules for users: who may do what, input validation, hashing, optimistic concurrency,
-// and the events each change records (in the transaction that makes it).
+// The rules for users: the permission each operation asserts, input validation, hashing,
+// optimistic concurrency, and the events each change records (in the transaction that makes it).
 // Transport-agnostic: resolvers, the CSV importer and library callers all come through here.
 import type { PasswordHasher } from '../auth/passwords.js';
-import { requireRole } from '../auth/guards.js';
-import { actorId, hasAnyRole, type Principal } from '../auth/principal.js';
+import { assertCan, assertCanFilterDeleted, assertCanReadUser } from '../auth/policy.js';
+import { actorId, type Principal } from '../auth/principal.js';
 import { BadUserInputError, ForbiddenError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { EventsService } from '../events/events.service.js';
@@ -24,9 +24,6 @@ import {
 } from './users.validation.js';
 import { ListingService, type ListUsersArgs, type UserPage } from './listing/listing.service.js';
 
-const ADMIN = ['ADMIN'] as const;
-const READERS = ['ADMIN', 'VIEWER'] as const;
-
 export class UsersService {
   private readonly listing: ListingService;
 
@@ -40,45 +37,38 @@ export class UsersService {
   }
 
   async me(principal: Principal): Promise<UserRecord> {
+    assertCan(principal, 'self.read');
+    return this.own(principal);
+  }
+
+  /** The caller's own live record (USER_MANAGEMENT_USER_NOT_FOUND for a subject that is no user of ours). */
+  private async own(principal: Principal): Promise<UserRecord> {
     const id = actorId(principal);
     const user = id ? await this.repository.findById(id) : null;
     if (!user) throw new UserNotFoundError(principal.userId);
     return user;
   }
 
-  /**
-   * The one rule for reading a user's record, wherever it appears: `user(id)`, and every field
-   * that returns a User on another object (createdBy, updatedBy, deletedBy, ...). ADMIN and
-   * VIEWER read anyone; anyone else only themselves. It needs only the id, so callers decide
-   * before loading anything. Nobody (an anonymous caller) reads nobody.
-   */
-  canRead(principal: Principal | undefined, user: { id: string }): boolean {
-    if (!principal) return false;
-    return hasAnyRole(principal, READERS) || actorId(principal) === user.id.toLowerCase();
-  }
-
-  /** `user(id)`: FORBIDDEN when canRead says no, decided before the lookup (no existence leak). */
+  /** `user(id)`: yourself with self.read, anyone with users.read (canReadUser), decided before the lookup (no existence leak). */
   async getById(principal: Principal, id: string): Promise<UserRecord | null> {
     const userId = assertUuid(id);
-    if (!this.canRead(principal, { id: userId })) throw new ForbiddenError('Requires role ADMIN or VIEWER, or your own id');
+    assertCanReadUser(principal, userId);
     return this.repository.findById(userId);
   }
 
   async getByEmail(principal: Principal, email: string): Promise<UserRecord | null> {
-    requireRole(principal, READERS);
+    assertCan(principal, 'users.read');
     return this.repository.findByEmail(lookupEmail(email, 'email'));
   }
 
   async list(principal: Principal, args: ListUsersArgs): Promise<UserPage> {
-    requireRole(principal, READERS);
-    if ((args.filter?.deleted ?? 'EXCLUDE') !== 'EXCLUDE' && !principal.roles.includes('ADMIN')) {
-      throw new ForbiddenError('filter.deleted INCLUDE and ONLY require role ADMIN');
-    }
+    assertCan(principal, 'users.read');
+    assertCanFilterDeleted(principal, args.filter?.deleted);
     return this.listing.page(args);
   }
 
   async create(principal: Principal, input: CreateUserInput | Record<string, unknown>): Promise<UserRecord> {
-    requireRole(principal, ADMIN);
+    assertCan(principal, 'users.write');
     const data = parseInput(createUserSchema, input, 'input');
     const { password, ...rest } = data;
     const passwordHash = password ? await this.hasher.hash(password) : null;
@@ -97,7 +87,7 @@ export class UsersService {
     input: UpdateUserInput | Record<string, unknown>,
     expectedVersion?: number | null,
   ): Promise<UserRecord> {
-    requireRole(principal, ADMIN);
+    assertCan(principal, 'users.write');
     const userId = assertUuid(id);
     const data = parseInput(updateUserSchema, input, 'input');
     const { password, ...rest } = data;
@@ -117,7 +107,8 @@ export class UsersService {
   }
 
   async updateMe(principal: Principal, input: ProfileInput | Record<string, unknown>): Promise<UserRecord> {
-    const me = await this.me(principal);
+    assertCan(principal, 'self.update');
+    const me = await this.own(principal);
     const changes = parseInput(profileSchema, input, 'input');
     // A token issued before a deactivation or suspension is still valid until it expires.
     const requireActive = (before: UserRecord) => {
@@ -127,7 +118,7 @@ export class UsersService {
   }
 
   async delete(principal: Principal, id: string): Promise<UserRecord> {
-    requireRole(principal, ADMIN);
+    assertCan(principal, 'users.write');
     const userId = assertUuid(id);
     if (principal.userId === userId) throw new ForbiddenError('You cannot delete yourself');
     const { result, stored } = await this.repository.transaction(async (repo, tx) => {

@@ -1,11 +1,16 @@
 // Secure by default: every Query, Mutation and Subscription field must carry an explicit
-// authorization decision, @Authorized(...) or @Public(), and so must every other field that
-// returns a user (@UserAccess). A new resolver or field without one fails here.
+// authorization decision, @Authorized(permission) or @Public(), and so must every other field that
+// returns a user (@UserAccess). A new resolver or field without one fails here. Each root field
+// also needs a sample operation, which tests/medium/auth-decisions.test.ts runs to check that the
+// service behind the field asserts the permission the resolver declares.
 import { buildSchema, getNamedType, isInterfaceType, isNonNullType, isObjectType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { getMetadataStorage } from 'type-graphql';
 import { describe, expect, it } from 'vitest';
 import { isPublicField, USER_ACCESS_EXTENSION, type UserAccessDecision } from '../../src/auth/auth-checker.js';
+import { isPermission, PERMISSIONS, SIGNED_IN } from '../../src/auth/policy.js';
 import { createSchema } from '../../src/schema.js';
+import { rootFieldDecisions } from '../testkit/permissions.js';
+import { isPublicEntry, ROOT_FIELD_SAMPLES } from '../testkit/root-field-samples.js';
 
 describe('authorization decisions', () => {
   it('every root field is @Authorized or @Public', async () => {
@@ -36,6 +41,46 @@ describe('authorization decisions', () => {
       .filter((f) => isPublicField(f.target.name, f.methodName))
       .map((f) => f.schemaName);
     expect(publicFields).toEqual(['login']);
+  });
+});
+
+describe('permissions of root fields', () => {
+  it('every @Authorized root field names exactly one permission of the table (policy.ts)', async () => {
+    await createSchema();
+    const wrong = [...rootFieldDecisions()]
+      .filter(([, d]) => d.declared !== 'public' && !(d.declared?.length === 1 && isPermission(d.declared[0])))
+      .map(([name, d]) => `${name}: ${JSON.stringify(d.declared)}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it('every root field has a sample operation (tests/testkit/root-field-samples.ts), public ones are marked so', async () => {
+    await createSchema();
+    const decisions = rootFieldDecisions();
+    // Both ways: a field without a sample, or a sample for a field that no longer exists.
+    expect(Object.keys(ROOT_FIELD_SAMPLES).sort()).toEqual([...decisions.keys()].sort());
+    for (const [name, entry] of Object.entries(ROOT_FIELD_SAMPLES)) {
+      expect(isPublicEntry(entry), `${name}: public in the samples exactly when @Public()`).toBe(decisions.get(name)?.declared === 'public');
+      if (!isPublicEntry(entry)) {
+        const operation = decisions.get(name)!.operation;
+        // A bare selection set is a query.
+        const kind = /^\s*(query|mutation|subscription)\b/.exec(entry.operation)?.[1] ?? 'query';
+        expect(kind, `${name}'s sample is a ${operation}`).toBe(operation);
+        expect(entry.operation, `${name}'s sample selects ${name}`).toMatch(new RegExp(`\\b${name}\\b`));
+      }
+    }
+  });
+
+  it("a subscription's permission is held only by roles that may open a subscription socket", async () => {
+    await createSchema();
+    const connect = PERMISSIONS['subscriptions.connect'];
+    expect(connect).not.toBe(SIGNED_IN);
+    for (const [name, d] of rootFieldDecisions()) {
+      if (d.operation !== 'subscription' || d.declared === 'public' || !isPermission(d.declared?.[0])) continue;
+      const holders = PERMISSIONS[d.declared[0]];
+      // Otherwise a role would hold the permission yet never get through the socket's door.
+      expect(holders, `${name} (${d.declared[0]})`).not.toBe(SIGNED_IN);
+      for (const role of holders as readonly string[]) expect(connect, `${name}: ${role} may not connect`).toContain(role);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 // Thin: decode arguments, call the export service, return a link.
-import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
-import { READERS } from '../../auth/auth-checker.js';
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Authorized } from '../../auth/auth-checker.js';
 import { principalOf, type Context } from '../../context.js';
 import { UserFilter } from '../listing/listing.types.js';
 import type { ExportFormat as ExportFormatValue, ExportLink, UserField as UserFieldValue } from './export.model.js';
@@ -8,7 +8,7 @@ import { ExportFormat, UserExport, UserField } from './export.types.js';
 
 @Resolver()
 export class ExportResolver {
-  @Authorized(READERS)
+  @Authorized('exports.run')
   @Mutation(() => UserExport, {
     description:
       'Returns a short-lived signed link that streams the users matching the filter (all users by default) straight from the database. ' +

@@ -1,10 +1,10 @@
 // The rules for exports: who may export what, the signed link, and the stream of a file. The
 // GraphQL resolver asks for a link; the download route and the operator CLI stream through the
 // same `chunks()`, so a file looks the same whichever way it was made.
-import { requireRole } from '../../auth/guards.js';
+import { assertCan, assertCanFilterDeleted } from '../../auth/policy.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Clock } from '../../clock.js';
-import { BadUserInputError, ForbiddenError } from '../../errors.js';
+import { BadUserInputError } from '../../errors.js';
 import type { UserFilter } from '../listing/listing.model.js';
 import { normalizeFilter } from '../listing/listing.service.js';
 import { isUuid } from '../users.validation.js';
@@ -22,8 +22,6 @@ import {
   type UserField,
 } from './export.model.js';
 import type { ExportsRepository, KeysetPosition, RenderedBatch } from './exports.repository.js';
-
-const READERS = ['ADMIN', 'VIEWER'] as const;
 
 export interface ExportArgs {
   format: ExportFormat;
@@ -57,12 +55,10 @@ export class ExportService {
   }
 
   async create(principal: Principal, args: ExportArgs): Promise<ExportRequest> {
-    requireRole(principal, READERS);
+    assertCan(principal, 'exports.run');
     if (!EXPORT_FORMATS.includes(args.format)) throw BadUserInputError.field('format', `must be one of ${EXPORT_FORMATS.join(', ')}`);
     const filter = normalizeFilter(args.filter ?? {});
-    if ((filter.deleted ?? 'EXCLUDE') !== 'EXCLUDE' && !principal.roles.includes('ADMIN')) {
-      throw new ForbiddenError('filter.deleted INCLUDE and ONLY require role ADMIN');
-    }
+    assertCanFilterDeleted(principal, filter.deleted);
     const fields = args.fields?.length ? [...new Set(args.fields)] : [...USER_FIELDS];
     const unknown = fields.findIndex((f) => !USER_FIELDS.includes(f));
     if (unknown >= 0) throw BadUserInputError.field(`fields.${unknown}`, 'is not an exportable field');

@@ -1,7 +1,7 @@
 // Thin: decode arguments, call the import service, return. Authorization decisions are here.
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-ts';
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { ADMIN } from '../../auth/auth-checker.js';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Authorized } from '../../auth/auth-checker.js';
 import { principalOf, type Context } from '../../context.js';
 import type { ImportRecord, ImportRowError as ImportRowErrorData } from './import.model.js';
 import { ImportRowError, ImportUsersOptions, UserImport } from './import.types.js';
@@ -9,7 +9,7 @@ import { uploadSource } from './upload.http.js';
 
 @Resolver(() => UserImport)
 export class ImportResolver {
-  @Authorized(ADMIN)
+  @Authorized('imports.run')
   @Mutation(() => UserImport, {
     description:
       'Imports users from a CSV file sent as a GraphQL multipart request (send the header apollo-require-preflight: true). ' +
@@ -29,19 +29,19 @@ export class ImportResolver {
     });
   }
 
-  @Authorized(ADMIN)
+  @Authorized('imports.run')
   @Query(() => UserImport, { nullable: true, description: 'null when there is no import with this id.' })
   userImport(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ImportRecord | null> {
     return ctx.services.imports.get(principalOf(ctx), id);
   }
 
-  @Authorized(ADMIN)
+  @Authorized('imports.run')
   @Mutation(() => UserImport, { description: 'Stops a running import after the chunk being written; committed chunks stay. A finished import is returned unchanged.' })
   cancelUserImport(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ImportRecord> {
     return ctx.services.imports.cancel(principalOf(ctx), id);
   }
 
-  @Authorized(ADMIN)
+  @Authorized('imports.run')
   @Subscription(() => UserImport, {
     description: 'The import now, then after every committed chunk; completes after the final state.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, { id: string }, Context>) =>

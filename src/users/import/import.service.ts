@@ -1,7 +1,7 @@
-// The rules for imports: ADMIN only, option defaults, starting a run (and waiting for it or
+// The rules for imports: imports.run only, option defaults, starting a run (and waiting for it or
 // not), reading, cancelling, and the progress stream. Transport-agnostic: the GraphQL resolver
 // and the operator CLI both come through here.
-import { requireRole } from '../../auth/guards.js';
+import { assertCan } from '../../auth/policy.js';
 import { actorId, type Principal } from '../../auth/principal.js';
 import type { Clock } from '../../clock.js';
 import { BadUserInputError } from '../../errors.js';
@@ -24,7 +24,6 @@ import { ImportRunner, ServerStopping, type ImportSource } from './import.runner
 import type { ImportsRepository } from './imports.repository.js';
 import type { PasswordHashPool } from './password-pool.js';
 
-const ADMIN = ['ADMIN'] as const;
 export const IMPORT_PROGRESS_TOPIC = 'USER_IMPORT_PROGRESS';
 
 /** Where progress goes: the shared pubsub (in memory, or Redis-backed across instances). */
@@ -132,7 +131,7 @@ export class ImportService {
     const filename = toStorableText(source.filename || 'upload.csv', 255);
     let record: ImportRecord;
     try {
-      requireRole(principal, ADMIN);
+      assertCan(principal, 'imports.run');
       if (!IMPORT_MODES.includes(options.mode)) throw BadUserInputError.field('options.mode', `must be one of ${IMPORT_MODES.join(', ')}`);
       record = await this.options.repository.create({ filename, mode: options.mode, dryRun: options.dryRun, startedById: principal.userId });
     } catch (error) {
@@ -180,12 +179,12 @@ export class ImportService {
   }
 
   async get(principal: Principal, id: string): Promise<ImportRecord | null> {
-    requireRole(principal, ADMIN);
+    assertCan(principal, 'imports.run');
     return this.options.repository.findById(assertUuid(id));
   }
 
   async errors(principal: Principal, importId: string, first: number): Promise<ImportRowError[]> {
-    requireRole(principal, ADMIN);
+    assertCan(principal, 'imports.run');
     if (!Number.isInteger(first) || first < 0 || first > MAX_ERRORS_PAGE) {
       throw BadUserInputError.field('first', `must be between 0 and ${MAX_ERRORS_PAGE}`);
     }
@@ -197,7 +196,7 @@ export class ImportService {
    * a finished import is returned as it is.
    */
   async cancel(principal: Principal, id: string): Promise<ImportRecord> {
-    requireRole(principal, ADMIN);
+    assertCan(principal, 'imports.run');
     const importId = assertUuid(id);
     const current = await this.options.repository.findById(importId);
     if (!current) throw new ImportNotFoundError(importId);
@@ -213,7 +212,7 @@ export class ImportService {
 
   /** The import now, then after every committed chunk, ending with its final state. */
   async *progress(principal: Principal, id: string): AsyncGenerator<ImportRecord> {
-    requireRole(principal, ADMIN);
+    assertCan(principal, 'imports.run');
     const importId = assertUuid(id);
     // Listen before reading the current state, so no update can fall in between.
     const updates = this.options.bus.subscribe(importId)[Symbol.asyncIterator]();

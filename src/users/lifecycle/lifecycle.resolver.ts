@@ -1,6 +1,6 @@
 // Thin: lifecycle and bulk mutations. Rules live in LifecycleService.
-import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import { ADMIN } from '../../auth/auth-checker.js';
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Authorized } from '../../auth/auth-checker.js';
 import { principalOf, type Context } from '../../context.js';
 import type { UserRecord } from '../user.model.js';
 import { User } from '../user.type.js';
@@ -11,19 +11,19 @@ const IDS = { description: 'At most 1,000; repeated ids count once; malformed or
 
 @Resolver()
 export class LifecycleResolver {
-  @Authorized(ADMIN)
+  @Authorized('users.write')
   @Mutation(() => User, { description: 'Lets the user log in again. Already active: no change.' })
   activateUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
     return ctx.services.lifecycle.activate(principalOf(ctx), id);
   }
 
-  @Authorized(ADMIN)
+  @Authorized('users.write')
   @Mutation(() => User, { description: 'The user can no longer log in. Already inactive: no change.' })
   deactivateUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
     return ctx.services.lifecycle.deactivate(principalOf(ctx), id);
   }
 
-  @Authorized(ADMIN)
+  @Authorized('users.write')
   @Mutation(() => User, {
     description: 'Suspends an active user (USER_MANAGEMENT_USER_INACTIVE if deactivated). With `until`, the suspension ends by itself then. Suspending again replaces reason and until.',
   })
@@ -36,37 +36,37 @@ export class LifecycleResolver {
     return ctx.services.lifecycle.suspend(principalOf(ctx), id, reason, until);
   }
 
-  @Authorized(ADMIN)
+  @Authorized('users.write')
   @Mutation(() => User, { description: 'Ends a suspension now. Not suspended: no change.' })
   unsuspendUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
     return ctx.services.lifecycle.unsuspend(principalOf(ctx), id);
   }
 
-  @Authorized(ADMIN)
+  @Authorized('users.write')
   @Mutation(() => User, { description: 'Undoes a soft delete. USER_MANAGEMENT_USER_ALREADY_EXISTS if a live user has taken the email meanwhile.' })
   restoreUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
     return ctx.services.lifecycle.restore(principalOf(ctx), id);
   }
 
-  @Authorized(ADMIN)
+  @Authorized('users.write')
   @Mutation(() => BulkActionResult)
   bulkActivateUsers(@Arg('ids', () => [ID], IDS) ids: string[], @Ctx() ctx: Context): Promise<BulkActionResultData> {
     return ctx.services.lifecycle.bulkActivate(principalOf(ctx), ids);
   }
 
-  @Authorized(ADMIN)
+  @Authorized('users.write')
   @Mutation(() => BulkActionResult)
   bulkDeactivateUsers(@Arg('ids', () => [ID], IDS) ids: string[], @Ctx() ctx: Context): Promise<BulkActionResultData> {
     return ctx.services.lifecycle.bulkDeactivate(principalOf(ctx), ids);
   }
 
-  @Authorized(ADMIN)
+  @Authorized('users.write')
   @Mutation(() => BulkActionResult, { description: 'Soft-deletes the users (see deleteUser).' })
   bulkDeleteUsers(@Arg('ids', () => [ID], IDS) ids: string[], @Ctx() ctx: Context): Promise<BulkActionResultData> {
     return ctx.services.lifecycle.bulkDelete(principalOf(ctx), ids);
   }
 
-  @Authorized(ADMIN)
+  @Authorized('users.write')
   @Mutation(() => BulkActionResult)
   bulkSuspendUsers(
     @Arg('ids', () => [ID], IDS) ids: string[],

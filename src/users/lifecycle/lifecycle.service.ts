@@ -12,7 +12,7 @@
 // `userSuspended` or to one user's history sees a suspension whichever mutation made it; a bulk
 // call adds one UserBulkAction listing the users it changed. All of them are written in the
 // transaction that makes the change.
-import { requireRole } from '../../auth/guards.js';
+import { assertCan } from '../../auth/policy.js';
 import { actorId, type Principal } from '../../auth/principal.js';
 import type { Clock } from '../../clock.js';
 import { BadUserInputError, DomainError, ForbiddenError, type FieldProblem } from '../../errors.js';
@@ -24,7 +24,6 @@ import type { UsersRepository } from '../users.repository.js';
 import { assertUuid, isUuid, reasonRule, zodProblems } from '../users.validation.js';
 import type { LifecycleChange, LifecycleRepository, LifecycleRow } from './lifecycle.repository.js';
 
-const ADMIN = ['ADMIN'] as const;
 export const MAX_BULK_IDS = 1000;
 
 export type LifecycleAction = 'ACTIVATE' | 'DEACTIVATE' | 'SUSPEND' | 'UNSUSPEND' | 'DELETE';
@@ -76,7 +75,7 @@ export class LifecycleService {
 
   /** Undoes a soft delete; USER_MANAGEMENT_USER_ALREADY_EXISTS if a live user took the email. */
   async restore(principal: Principal, id: string): Promise<UserRecord> {
-    requireRole(principal, ADMIN);
+    assertCan(principal, 'users.write');
     const userId = assertUuid(id);
     const { user, stored } = await this.users.transaction(async (repo, tx) => {
       const result = await repo.restore(userId, actorId(principal));
@@ -131,7 +130,7 @@ export class LifecycleService {
   }
 
   private async single(principal: Principal, action: LifecycleAction, id: string, change: LifecycleChange): Promise<UserRecord> {
-    requireRole(principal, ADMIN);
+    assertCan(principal, 'users.write');
     const userId = assertUuid(id);
     const outcome = await this.apply(principal, action, [userId], change, false);
     const failure = outcome.failures[0];
@@ -142,7 +141,7 @@ export class LifecycleService {
   }
 
   private async bulk(principal: Principal, action: LifecycleAction & BulkAction, rawIds: readonly string[], change: () => LifecycleChange): Promise<BulkActionResult> {
-    requireRole(principal, ADMIN);
+    assertCan(principal, 'users.write');
     if (rawIds.length > MAX_BULK_IDS) throw BadUserInputError.field('ids', `must list at most ${MAX_BULK_IDS} ids`);
     const resolvedChange = change();
     // Malformed ids are reported, not thrown; a repeated id (any letter case) counts once.

@@ -99,7 +99,7 @@ export class UserEdge {
   @Field()
   cursor!: string;
 
-  @UserAccess({ inheritedFrom: ['users'], why: 'users requires ADMIN or VIEWER, who may read every user (UsersService.canRead)' })
+  @UserAccess({ inheritedFrom: ['users'], why: 'users requires users.read, which reads every user (canReadUser in auth/policy.ts)' })
   @Field(() => User)
   node!: Relation<User>;
 }

@@ -1,12 +1,12 @@
-import { Arg, Authorized, Ctx, Query, Resolver } from 'type-graphql';
-import { READERS } from '../../auth/auth-checker.js';
+import { Arg, Ctx, Query, Resolver } from 'type-graphql';
+import { Authorized } from '../../auth/auth-checker.js';
 import { principalOf, type Context } from '../../context.js';
 import type { UserStatsData } from './stats.service.js';
 import { UserStats } from './stats.types.js';
 
 @Resolver()
 export class StatsResolver {
-  @Authorized(READERS)
+  @Authorized('stats.read')
   @Query(() => UserStats, { description: 'Aggregate counts; the range defaults to the last 30 days.' })
   userStats(
     @Arg('from', () => Date, { nullable: true }) from: Date | null,

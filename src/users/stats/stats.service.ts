@@ -1,5 +1,5 @@
 // userStats: who may see it, the default range (last 30 days) and its bounds.
-import { requireRole } from '../../auth/guards.js';
+import { assertCan } from '../../auth/policy.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Clock } from '../../clock.js';
 import { BadUserInputError } from '../../errors.js';
@@ -26,7 +26,7 @@ export class StatsService {
   ) {}
 
   async userStats(principal: Principal, range: { from?: Date | null; to?: Date | null }): Promise<UserStatsData> {
-    requireRole(principal, ['ADMIN', 'VIEWER']);
+    assertCan(principal, 'stats.read');
     const now = this.clock.now();
     const to = range.to ?? now;
     const from = range.from ?? new Date(to.getTime() - DEFAULT_RANGE_DAYS * DAY_MS);

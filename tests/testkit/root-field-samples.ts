@@ -1,0 +1,107 @@
+// One sample operation per root field (Query, Mutation, Subscription): what
+// tests/medium/auth-decisions.test.ts runs to compare the permission a resolver declares with the
+// one its service asserts. tests/unit/auth-decisions.test.ts fails when a root field has no entry
+// here, so a new field cannot skip the comparison. Public fields say so instead of naming a sample.
+import { randomUUID } from 'node:crypto';
+
+/** What a sample may ask the test for: real rows, made through the services beforehand. */
+export interface SampleFixtures {
+  /** The id of a new live user (a different one at each call). */
+  user(): Promise<{ id: string; email: string }>;
+  /** The id of a new soft-deleted user. */
+  deletedUser(): Promise<string>;
+  /** The id of a finished import. */
+  finishedImport(): Promise<string>;
+  /** A GraphQL Upload of this CSV text, as graphql-upload-ts hands it to the schema. */
+  upload(csv: string): unknown;
+}
+
+export interface RootFieldSample {
+  /** The operation: it must succeed, so the service is reached for real. */
+  operation: string;
+  variables?: (fixtures: SampleFixtures) => Promise<Record<string, unknown>>;
+}
+
+export type RootFieldEntry = RootFieldSample | { public: true };
+
+const withUser = (fx: SampleFixtures) => fx.user().then(({ id }) => ({ id }));
+const withIds = (fx: SampleFixtures) => fx.user().then(({ id }) => ({ ids: [id] }));
+const subscription = (field: string, selection = '{ sequence }'): RootFieldSample => ({
+  operation: `subscription { ${field} ${selection} }`,
+});
+
+export const ROOT_FIELD_SAMPLES: Record<string, RootFieldEntry> = {
+  // Query
+  me: { operation: '{ me { id } }' },
+  user: { operation: 'query($id: ID!) { user(id: $id) { id } }', variables: withUser },
+  userByEmail: {
+    operation: 'query($email: String!) { userByEmail(email: $email) { id } }',
+    variables: (fx) => fx.user().then(({ email }) => ({ email })),
+  },
+  users: { operation: '{ users(first: 1) { edges { cursor } } }' },
+  userStats: { operation: '{ userStats { total } }' },
+  userEventLog: { operation: '{ userEventLog(first: 1) { pageInfo { hasNextPage } } }' },
+  userImport: {
+    operation: 'query($id: ID!) { userImport(id: $id) { id } }',
+    variables: (fx) => fx.finishedImport().then((id) => ({ id })),
+  },
+
+  // Mutation
+  login: { public: true },
+  createUser: {
+    operation: 'mutation($email: String!) { createUser(input: { email: $email }) { id } }',
+    variables: () => Promise.resolve({ email: `sample-${randomUUID()}@example.test` }),
+  },
+  // With isActive, so the lifecycle's part of an update asserts too.
+  updateUser: {
+    operation: 'mutation($id: ID!) { updateUser(id: $id, input: { name: "Sampled", isActive: false }) { id } }',
+    variables: withUser,
+  },
+  deleteUser: { operation: 'mutation($id: ID!) { deleteUser(id: $id) { id } }', variables: withUser },
+  updateMe: { operation: 'mutation { updateMe(input: { firstName: "Sampled" }) { id } }' },
+  activateUser: { operation: 'mutation($id: ID!) { activateUser(id: $id) { id } }', variables: withUser },
+  deactivateUser: { operation: 'mutation($id: ID!) { deactivateUser(id: $id) { id } }', variables: withUser },
+  suspendUser: { operation: 'mutation($id: ID!) { suspendUser(id: $id, reason: "sampled") { id } }', variables: withUser },
+  unsuspendUser: { operation: 'mutation($id: ID!) { unsuspendUser(id: $id) { id } }', variables: withUser },
+  restoreUser: {
+    operation: 'mutation($id: ID!) { restoreUser(id: $id) { id } }',
+    variables: (fx) => fx.deletedUser().then((id) => ({ id })),
+  },
+  bulkActivateUsers: { operation: 'mutation($ids: [ID!]!) { bulkActivateUsers(ids: $ids) { requested } }', variables: withIds },
+  bulkDeactivateUsers: {
+    operation: 'mutation($ids: [ID!]!) { bulkDeactivateUsers(ids: $ids) { requested } }',
+    variables: withIds,
+  },
+  bulkDeleteUsers: { operation: 'mutation($ids: [ID!]!) { bulkDeleteUsers(ids: $ids) { requested } }', variables: withIds },
+  bulkSuspendUsers: {
+    operation: 'mutation($ids: [ID!]!) { bulkSuspendUsers(ids: $ids, reason: "sampled") { requested } }',
+    variables: withIds,
+  },
+  importUsers: {
+    operation: 'mutation($file: Upload!) { importUsers(file: $file, options: { dryRun: true }) { id status } }',
+    variables: (fx) => Promise.resolve({ file: fx.upload(`email\nsample-${randomUUID()}@example.test\n`) }),
+  },
+  cancelUserImport: {
+    operation: 'mutation($id: ID!) { cancelUserImport(id: $id) { id } }',
+    variables: (fx) => fx.finishedImport().then((id) => ({ id })),
+  },
+  exportUsers: { operation: 'mutation { exportUsers(format: CSV) { url } }' },
+
+  // Subscription
+  userCreated: subscription('userCreated'),
+  userUpdated: subscription('userUpdated'),
+  userDeleted: subscription('userDeleted'),
+  userActivated: subscription('userActivated'),
+  userDeactivated: subscription('userDeactivated'),
+  userSuspended: subscription('userSuspended'),
+  userBulkAction: subscription('userBulkAction'),
+  userEvents: subscription('userEvents'),
+  userImportProgress: {
+    operation: 'subscription($id: ID!) { userImportProgress(id: $id) { id status } }',
+    variables: (fx) => fx.finishedImport().then((id) => ({ id })),
+  },
+};
+
+export function isPublicEntry(entry: RootFieldEntry): entry is { public: true } {
+  return 'public' in entry;
+}
