@@ -80,8 +80,8 @@ export function createServices(options: ServicesOptions): Services {
   const pollMs = options.redisUrl || options.db.kind === 'pglite' ? 5_000 : 1_000;
   const relay = new OutboxRelay(recorder, bus, transport, log.child({ component: 'outbox-relay' }), { pollMs, ...options.relay });
   const events = new EventsService(recorder, bus, relay, clock);
-  const users = new UsersService(usersRepository, hasher, clock, events);
-  const lifecycle = new LifecycleService(LifecycleRepository.create(options.db.prisma), usersRepository, events, clock);
+  const lifecycle = new LifecycleService(LifecycleRepository.create(options.db.prisma), events, clock);
+  const users = new UsersService(usersRepository, hasher, clock, events, lifecycle);
   const expiry = new SuspensionExpiry(lifecycle, events, clock, log.child({ component: 'suspension-expiry' }));
   // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
   const auth = new AuthService(usersRepository, hasher, tokens, clock, (user, now) => userStatus(user, now) === 'ACTIVE');

@@ -82,7 +82,7 @@ export class UserResolver {
   @Authorized('users.write')
   @Mutation(() => User, { description: 'Soft delete: the row stays with deletedAt set; the email becomes free again.' })
   deleteUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
-    return ctx.services.users.delete(principalOf(ctx), id);
+    return ctx.services.lifecycle.delete(principalOf(ctx), id);
   }
 
   @Authorized('self.update')

@@ -100,13 +100,14 @@ export class UsersRepository {
   }
 
   /**
-   * Applies `changes` to a live user, bumping `version`. With `expectedVersion`, the update only
-   * happens if the row is still at that version (compare-and-set in the WHERE clause).
+   * Applies `changes` to a live user at `now`, bumping `version`. With `expectedVersion`, the
+   * update only happens if the row is still at that version (compare-and-set in the WHERE clause).
    */
   async update(
     id: string,
     changes: UserChanges,
     actorId: string | null,
+    now: Date,
     expectedVersion?: number,
     /** Runs on the locked row before the write; throw to refuse (the transaction rolls back). */
     precondition?: (before: UserRecord) => void,
@@ -120,7 +121,7 @@ export class UsersRepository {
     try {
       const result = await this.db.user.updateMany({
         where: { id, deletedAt: null, version: before.version },
-        data: { ...changes, updatedById: actorId, version: { increment: 1 } },
+        data: { ...changes, updatedById: actorId, updatedAt: now, version: { increment: 1 } },
       });
       if (result.count === 0) {
         const now = await this.findById(id);
@@ -131,39 +132,6 @@ export class UsersRepository {
     }
     const user = await this.findById(id, { includeDeleted: true });
     return user ? { kind: 'updated', user, before } : { kind: 'not_found' };
-  }
-
-  async softDelete(id: string, actorId: string | null): Promise<{ user: UserRecord; before: UserRecord } | null> {
-    const before = await this.findForUpdate(id);
-    if (!before) return null;
-    const user = await this.db.user.update({
-      where: { id },
-      data: { deletedAt: new Date(), deletedById: actorId, updatedById: actorId, version: { increment: 1 } },
-      select: userSelect,
-    });
-    return { user, before };
-  }
-
-  /**
-   * Undoes a soft delete. null when there is no such user; `restored: false` when it is not
-   * deleted. A live user holding the email makes it USER_MANAGEMENT_USER_ALREADY_EXISTS.
-   */
-  async restore(id: string, actorId: string | null): Promise<{ user: UserRecord; restored: boolean } | null> {
-    if (this.db !== this.root) await this.db.$queryRaw`SELECT 1 FROM users WHERE id = ${id}::uuid FOR UPDATE`;
-    const before = await this.findById(id, { includeDeleted: true });
-    if (!before) return null;
-    if (!before.deletedAt) return { user: before, restored: false };
-    try {
-      await this.db.user.updateMany({
-        where: { id, deletedAt: { not: null } },
-        data: { deletedAt: null, deletedById: null, updatedById: actorId, version: { increment: 1 } },
-      });
-    } catch (error) {
-      throw mapUniqueViolation(error, before.email);
-    }
-    const user = await this.findById(id);
-    if (!user) throw new Error(`user ${id} vanished during restore`);
-    return { user, restored: true };
   }
 
   async recordLogin(id: string, at: Date): Promise<UserRecord> {
@@ -211,9 +179,16 @@ export class UsersRepository {
   }
 }
 
-function mapUniqueViolation(error: unknown, email: string): unknown {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+/** A unique violation (live emails are unique) as USER_MANAGEMENT_USER_ALREADY_EXISTS; anything else as it is. */
+export function mapUniqueViolation(error: unknown, email: string): unknown {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && (error.code === 'P2002' || isRawUniqueViolation(error))) {
     return new UserAlreadyExistsError(email);
   }
   return error;
+}
+
+/** Raw queries fail with P2010; the driver adapter names the cause (23505 on PostgreSQL and PGlite alike). */
+function isRawUniqueViolation(error: Prisma.PrismaClientKnownRequestError): boolean {
+  const cause = (error.meta as { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } } | undefined)?.driverAdapterError?.cause;
+  return error.code === 'P2010' && (cause?.kind === 'UniqueConstraintViolation' || cause?.originalCode === '23505');
 }

@@ -1,13 +1,15 @@
 // The rules for users: the permission each operation asserts, input validation, hashing,
 // optimistic concurrency, and the events each change records (in the transaction that makes it).
+// State changes (isActive, deletion) are the lifecycle's: updateUser hands isActive to it.
 // Transport-agnostic: resolvers, the CSV importer and library callers all come through here.
 import type { PasswordHasher } from '../auth/passwords.js';
 import { assertCan, assertCanFilterDeleted, assertCanReadUser } from '../auth/policy.js';
 import { actorId, type Principal } from '../auth/principal.js';
-import { BadUserInputError, ForbiddenError } from '../errors.js';
+import { BadUserInputError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { EventsService } from '../events/events.service.js';
 import type { FieldChange, NewUserEvent } from '../events/user-event.model.js';
+import { refuseOnYourself, type LifecycleService } from './lifecycle/lifecycle.service.js';
 import { userStatus, type UserChanges, type UserRecord } from './user.model.js';
 import { UserInactiveError, UserNotFoundError, VersionConflictError } from './users.errors.js';
 import type { UsersRepository } from './users.repository.js';
@@ -32,6 +34,7 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
     private readonly events: EventsService,
+    private readonly lifecycle: LifecycleService,
   ) {
     this.listing = new ListingService(repository, clock);
   }
@@ -90,20 +93,22 @@ export class UsersService {
     assertCan(principal, 'users.write');
     const userId = assertUuid(id);
     const data = parseInput(updateUserSchema, input, 'input');
-    const { password, ...rest } = data;
+    // isActive is a state change: the lifecycle applies it (see applyUpdate), not this update.
+    const { password, isActive, ...rest } = data;
     const changes: UserChanges = { ...rest };
     if (password !== undefined) changes.passwordHash = password === null ? null : await this.hasher.hash(password);
-    if (principal.userId === userId && (changes.role !== undefined && changes.role !== 'ADMIN' || changes.isActive === false)) {
-      // An admin locking themselves out is almost always a mistake and hard to undo.
-      throw new ForbiddenError('You cannot demote or deactivate yourself');
-    }
+    // Refused before anything is read, as deactivateUser would refuse it.
+    const yourself =
+      (changes.role !== undefined && changes.role !== 'ADMIN' ? refuseOnYourself(principal, userId, 'DEMOTE') : undefined) ??
+      (isActive === false ? refuseOnYourself(principal, userId, 'DEACTIVATE') : undefined);
+    if (yourself) throw yourself;
     // A deactivated user is changed only by an update that also reactivates it.
     const requireActive = (before: UserRecord) => {
-      if (!before.isActive && changes.isActive !== true) {
+      if (!before.isActive && isActive !== true) {
         throw new UserInactiveError(userId, `User ${userId} is deactivated: activate it (or set isActive: true) before updating`);
       }
     };
-    return this.applyUpdate(principal, userId, changes, expectedVersion ?? undefined, requireActive);
+    return this.applyUpdate(principal, userId, changes, expectedVersion ?? undefined, requireActive, isActive);
   }
 
   async updateMe(principal: Principal, input: ProfileInput | Record<string, unknown>): Promise<UserRecord> {
@@ -117,34 +122,30 @@ export class UsersService {
     return this.applyUpdate(principal, me.id, changes, undefined, requireActive);
   }
 
-  async delete(principal: Principal, id: string): Promise<UserRecord> {
-    assertCan(principal, 'users.write');
-    const userId = assertUuid(id);
-    if (principal.userId === userId) throw new ForbiddenError('You cannot delete yourself');
-    const { result, stored } = await this.repository.transaction(async (repo, tx) => {
-      const result = await repo.softDelete(userId, actorId(principal));
-      const stored = result ? await this.events.record(tx, { type: 'USER_DELETED', payload: { userId, deletedBy: principal.userId } }) : [];
-      return { result, stored };
-    });
-    if (!result) throw new UserNotFoundError(userId);
-    this.events.committed(stored);
-    return result.user;
-  }
-
+  /**
+   * One transaction: the field changes (with the version check), then `isActive` through the
+   * lifecycle, then the events: UserUpdated listing every changed field (isActive included), then
+   * the lifecycle's UserActivated/UserDeactivated. One update is one new version.
+   */
   private async applyUpdate(
     principal: Principal,
     id: string,
     changes: UserChanges,
     expectedVersion?: number,
     precondition?: (before: UserRecord) => void,
+    isActive?: boolean,
   ): Promise<UserRecord> {
     if (expectedVersion !== undefined && (!Number.isInteger(expectedVersion) || expectedVersion < 1)) {
       throw BadUserInputError.field('expectedVersion', 'must be a positive integer');
     }
     const { outcome, stored } = await this.repository.transaction(async (repo, tx) => {
-      const outcome = await repo.update(id, changes, actorId(principal), expectedVersion, precondition);
-      const events = outcome.kind === 'updated' ? updateEvents(outcome.before, outcome.user, changes, principal.userId) : [];
-      return { outcome, stored: await this.events.record(tx, events) };
+      const now = this.clock.now();
+      const outcome = await repo.update(id, changes, actorId(principal), now, expectedVersion, precondition);
+      if (outcome.kind !== 'updated') return { outcome, stored: [] };
+      const stateEvents = isActive === undefined ? [] : await this.lifecycle.setActiveWithin(tx, principal, id, isActive, now);
+      const after = stateEvents.length > 0 ? ((await repo.findById(id, { includeDeleted: true })) ?? outcome.user) : outcome.user;
+      const events = [...updateEvents(outcome.before, after, changes, principal.userId), ...stateEvents];
+      return { outcome: { ...outcome, user: after }, stored: await this.events.record(tx, events) };
     });
     this.events.committed(stored);
     switch (outcome.kind) {
@@ -162,7 +163,7 @@ export class UsersService {
 // the event only says whether it changed.
 const AUDITED_FIELDS = ['email', 'name', 'firstName', 'lastName', 'phoneNumber', 'avatarUrl', 'role', 'isActive', 'isEmailVerified'] as const;
 
-/** UserUpdated (when anything changed), plus UserActivated/UserDeactivated when isActive flipped. */
+/** UserUpdated, when anything changed (isActive's own event comes from the lifecycle). */
 function updateEvents(before: UserRecord, after: UserRecord, requested: UserChanges, by: string): NewUserEvent[] {
   const changes: FieldChange[] = [];
   for (const field of AUDITED_FIELDS) {
@@ -170,15 +171,7 @@ function updateEvents(before: UserRecord, after: UserRecord, requested: UserChan
   }
   const passwordChanged = requested.passwordHash !== undefined;
   if (changes.length === 0 && !passwordChanged) return [];
-  const events: NewUserEvent[] = [{ type: 'USER_UPDATED', payload: { userId: after.id, changes, passwordChanged, updatedBy: by } }];
-  if (before.isActive !== after.isActive) {
-    events.push(
-      after.isActive
-        ? { type: 'USER_ACTIVATED', payload: { userId: after.id, activatedBy: by } }
-        : { type: 'USER_DEACTIVATED', payload: { userId: after.id, deactivatedBy: by } },
-    );
-  }
-  return events;
+  return [{ type: 'USER_UPDATED', payload: { userId: after.id, changes, passwordChanged, updatedBy: by } }];
 }
 
 function render(value: string | boolean | null): string | null {

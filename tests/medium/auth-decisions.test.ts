@@ -54,7 +54,7 @@ const fixtures: SampleFixtures = {
   },
   deletedUser: async () => {
     const user = await services.users.create(SYSTEM_PRINCIPAL, { email: uniqueEmail() });
-    await services.users.delete(SYSTEM_PRINCIPAL, user.id);
+    await services.lifecycle.delete(SYSTEM_PRINCIPAL, user.id);
     return user.id;
   },
   finishedImport: async () => {

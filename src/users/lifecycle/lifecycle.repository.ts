@@ -1,9 +1,11 @@
 // Set-based SQL for lifecycle changes: one statement to lock and read the rows, one to change
 // them, whatever the number of ids (a bulk action on 1,000 users is a handful of round trips).
+// Every change of a user's state is written here (the single and bulk mutations, deleteUser,
+// updateUser's isActive, the end of suspensions), stamped with the time the service passes in.
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import type { Tx } from '../../events/user-events.repository.js';
 import type { UserRecord } from '../user.model.js';
-import { userSelect } from '../users.repository.js';
+import { mapUniqueViolation, userSelect } from '../users.repository.js';
 
 type Db = PrismaClient | Tx;
 
@@ -22,7 +24,8 @@ export type LifecycleChange =
   | { kind: 'deactivate' }
   | { kind: 'suspend'; reason: string; until: Date | null }
   | { kind: 'unsuspend' }
-  | { kind: 'delete' };
+  | { kind: 'delete' }
+  | { kind: 'restore' };
 
 export class LifecycleRepository {
   constructor(
@@ -36,7 +39,12 @@ export class LifecycleRepository {
 
   transaction<T>(work: (repo: LifecycleRepository, tx: Tx) => Promise<T>): Promise<T> {
     if (this.db !== this.root) return work(this, this.db);
-    return this.root.$transaction((tx) => work(new LifecycleRepository(tx, this.root), tx), { timeout: 30_000 });
+    return this.root.$transaction((tx) => work(this.within(tx), tx), { timeout: 30_000 });
+  }
+
+  /** This repository inside a transaction another repository opened (updateUser's). */
+  within(tx: Tx): LifecycleRepository {
+    return new LifecycleRepository(tx, this.root);
   }
 
   /** Reads and locks the rows (deleted ones too) so concurrent lifecycle changes serialise. */
@@ -49,13 +57,24 @@ export class LifecycleRepository {
       FROM users WHERE id = ANY(${[...ids]}::uuid[]) ORDER BY id FOR UPDATE`;
   }
 
-  /** Applies one change to all `ids` in one UPDATE. */
-  async apply(ids: readonly string[], change: LifecycleChange, actorId: string | null, now: Date): Promise<void> {
-    if (ids.length === 0) return;
+  /**
+   * Applies one change to all `rows` (as lock() returned them) in one UPDATE, each row getting a
+   * new version. `newVersion: false` when the change is part of a write that already made the
+   * row's new version in this transaction (updateUser: one update, one version).
+   * A restore that would give a live email a second owner is USER_MANAGEMENT_USER_ALREADY_EXISTS.
+   */
+  async apply(rows: readonly LifecycleRow[], change: LifecycleChange, actorId: string | null, now: Date, options: { newVersion?: boolean } = {}): Promise<void> {
+    if (rows.length === 0) return;
     const set = setClause(change, actorId, now);
-    await this.db.$executeRaw`
-      UPDATE users SET ${set}, updated_by_id = ${actorId}::uuid, updated_at = ${now}, version = version + 1
-      WHERE id = ANY(${[...ids]}::uuid[])`;
+    const version = options.newVersion === false ? Prisma.sql`version` : Prisma.sql`version + 1`;
+    try {
+      await this.db.$executeRaw`
+        UPDATE users SET ${set}, updated_by_id = ${actorId}::uuid, updated_at = ${now}, version = ${version}
+        WHERE id = ANY(${rows.map((r) => r.id)}::uuid[])`;
+    } catch (error) {
+      // Only a restore can collide (a live user took the email meanwhile); it is single-user.
+      throw change.kind === 'restore' && rows.length === 1 ? mapUniqueViolation(error, rows[0]!.email) : error;
+    }
   }
 
   /** Full records, deleted ones included (what single-user mutations return). */
@@ -101,5 +120,7 @@ function setClause(change: LifecycleChange, actorId: string | null, now: Date): 
       return Prisma.sql`suspended_at = NULL, suspended_until = NULL, suspension_reason = NULL`;
     case 'delete':
       return Prisma.sql`deleted_at = ${now}, deleted_by_id = ${actorId}::uuid`;
+    case 'restore':
+      return Prisma.sql`deleted_at = NULL, deleted_by_id = NULL`;
   }
 }

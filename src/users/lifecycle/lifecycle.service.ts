@@ -1,12 +1,16 @@
 // Lifecycle rules: activate, deactivate, suspend, unsuspend, delete (one user or up to 1,000),
 // restore, and the end of suspensions that reach their `until`.
 //
-// Single-user mutations and bulk ones share one path, so the rules cannot drift apart: a single
-// mutation is a bulk call with one id whose failure is thrown instead of reported.
+// Every change of a user's state comes through here, whichever mutation asks for it: the single
+// and bulk lifecycle mutations, deleteUser, and updateUser(input: { isActive }) (see
+// setActiveWithin). Single-user mutations and bulk ones share one path, so the rules cannot drift
+// apart: a single mutation is a bulk call with one id whose failure is thrown instead of reported.
+// The time they stamp is the injected clock's.
 //
 // Operations that set a state are idempotent: activating an active user succeeds, changes
 // nothing and records no event. Failures are per id: unknown or deleted ids, malformed ids, your
-// own id for deactivate/suspend/delete, suspending a deactivated user (USER_INACTIVE).
+// own id for deactivate/suspend/delete (NOT_YOURSELF), suspending a deactivated user
+// (USER_INACTIVE).
 //
 // Events: one per changed user (UserActivated, UserSuspended, ...), so a subscriber to
 // `userSuspended` or to one user's history sees a suspension whichever mutation made it; a bulk
@@ -18,15 +22,34 @@ import type { Clock } from '../../clock.js';
 import { BadUserInputError, DomainError, ForbiddenError, type FieldProblem } from '../../errors.js';
 import type { EventsService } from '../../events/events.service.js';
 import type { BulkAction, NewUserEvent, UserEvent } from '../../events/user-event.model.js';
+import type { Tx } from '../../events/user-events.repository.js';
 import type { UserRecord } from '../user.model.js';
 import { UserInactiveError, UserNotFoundError } from '../users.errors.js';
-import type { UsersRepository } from '../users.repository.js';
 import { assertUuid, isUuid, reasonRule, zodProblems } from '../users.validation.js';
 import type { LifecycleChange, LifecycleRepository, LifecycleRow } from './lifecycle.repository.js';
 
 export const MAX_BULK_IDS = 1000;
 
-export type LifecycleAction = 'ACTIVATE' | 'DEACTIVATE' | 'SUSPEND' | 'UNSUSPEND' | 'DELETE';
+export type LifecycleAction = 'ACTIVATE' | 'DEACTIVATE' | 'SUSPEND' | 'UNSUSPEND' | 'DELETE' | 'RESTORE';
+
+/**
+ * What nobody may do to themselves: each locks the caller out (or takes away what they could
+ * undo it with), and another admin would have to repair it. DEMOTE is updateUser's role change.
+ */
+const NOT_YOURSELF = {
+  DEACTIVATE: 'You cannot deactivate yourself',
+  SUSPEND: 'You cannot suspend yourself',
+  DELETE: 'You cannot delete yourself',
+  DEMOTE: 'You cannot demote yourself',
+} as const;
+
+export type SelfLockout = keyof typeof NOT_YOURSELF;
+
+/** FORBIDDEN when `userId` is the caller's own and `action` would lock them out; else undefined. */
+export function refuseOnYourself(principal: Principal, userId: string, action: LifecycleAction | SelfLockout): ForbiddenError | undefined {
+  if (!Object.hasOwn(NOT_YOURSELF, action) || principal.userId.toLowerCase() !== userId.toLowerCase()) return undefined;
+  return new ForbiddenError(NOT_YOURSELF[action as SelfLockout]);
+}
 
 export interface BulkFailure {
   id: string;
@@ -52,7 +75,6 @@ interface Outcome {
 export class LifecycleService {
   constructor(
     private readonly repository: LifecycleRepository,
-    private readonly users: UsersRepository,
     private readonly events: EventsService,
     private readonly clock: Clock,
   ) {}
@@ -73,20 +95,14 @@ export class LifecycleService {
     return this.single(principal, 'UNSUSPEND', id, { kind: 'unsuspend' });
   }
 
+  /** Soft delete: the row stays with deletedAt set, and the email is free again. */
+  delete(principal: Principal, id: string): Promise<UserRecord> {
+    return this.single(principal, 'DELETE', id, { kind: 'delete' });
+  }
+
   /** Undoes a soft delete; USER_MANAGEMENT_USER_ALREADY_EXISTS if a live user took the email. */
-  async restore(principal: Principal, id: string): Promise<UserRecord> {
-    assertCan(principal, 'users.write');
-    const userId = assertUuid(id);
-    const { user, stored } = await this.users.transaction(async (repo, tx) => {
-      const result = await repo.restore(userId, actorId(principal));
-      if (!result) throw new UserNotFoundError(userId);
-      const stored = result.restored
-        ? await this.events.record(tx, { type: 'USER_RESTORED', payload: { userId, restoredBy: principal.userId } })
-        : [];
-      return { user: result.user, stored };
-    });
-    this.events.committed(stored);
-    return user;
+  restore(principal: Principal, id: string): Promise<UserRecord> {
+    return this.single(principal, 'RESTORE', id, { kind: 'restore' });
   }
 
   bulkActivate(principal: Principal, ids: readonly string[]): Promise<BulkActionResult> {
@@ -129,10 +145,26 @@ export class LifecycleService {
     return this.repository.nextSuspensionEnd();
   }
 
+  /**
+   * updateUser's `isActive`, inside the update's transaction `tx`, after the update wrote its
+   * other fields and made the row's new version (so this adds none: one update, one version).
+   * The same rules and SQL as activateUser/deactivateUser; throws what they would report. Returns
+   * the state event (UserActivated/UserDeactivated) for the caller to record after its
+   * UserUpdated, or nothing when the user already was in that state.
+   */
+  async setActiveWithin(tx: Tx, principal: Principal, userId: string, isActive: boolean, now: Date): Promise<NewUserEvent[]> {
+    assertCan(principal, 'users.write');
+    const change: LifecycleChange = isActive ? { kind: 'activate' } : { kind: 'deactivate' };
+    const verdict = await this.decideAndApply(this.repository.within(tx), principal, isActive ? 'ACTIVATE' : 'DEACTIVATE', [userId], change, now, false);
+    const failure = verdict.failures[0];
+    if (failure) throw failure.error;
+    return verdict.changed.map((id) => eventFor(change, id, principal.userId));
+  }
+
   private async single(principal: Principal, action: LifecycleAction, id: string, change: LifecycleChange): Promise<UserRecord> {
     assertCan(principal, 'users.write');
     const userId = assertUuid(id);
-    const outcome = await this.apply(principal, action, [userId], change, false);
+    const outcome = await this.apply(principal, action, [userId], change, undefined);
     const failure = outcome.failures[0];
     if (failure) throw failure.error;
     const record = outcome.records[0];
@@ -155,40 +187,54 @@ export class LifecycleService {
       if (isUuid(raw)) ids.push(key);
       else malformed.push({ id: raw, code: 'BAD_USER_INPUT', message: 'must be a UUID' });
     }
-    const outcome = await this.apply(principal, action, ids, resolvedChange, true);
+    const outcome = await this.apply(principal, action, ids, resolvedChange, action);
     const failed = [...malformed, ...outcome.failures.map(({ id, error }) => ({ id, code: error.code, message: error.message }))];
     return { action, requested: seen.size, succeeded: outcome.succeeded, failed };
   }
 
-  /** Locks the rows, decides per id, applies the change to those that need it, records events. */
-  private async apply(principal: Principal, action: LifecycleAction, ids: string[], change: LifecycleChange, bulk: boolean): Promise<Outcome> {
-    const actor = actorId(principal);
+  /**
+   * Locks the rows, decides per id, applies the change to those that need it, records events
+   * (with a UserBulkAction naming `bulk` for a bulk call).
+   */
+  private async apply(principal: Principal, action: LifecycleAction, ids: string[], change: LifecycleChange, bulk: (LifecycleAction & BulkAction) | undefined): Promise<Outcome> {
     const by = principal.userId;
     const { outcome, stored } = await this.repository.transaction(async (repo, tx) => {
-      const now = this.clock.now();
-      const rows = new Map((await repo.lock(ids)).map((r) => [r.id, r]));
-      const succeeded: string[] = [];
-      const changed: string[] = [];
-      const failures: Outcome['failures'] = [];
-      for (const id of ids) {
-        const verdict = decide(action, rows.get(id), id, principal);
-        if (verdict instanceof DomainError) failures.push({ id, error: verdict });
-        else {
-          succeeded.push(id);
-          if (verdict === 'change') changed.push(id);
-        }
-      }
-      await repo.apply(changed, change, actor, now);
+      const { succeeded, changed, failures } = await this.decideAndApply(repo, principal, action, ids, change, this.clock.now(), true);
       const events = changed.map((userId) => eventFor(change, userId, by));
-      if (bulk && changed.length > 0 && action !== 'UNSUSPEND') {
-        events.push({ type: 'USER_BULK_ACTION', payload: { action, userIds: changed, performedBy: by } });
-      }
+      if (bulk && changed.length > 0) events.push({ type: 'USER_BULK_ACTION', payload: { action: bulk, userIds: changed, performedBy: by } });
       const stored: UserEvent[] = await this.events.record(tx, events);
       const records = bulk ? [] : await repo.records(succeeded);
       return { outcome: { succeeded, failures, records }, stored };
     });
     this.events.committed(stored);
     return outcome;
+  }
+
+  /** The one path every state change takes: lock the rows, decide per id, write the changes. */
+  private async decideAndApply(
+    repo: LifecycleRepository,
+    principal: Principal,
+    action: LifecycleAction,
+    ids: readonly string[],
+    change: LifecycleChange,
+    now: Date,
+    newVersion: boolean,
+  ): Promise<{ succeeded: string[]; changed: string[]; failures: Outcome['failures'] }> {
+    const rows = new Map((await repo.lock(ids)).map((r) => [r.id, r]));
+    const succeeded: string[] = [];
+    const changed: LifecycleRow[] = [];
+    const failures: Outcome['failures'] = [];
+    for (const id of ids) {
+      const row = rows.get(id);
+      const verdict = decide(action, row, id, principal);
+      if (verdict instanceof DomainError) failures.push({ id, error: verdict });
+      else {
+        succeeded.push(id);
+        if (verdict === 'change') changed.push(row!);
+      }
+    }
+    await repo.apply(changed, change, actorId(principal), now, { newVersion });
+    return { succeeded, changed: changed.map((r) => r.id), failures };
   }
 
   private suspension(reason: string, until: Date | null | undefined): LifecycleChange {
@@ -203,22 +249,23 @@ export class LifecycleService {
 
 /** 'change', 'noop' (already in the requested state) or the reason it does not apply. */
 function decide(action: LifecycleAction, row: LifecycleRow | undefined, id: string, principal: Principal): 'change' | 'noop' | DomainError {
-  if (!row || row.deletedAt) return new UserNotFoundError(id);
-  const self = principal.userId.toLowerCase() === id;
+  if (!row) return new UserNotFoundError(id);
+  // Restoring is the one change a deleted user can take; a live one has nothing to restore.
+  if (action === 'RESTORE') return row.deletedAt ? 'change' : 'noop';
+  if (row.deletedAt) return new UserNotFoundError(id);
+  const yourself = refuseOnYourself(principal, id, action);
+  if (yourself) return yourself;
   switch (action) {
     case 'ACTIVATE':
       return row.isActive ? 'noop' : 'change';
     case 'DEACTIVATE':
-      if (self) return new ForbiddenError('You cannot deactivate yourself');
       return row.isActive ? 'change' : 'noop';
     case 'SUSPEND':
-      if (self) return new ForbiddenError('You cannot suspend yourself');
       if (!row.isActive) return new UserInactiveError(id, `User ${id} is deactivated: activate it before suspending`);
       return 'change';
     case 'UNSUSPEND':
       return row.suspendedAt ? 'change' : 'noop';
     case 'DELETE':
-      if (self) return new ForbiddenError('You cannot delete yourself');
       return 'change';
   }
 }
@@ -235,5 +282,7 @@ function eventFor(change: LifecycleChange, userId: string, by: string): NewUserE
       return { type: 'USER_UNSUSPENDED', payload: { userId, unsuspendedBy: by, expired: false } };
     case 'delete':
       return { type: 'USER_DELETED', payload: { userId, deletedBy: by } };
+    case 'restore':
+      return { type: 'USER_RESTORED', payload: { userId, restoredBy: by } };
   }
 }
