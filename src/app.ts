@@ -73,7 +73,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
     // The outbox relay (events to subscribers) and the suspension expiry timer.
     await services.start();
     started = services;
-    const schema = await createSchema({ pubSub: services.pubSub });
+    const schema = await createSchema();
     const server = await startServer(
       { schema, services, log, introspection: config.introspection, uploadMaxBytes: config.limits.uploadMaxBytes },
       config.port,

@@ -104,7 +104,8 @@ export function createServices(options: ServicesOptions): Services {
       chunkCommitted: (tx, e) =>
         events.record(tx, {
           type: 'USER_BULK_ACTION',
-          payload: { action: 'IMPORT', userIds: [...e.createdIds, ...e.updatedIds], performedBy: e.actorId },
+          actor: e.actorId,
+          payload: { action: 'IMPORT', userIds: [...e.createdIds, ...e.updatedIds] },
         }),
       afterCommit: (recorded) => events.committed(recorded as UserEvent[]),
     },

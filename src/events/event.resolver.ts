@@ -1,25 +1,14 @@
 // Thin: the event log query and the subscriptions. Each subscription opens its own stream on the
 // events service (filtered by type and user), so one subscriber never sees another's backlog.
-import { Arg, Args, ArgsType, Ctx, Field, ID, Int, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+// The per-kind subscriptions (userCreated, ...) are generated from the registry (event.registry.ts).
+import { Arg, Args, ArgsType, Ctx, Field, ID, Int, Query, Resolver, Root, Subscription, type ClassType, type SubscribeResolverData } from 'type-graphql';
 import { Authorized } from '../auth/auth-checker.js';
 import { principalOf, type Context } from '../context.js';
+import { USER_EVENT_KINDS, type KindSubscription } from './event.registry.js';
 import type { StreamArgs } from './events.service.js';
-import {
-  toGraphQLEvent,
-  UserBulkActionEvent,
-  UserActivatedEvent,
-  UserCreatedEvent,
-  UserDeactivatedEvent,
-  UserDeletedEvent,
-  UserEventConnection,
-  UserEventInterface,
-  UserEventTypeEnum,
-  UserSuspendedEvent,
-  UserUpdatedEvent,
-  type GraphQLUserEvent,
-} from './event.types.js';
+import { eventObjectType, toGraphQLEvent, UserEventConnection, UserEventInterface, UserEventTypeEnum, type GraphQLUserEvent } from './event.types.js';
 import type { StreamItem } from './event-stream.js';
-import type { UserEventType } from './user-event.model.js';
+import { USER_EVENT_TYPES, type UserEventType } from './user-event.model.js';
 
 @ArgsType()
 class UserEventLogArgs {
@@ -75,48 +64,6 @@ export class EventResolver {
   }
 
   @Authorized('events.read')
-  @Subscription(() => UserCreatedEvent, { subscribe: streamOf('USER_CREATED') })
-  userCreated(@Root() event: StreamItem): GraphQLUserEvent {
-    return toGraphQLEvent(event);
-  }
-
-  @Authorized('events.read')
-  @Subscription(() => UserUpdatedEvent, { subscribe: streamOf('USER_UPDATED', 'userId'), description: 'All updates, or those of one user.' })
-  userUpdated(@Root() event: StreamItem, @Arg('userId', () => ID, { nullable: true }) _userId: string | null): GraphQLUserEvent {
-    return toGraphQLEvent(event);
-  }
-
-  @Authorized('events.read')
-  @Subscription(() => UserDeletedEvent, { subscribe: streamOf('USER_DELETED') })
-  userDeleted(@Root() event: StreamItem): GraphQLUserEvent {
-    return toGraphQLEvent(event);
-  }
-
-  @Authorized('events.read')
-  @Subscription(() => UserActivatedEvent, { subscribe: streamOf('USER_ACTIVATED') })
-  userActivated(@Root() event: StreamItem): GraphQLUserEvent {
-    return toGraphQLEvent(event);
-  }
-
-  @Authorized('events.read')
-  @Subscription(() => UserDeactivatedEvent, { subscribe: streamOf('USER_DEACTIVATED') })
-  userDeactivated(@Root() event: StreamItem): GraphQLUserEvent {
-    return toGraphQLEvent(event);
-  }
-
-  @Authorized('events.read')
-  @Subscription(() => UserSuspendedEvent, { subscribe: streamOf('USER_SUSPENDED') })
-  userSuspended(@Root() event: StreamItem): GraphQLUserEvent {
-    return toGraphQLEvent(event);
-  }
-
-  @Authorized('events.read')
-  @Subscription(() => UserBulkActionEvent, { subscribe: streamOf('USER_BULK_ACTION') })
-  userBulkAction(@Root() event: StreamItem): GraphQLUserEvent {
-    return toGraphQLEvent(event);
-  }
-
-  @Authorized('events.read')
   @Subscription(() => UserEventInterface, {
     subscribe: streamOf(undefined),
     description: 'Every kind of event (or some), optionally for one user; with `after`, replays the log first.',
@@ -125,3 +72,47 @@ export class EventResolver {
     return toGraphQLEvent(event);
   }
 }
+
+/** The resolver of one kind's own subscription, as its registry entry describes it. */
+function kindSubscriptionResolver(type: UserEventType, subscription: KindSubscription): ClassType {
+  const options = {
+    name: subscription.field,
+    subscribe: streamOf(type, subscription.byUser ? 'userId' : undefined),
+    ...(subscription.description ? { description: subscription.description } : {}),
+  };
+  if (subscription.byUser) {
+    @Resolver()
+    class OneUserKindSubscription {
+      @Authorized('events.read')
+      @Subscription(() => eventObjectType(type), options)
+      event(@Root() event: StreamItem, @Arg('userId', () => ID, { nullable: true }) _userId: string | null): GraphQLUserEvent {
+        return toGraphQLEvent(event);
+      }
+    }
+    return OneUserKindSubscription;
+  }
+  @Resolver()
+  class KindSubscription {
+    @Authorized('events.read')
+    @Subscription(() => eventObjectType(type), options)
+    event(@Root() event: StreamItem): GraphQLUserEvent {
+      return toGraphQLEvent(event);
+    }
+  }
+  return KindSubscription;
+}
+
+/** One resolver per kind with a subscription of its own (schema.ts lists them with the others). */
+export const KIND_SUBSCRIPTION_RESOLVERS = USER_EVENT_TYPES.flatMap((type) => {
+  const subscription = USER_EVENT_KINDS[type].subscription;
+  return subscription ? [kindSubscriptionResolver(type, subscription)] : [];
+});
+
+/**
+ * Subscription fields whose stream depends only on their arguments and starts live: every
+ * kind's own, and userEvents (unless it has `after`, which replays per subscriber).
+ */
+export const LIVE_ONLY_SUBSCRIPTIONS: ReadonlySet<string> = new Set([
+  ...USER_EVENT_TYPES.flatMap((type) => USER_EVENT_KINDS[type].subscription?.field ?? []),
+  'userEvents',
+]);

@@ -1,6 +1,8 @@
-// GraphQL shapes of user events: one interface, one object type per event type, and the log's
-// connection. Resolvers return GraphQLUserEvent values built by toGraphQLEvent().
-import { Field, ID, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+// GraphQL shapes of user events: one interface, one object type per event kind (named by the
+// registry, event.registry.ts), and the log's connection. Resolvers return GraphQLUserEvent
+// values built by toGraphQLEvent().
+import { Field, ID, InterfaceType, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
+import { USER_EVENT_KINDS } from './event.registry.js';
 import type { StreamItem } from './event-stream.js';
 import { BULK_ACTIONS, USER_EVENT_TYPES, type BulkAction as BulkActionValue, type FieldChange as FieldChangeValue, type UserEventType as UserEventTypeValue } from './user-event.model.js';
 
@@ -20,21 +22,9 @@ export function toGraphQLEvent(event: StreamItem): GraphQLUserEvent {
   return { ...event.payload, id: event.id, sequence: event.sequence.toString(), type: event.type, occurredAt: event.occurredAt };
 }
 
-const GRAPHQL_TYPE: Record<UserEventTypeValue, string> = {
-  USER_CREATED: 'UserCreated',
-  USER_UPDATED: 'UserUpdated',
-  USER_DELETED: 'UserDeleted',
-  USER_RESTORED: 'UserRestored',
-  USER_ACTIVATED: 'UserActivated',
-  USER_DEACTIVATED: 'UserDeactivated',
-  USER_SUSPENDED: 'UserSuspended',
-  USER_UNSUSPENDED: 'UserUnsuspended',
-  USER_BULK_ACTION: 'UserBulkAction',
-};
-
 @InterfaceType('UserEvent', {
   description: 'A stored domain event. Select the fields of each kind with `... on UserSuspended { reason until }`.',
-  resolveType: (event: GraphQLUserEvent) => GRAPHQL_TYPE[event.type],
+  resolveType: (event: GraphQLUserEvent) => USER_EVENT_KINDS[event.type].graphqlType,
 })
 export abstract class UserEventInterface {
   @Field(() => ID)
@@ -62,17 +52,37 @@ export class FieldChange implements FieldChangeValue {
   to!: string | null;
 }
 
+const OBJECT_TYPES = new Map<UserEventTypeValue, ClassType>();
+
+/**
+ * The object type of one event kind: named by its registry entry, implementing UserEvent, and
+ * found by kind for the schema (EVENT_OBJECT_TYPES) and the kind's subscription.
+ */
+function UserEventObjectType(type: UserEventTypeValue) {
+  return (target: ClassType): void => {
+    ObjectType(USER_EVENT_KINDS[type].graphqlType, { implements: UserEventInterface })(target);
+    OBJECT_TYPES.set(type, target);
+  };
+}
+
+/** The object type class of a kind (its @UserEventObjectType class below). */
+export function eventObjectType(type: UserEventTypeValue): ClassType {
+  const target = OBJECT_TYPES.get(type);
+  if (!target) throw new Error(`Event kind ${type} has no GraphQL object type: declare a class with @UserEventObjectType('${type}') in event.types.ts`);
+  return target;
+}
+
 // Actor fields (createdBy, ...) are the subject of the caller's token: a user id, "system" for
 // operator tools, or an external identity provider's subject; null for automatic changes.
 
-@ObjectType('UserCreated', { implements: UserEventInterface })
+@UserEventObjectType('USER_CREATED')
 export class UserCreatedEvent extends UserEventInterface {
   @Field(() => ID) userId!: string;
   @Field() email!: string;
   @Field(() => ID, { nullable: true }) createdBy!: string | null;
 }
 
-@ObjectType('UserUpdated', { implements: UserEventInterface })
+@UserEventObjectType('USER_UPDATED')
 export class UserUpdatedEvent extends UserEventInterface {
   @Field(() => ID) userId!: string;
   @Field(() => [FieldChange], { description: 'Never includes the password; see passwordChanged.' }) changes!: FieldChange[];
@@ -80,31 +90,31 @@ export class UserUpdatedEvent extends UserEventInterface {
   @Field(() => ID, { nullable: true }) updatedBy!: string | null;
 }
 
-@ObjectType('UserDeleted', { implements: UserEventInterface })
+@UserEventObjectType('USER_DELETED')
 export class UserDeletedEvent extends UserEventInterface {
   @Field(() => ID) userId!: string;
   @Field(() => ID, { nullable: true }) deletedBy!: string | null;
 }
 
-@ObjectType('UserRestored', { implements: UserEventInterface })
+@UserEventObjectType('USER_RESTORED')
 export class UserRestoredEvent extends UserEventInterface {
   @Field(() => ID) userId!: string;
   @Field(() => ID, { nullable: true }) restoredBy!: string | null;
 }
 
-@ObjectType('UserActivated', { implements: UserEventInterface })
+@UserEventObjectType('USER_ACTIVATED')
 export class UserActivatedEvent extends UserEventInterface {
   @Field(() => ID) userId!: string;
   @Field(() => ID, { nullable: true }) activatedBy!: string | null;
 }
 
-@ObjectType('UserDeactivated', { implements: UserEventInterface })
+@UserEventObjectType('USER_DEACTIVATED')
 export class UserDeactivatedEvent extends UserEventInterface {
   @Field(() => ID) userId!: string;
   @Field(() => ID, { nullable: true }) deactivatedBy!: string | null;
 }
 
-@ObjectType('UserSuspended', { implements: UserEventInterface })
+@UserEventObjectType('USER_SUSPENDED')
 export class UserSuspendedEvent extends UserEventInterface {
   @Field(() => ID) userId!: string;
   @Field() reason!: string;
@@ -112,32 +122,25 @@ export class UserSuspendedEvent extends UserEventInterface {
   @Field(() => ID, { nullable: true }) suspendedBy!: string | null;
 }
 
-@ObjectType('UserUnsuspended', { implements: UserEventInterface })
+@UserEventObjectType('USER_UNSUSPENDED')
 export class UserUnsuspendedEvent extends UserEventInterface {
   @Field(() => ID) userId!: string;
   @Field(() => ID, { nullable: true, description: 'null when the suspension reached its until.' }) unsuspendedBy!: string | null;
   @Field({ description: 'true when the suspension ended at its until rather than by unsuspendUser.' }) expired!: boolean;
 }
 
-@ObjectType('UserBulkAction', { implements: UserEventInterface })
+@UserEventObjectType('USER_BULK_ACTION')
 export class UserBulkActionEvent extends UserEventInterface {
   @Field(() => BulkActionEnum) action!: BulkActionValue;
   @Field(() => [ID], { description: 'The users this action changed.' }) userIds!: string[];
   @Field(() => ID, { nullable: true }) performedBy!: string | null;
 }
 
-/** Every kind, for buildSchema's orphanedTypes: some are reachable only through the interface. */
-export const EVENT_OBJECT_TYPES = [
-  UserCreatedEvent,
-  UserUpdatedEvent,
-  UserDeletedEvent,
-  UserRestoredEvent,
-  UserActivatedEvent,
-  UserDeactivatedEvent,
-  UserSuspendedEvent,
-  UserUnsuspendedEvent,
-  UserBulkActionEvent,
-];
+/**
+ * Every kind's object type, for buildSchema's orphanedTypes (some are reachable only through the
+ * interface). Computed when this module loads: a kind without its class stops the server at start.
+ */
+export const EVENT_OBJECT_TYPES = USER_EVENT_TYPES.map(eventObjectType);
 
 @ObjectType()
 export class UserEventEdge {

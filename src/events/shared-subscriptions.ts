@@ -13,9 +13,10 @@
 // ExecutionResult for the same event. The result of executing a live event is a pure function of
 // those and of the event, so sharing it cannot change what anyone receives.
 //
-// Only live-only subscriptions share: the typed ones, and userEvents without `after`. Anything
-// else (userEvents(after: ...), which replays per subscriber; userImportProgress; anything new)
-// goes through graphql's subscribe() unchanged. Items that are not events (the final
+// Only live-only subscriptions share (LIVE_ONLY_SUBSCRIPTIONS, from the events registry): each
+// kind's own, and userEvents without `after`. Anything else (userEvents(after: ...), which
+// replays per subscriber; userImportProgress; anything new) goes through graphql's subscribe()
+// unchanged. Items that are not events (the final
 // SubscriberTooSlowError) are executed per subscriber, so their error names that subscriber's
 // own resume point.
 //
@@ -33,10 +34,9 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import type { Context } from '../context.js';
+import { LIVE_ONLY_SUBSCRIPTIONS } from './event.resolver.js';
 import type { UserEvent } from './user-event.model.js';
 
-/** Root subscription fields whose stream depends only on their arguments and starts live. */
-const LIVE_ONLY_FIELDS = new Set(['userCreated', 'userUpdated', 'userDeleted', 'userActivated', 'userDeactivated', 'userSuspended', 'userBulkAction', 'userEvents']);
 /** Arguments that make a subscription stateful (replay per subscriber): never shared. */
 const STATEFUL_ARGUMENTS = new Set(['after']);
 
@@ -142,7 +142,7 @@ export function shareKey(args: ExecutionArgs): string | undefined {
   const operation = getOperationAST(args.document, args.operationName);
   if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return undefined;
   const [field, ...rest] = operation.selectionSet.selections;
-  if (!field || rest.length > 0 || field.kind !== Kind.FIELD || !LIVE_ONLY_FIELDS.has(field.name.value)) return undefined;
+  if (!field || rest.length > 0 || field.kind !== Kind.FIELD || !LIVE_ONLY_SUBSCRIPTIONS.has(field.name.value)) return undefined;
   const variables = args.variableValues ?? {};
   for (const argument of field.arguments ?? []) {
     if (!STATEFUL_ARGUMENTS.has(argument.name.value)) continue;

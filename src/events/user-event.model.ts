@@ -1,19 +1,11 @@
-// Domain events about users, as stored in user_events and delivered to subscribers.
-// Payload names follow the seed package (UserCreated { userId, email, createdBy }, ...). Actor
-// fields hold the principal's subject: a user id, "system", or an external IdP's subject.
+// Domain events about users, as stored in user_events and delivered to subscribers. The kinds
+// and what is known about each live in event.registry.ts; the types and helpers here are derived
+// from it. Payload names follow the seed package (UserCreated { userId, email, createdBy }, ...).
+import { USER_EVENT_KINDS, type EventKind } from './event.registry.js';
 
-export const USER_EVENT_TYPES = [
-  'USER_CREATED',
-  'USER_UPDATED',
-  'USER_DELETED',
-  'USER_RESTORED',
-  'USER_ACTIVATED',
-  'USER_DEACTIVATED',
-  'USER_SUSPENDED',
-  'USER_UNSUSPENDED',
-  'USER_BULK_ACTION',
-] as const;
-export type UserEventType = (typeof USER_EVENT_TYPES)[number];
+type Kinds = typeof USER_EVENT_KINDS;
+export type UserEventType = keyof Kinds;
+export const USER_EVENT_TYPES = Object.keys(USER_EVENT_KINDS) as readonly UserEventType[];
 
 export const BULK_ACTIONS = ['ACTIVATE', 'DEACTIVATE', 'DELETE', 'SUSPEND', 'IMPORT'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
@@ -25,22 +17,17 @@ export interface FieldChange {
   to: string | null;
 }
 
-export interface UserEventPayloads {
-  USER_CREATED: { userId: string; email: string; createdBy: string | null };
-  /** Never carries a password or its hash: only whether it changed. */
-  USER_UPDATED: { userId: string; changes: FieldChange[]; passwordChanged: boolean; updatedBy: string | null };
-  USER_DELETED: { userId: string; deletedBy: string | null };
-  USER_RESTORED: { userId: string; restoredBy: string | null };
-  USER_ACTIVATED: { userId: string; activatedBy: string | null };
-  USER_DEACTIVATED: { userId: string; deactivatedBy: string | null };
-  USER_SUSPENDED: { userId: string; reason: string; until: Date | null; suspendedBy: string | null };
-  /** `expired`: the suspension reached its `until` (unsuspendedBy is then null). */
-  USER_UNSUSPENDED: { userId: string; unsuspendedBy: string | null; expired: boolean };
-  USER_BULK_ACTION: { action: BulkAction; userIds: string[]; performedBy: string | null };
-}
+/** Each kind's payload as stored and delivered: with the actor under its field (createdBy, ...). */
+export type UserEventPayloads = { [K in UserEventType]: NonNullable<Kinds[K]['payloadType']> };
+type ActorField<K extends UserEventType> = Kinds[K]['actor'];
 
-/** An event before it is stored: what services hand to the EventRecorder. */
-export type NewUserEvent = { [K in UserEventType]: { type: K; payload: UserEventPayloads[K] } }[UserEventType];
+/**
+ * An event before it is stored: what services hand to EventsService.record. The actor (the
+ * principal's subject; null for automatic changes) is part of the envelope, not of the payload.
+ */
+export type NewUserEvent = {
+  [K in UserEventType]: { type: K; actor: string | null; payload: Omit<UserEventPayloads[K], ActorField<K>> };
+}[UserEventType];
 
 interface Stored {
   /** Event id (UUID), unique. */
@@ -57,14 +44,20 @@ interface Stored {
 export type UserEvent = { [K in UserEventType]: Stored & { type: K; payload: UserEventPayloads[K] } }[UserEventType];
 export type UserEventOf<K extends UserEventType> = Extract<UserEvent, { type: K }>;
 
-export function eventUserId(event: NewUserEvent): string | null {
-  return event.type === 'USER_BULK_ACTION' ? null : event.payload.userId;
+// The helpers below read a kind's entry with plain string field names, and payloads as plain
+// records: TypeScript cannot follow a union of kinds field by field.
+function specOf(type: UserEventType): EventKind {
+  return USER_EVENT_KINDS[type];
 }
 
-export function eventActorId(event: NewUserEvent): string | null {
-  const p = event.payload as Record<string, unknown>;
-  const actor = p.createdBy ?? p.updatedBy ?? p.deletedBy ?? p.restoredBy ?? p.activatedBy ?? p.deactivatedBy ?? p.suspendedBy ?? p.unsuspendedBy ?? p.performedBy;
-  return typeof actor === 'string' ? actor : null;
+export function eventUserId(event: NewUserEvent): string | null {
+  const field = specOf(event.type).user;
+  return field === null ? null : ((event.payload as Record<string, unknown>)[field] as string);
+}
+
+/** The payload as stored and delivered: the envelope's actor shown under the kind's actor field. */
+export function deliveredPayload(event: NewUserEvent): UserEvent['payload'] {
+  return { ...event.payload, [specOf(event.type).actor]: event.actor } as UserEvent['payload'];
 }
 
 /** The largest sequence the column (PostgreSQL bigint) can hold. */
@@ -115,18 +108,22 @@ export function fromWire(wire: WireUserEvent): UserEvent {
   } as UserEvent;
 }
 
-/** The stored JSON of a payload (dates as ISO strings). */
-export function payloadToJson(type: UserEventType, payload: NewUserEvent['payload']): Record<string, unknown> {
-  if (type === 'USER_SUSPENDED') {
-    const p = payload as UserEventPayloads['USER_SUSPENDED'];
-    return { ...p, until: p.until ? p.until.toISOString() : null };
+/** The stored JSON of a payload: the kind's date fields as ISO strings. */
+export function payloadToJson(type: UserEventType, payload: UserEvent['payload']): Record<string, unknown> {
+  const json: Record<string, unknown> = { ...payload };
+  for (const field of specOf(type).dates) {
+    const value = json[field];
+    json[field] = value instanceof Date ? value.toISOString() : null;
   }
-  return { ...payload };
+  return json;
 }
 
-export function payloadFromJson(type: UserEventType, json: Record<string, unknown>): NewUserEvent['payload'] {
-  if (type === 'USER_SUSPENDED') {
-    return { ...json, until: typeof json.until === 'string' ? new Date(json.until) : null } as UserEventPayloads['USER_SUSPENDED'];
+/** A payload from its stored JSON: the kind's date fields revived. */
+export function payloadFromJson(type: UserEventType, json: Record<string, unknown>): UserEvent['payload'] {
+  const payload: Record<string, unknown> = { ...json };
+  for (const field of specOf(type).dates) {
+    const value = payload[field];
+    payload[field] = typeof value === 'string' ? new Date(value) : null;
   }
-  return json as NewUserEvent['payload'];
+  return payload as UserEvent['payload'];
 }

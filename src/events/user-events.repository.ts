@@ -9,7 +9,7 @@
 // the commit; taking it last keeps it short and free of lock-order deadlocks.
 import { randomUUID } from 'node:crypto';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { eventActorId, eventUserId, payloadFromJson, payloadToJson, type NewUserEvent, type UserEvent, type UserEventType } from './user-event.model.js';
+import { deliveredPayload, eventUserId, payloadFromJson, payloadToJson, type NewUserEvent, type UserEvent, type UserEventType } from './user-event.model.js';
 
 /** A Prisma interactive-transaction client (`prisma.$transaction(async (tx) => ...)`). */
 export type Tx = Prisma.TransactionClient;
@@ -48,6 +48,7 @@ export class EventRecorder {
     const list: readonly NewUserEvent[] = Array.isArray(events) ? events : [events as NewUserEvent];
     if (list.length === 0) return [];
     const ids = list.map(() => randomUUID());
+    const payloads = list.map(deliveredPayload);
     await tx.$executeRaw(OUTBOX_LOCK);
     // One statement whatever the count: a bulk action on 1,000 users is one insert, not 1,000.
     const rows = await tx.$queryRaw<{ sequence: bigint; id: string }[]>`
@@ -57,8 +58,8 @@ export class EventRecorder {
         ${ids}::uuid[],
         ${list.map((e) => e.type)}::text[],
         ${list.map(eventUserId)}::uuid[],
-        ${list.map(eventActorId)}::text[],
-        ${list.map((e) => JSON.stringify(payloadToJson(e.type, e.payload)))}::jsonb[]
+        ${list.map((e) => e.actor)}::text[],
+        ${list.map((e, i) => JSON.stringify(payloadToJson(e.type, payloads[i]!)))}::jsonb[]
       ) AS e(id, type, user_id, actor_id, payload)
       RETURNING sequence, id::text AS id`;
     const sequenceById = new Map(rows.map((r) => [r.id, BigInt(r.sequence)]));
@@ -69,10 +70,10 @@ export class EventRecorder {
           id,
           sequence: sequenceById.get(id)!,
           type: e.type,
-          payload: e.payload,
+          payload: payloads[i]!,
           occurredAt,
           userId: eventUserId(e),
-          actorId: eventActorId(e),
+          actorId: e.actor,
         } as UserEvent;
       })
       .sort((a, b) => (a.sequence < b.sequence ? -1 : 1));

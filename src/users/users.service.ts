@@ -77,7 +77,7 @@ export class UsersService {
     const passwordHash = password ? await this.hasher.hash(password) : null;
     const { user, stored } = await this.repository.transaction(async (repo, tx) => {
       const user = await repo.insert({ ...rest, passwordHash }, actorId(principal));
-      const stored = await this.events.record(tx, { type: 'USER_CREATED', payload: { userId: user.id, email: user.email, createdBy: principal.userId } });
+      const stored = await this.events.record(tx, { type: 'USER_CREATED', actor: principal.userId, payload: { userId: user.id, email: user.email } });
       return { user, stored };
     });
     this.events.committed(stored);
@@ -171,7 +171,7 @@ function updateEvents(before: UserRecord, after: UserRecord, requested: UserChan
   }
   const passwordChanged = requested.passwordHash !== undefined;
   if (changes.length === 0 && !passwordChanged) return [];
-  return [{ type: 'USER_UPDATED', payload: { userId: after.id, changes, passwordChanged, updatedBy: by } }];
+  return [{ type: 'USER_UPDATED', actor: by, payload: { userId: after.id, changes, passwordChanged } }];
 }
 
 function render(value: string | boolean | null): string | null {

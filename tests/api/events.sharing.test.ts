@@ -91,7 +91,7 @@ describe('sharedSubscriptions', () => {
   async function argsFor(roles: ('ADMIN' | 'VIEWER' | 'USER')[], source = query, variableValues?: Record<string, unknown>): Promise<ExecutionArgs> {
     // A principal as a verified token gives it (no user row needed, so no event is emitted).
     const principal = { userId: randomUUID(), roles, expiresAt: new Date(Date.now() + 600_000) };
-    schema ??= await createSchema({ pubSub: t.app.services.pubSub });
+    schema ??= await createSchema();
     return { schema, document: parse(source), variableValues, contextValue: buildContext(t.app.services, t.app.log, randomUUID(), { principal }) };
   }
 

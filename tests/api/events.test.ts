@@ -182,7 +182,7 @@ describe('subscriptions', () => {
     // Write straight through the outbox and "forget" to report the commit, as a process killed
     // between COMMIT and publish would: only the relay's poll of the table can deliver it.
     await t.app.services.db.prisma.$transaction((tx) =>
-      t.app.services.events.record(tx, { type: 'USER_DEACTIVATED', payload: { userId: user.id, deactivatedBy: 'crashed-writer' } }),
+      t.app.services.events.record(tx, { type: 'USER_DEACTIVATED', actor: 'crashed-writer', payload: { userId: user.id } }),
     );
     const [event] = await sub.waitFor(1, 8_000); // the relay's poll: 5 s on PGlite, 1 s on PostgreSQL
     expect(event?.userEvents).toMatchObject({ __typename: 'UserDeactivated', deactivatedBy: 'crashed-writer' });

@@ -58,7 +58,7 @@ it('an event committed just before a crash, never published, is delivered after 
   await eventually(() => before.events.position > 0n, 5_000, 'the create to be relayed');
   // Committed, then the process "dies" before reporting the commit to its relay.
   const [lost] = await db.prisma.$transaction((tx) =>
-    before.events.record(tx, { type: 'USER_DEACTIVATED', payload: { userId: user.id, deactivatedBy: 'system' } }),
+    before.events.record(tx, { type: 'USER_DEACTIVATED', actor: 'system', payload: { userId: user.id } }),
   );
   await new Promise((r) => setTimeout(r, 200));
   expect(beforeSeen).not.toContain(lost!.id);

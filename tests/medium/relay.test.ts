@@ -45,7 +45,7 @@ function commitElsewhere(events: NewUserEvent[]): Promise<UserEvent[]> {
   return db.prisma.$transaction((tx) => recorder.record(tx, events));
 }
 
-const deactivated = (userId: string): NewUserEvent => ({ type: 'USER_DEACTIVATED', payload: { userId, deactivatedBy: 'system' } });
+const deactivated = (userId: string): NewUserEvent => ({ type: 'USER_DEACTIVATED', actor: 'system', payload: { userId } });
 
 it('delivers events committed elsewhere by its poll, in sequence order, each once', async () => {
   const users = new Set([randomUUID(), randomUUID(), randomUUID()]);

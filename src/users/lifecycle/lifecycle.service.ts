@@ -131,7 +131,7 @@ export class LifecycleService {
       const now = this.clock.now();
       const { ids, stored } = await this.repository.transaction(async (repo, tx) => {
         const ids = await repo.expireSuspensions(now, batch);
-        const events = ids.map((userId): NewUserEvent => ({ type: 'USER_UNSUSPENDED', payload: { userId, unsuspendedBy: null, expired: true } }));
+        const events = ids.map((userId): NewUserEvent => ({ type: 'USER_UNSUSPENDED', actor: null, payload: { userId, expired: true } }));
         return { ids, stored: await this.events.record(tx, events) };
       });
       this.events.committed(stored);
@@ -201,7 +201,7 @@ export class LifecycleService {
     const { outcome, stored } = await this.repository.transaction(async (repo, tx) => {
       const { succeeded, changed, failures } = await this.decideAndApply(repo, principal, action, ids, change, this.clock.now(), true);
       const events = changed.map((userId) => eventFor(change, userId, by));
-      if (bulk && changed.length > 0) events.push({ type: 'USER_BULK_ACTION', payload: { action: bulk, userIds: changed, performedBy: by } });
+      if (bulk && changed.length > 0) events.push({ type: 'USER_BULK_ACTION', actor: by, payload: { action: bulk, userIds: changed } });
       const stored: UserEvent[] = await this.events.record(tx, events);
       const records = bulk ? [] : await repo.records(succeeded);
       return { outcome: { succeeded, failures, records }, stored };
@@ -273,16 +273,16 @@ function decide(action: LifecycleAction, row: LifecycleRow | undefined, id: stri
 function eventFor(change: LifecycleChange, userId: string, by: string): NewUserEvent {
   switch (change.kind) {
     case 'activate':
-      return { type: 'USER_ACTIVATED', payload: { userId, activatedBy: by } };
+      return { type: 'USER_ACTIVATED', actor: by, payload: { userId } };
     case 'deactivate':
-      return { type: 'USER_DEACTIVATED', payload: { userId, deactivatedBy: by } };
+      return { type: 'USER_DEACTIVATED', actor: by, payload: { userId } };
     case 'suspend':
-      return { type: 'USER_SUSPENDED', payload: { userId, reason: change.reason, until: change.until, suspendedBy: by } };
+      return { type: 'USER_SUSPENDED', actor: by, payload: { userId, reason: change.reason, until: change.until } };
     case 'unsuspend':
-      return { type: 'USER_UNSUSPENDED', payload: { userId, unsuspendedBy: by, expired: false } };
+      return { type: 'USER_UNSUSPENDED', actor: by, payload: { userId, expired: false } };
     case 'delete':
-      return { type: 'USER_DELETED', payload: { userId, deletedBy: by } };
+      return { type: 'USER_DELETED', actor: by, payload: { userId } };
     case 'restore':
-      return { type: 'USER_RESTORED', payload: { userId, restoredBy: by } };
+      return { type: 'USER_RESTORED', actor: by, payload: { userId } };
   }
 }
