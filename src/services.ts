@@ -1,7 +1,6 @@
 // Composition root for the domain: plain constructor injection, no container.
 // Library users call createServices() to use the domain without GraphQL (then start() to relay
 // events and end suspensions, stop() before closing the database).
-import type { PubSub } from 'type-graphql';
 import { AuthService } from './auth/auth.service.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { TokenService } from './auth/tokens.js';
@@ -22,14 +21,14 @@ import { UsersService } from './users/users.service.js';
 import { StatsRepository } from './users/stats/stats.repository.js';
 import { StatsService } from './users/stats/stats.service.js';
 import { ImportsRepository } from './users/import/imports.repository.js';
-import { importProgressBus, ImportService } from './users/import/import.service.js';
+import { ImportService } from './users/import/import.service.js';
+import { importProgressBus } from './users/import/import.progress.js';
 import { PasswordHashPool } from './users/import/password-pool.js';
 import { ExportLinkSigner } from './users/export/export.links.js';
 import { ExportsRepository } from './users/export/exports.repository.js';
 import { ExportService } from './users/export/export.service.js';
 import { EMBEDDED_EXPORT_BATCH_ROWS, EXPORT_BATCH_ROWS } from './users/export/export.model.js';
 import type { UserEvent } from './events/user-event.model.js';
-import { createSharedPubSub } from './events/shared-pubsub.js';
 
 export interface ServicesOptions {
   db: Database;
@@ -59,8 +58,6 @@ export interface Services {
   lifecycle: LifecycleService;
   imports: ImportService;
   exports: ExportService;
-  /** In-process pubsub for topic-based subscriptions (type-graphql `@Subscription({ topics })`). */
-  pubSub: PubSub;
   /** Starts the outbox relay and the suspension expiry timer. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -86,13 +83,11 @@ export function createServices(options: ServicesOptions): Services {
   // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
   const auth = new AuthService(usersRepository, hasher, tokens, clock, (user, now) => userStatus(user, now) === 'ACTIVE');
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
-  // Import progress reaches subscribers on every instance (through Redis when configured).
-  const shared = createSharedPubSub(options.redisUrl, log.child({ component: 'redis-pubsub' }));
-  const pubSub = shared.pubSub;
   const imports = new ImportService({
     repository: new ImportsRepository(options.db.prisma),
     hasher: new PasswordHashPool(options.bcryptCost),
-    bus: importProgressBus(pubSub),
+    // Progress reaches subscribers on every instance as notices on the events transport.
+    bus: importProgressBus(events),
     clock,
     log: log.child({ component: 'import' }),
     maxRows: options.limits?.importMaxRows ?? 5_000_000,
@@ -130,7 +125,6 @@ export function createServices(options: ServicesOptions): Services {
     lifecycle,
     imports,
     exports,
-    pubSub,
     start: async () => {
       await events.start();
       await expiry.start();
@@ -142,7 +136,6 @@ export function createServices(options: ServicesOptions): Services {
       await imports.close();
       await expiry.stop();
       await events.stop();
-      await shared.close();
     },
   };
 }

@@ -1,7 +1,10 @@
 // In-process delivery: the relay hands every event to dispatch(), once, in sequence order; the
 // bus passes it to open subscriber streams and to `onUserEvent` handlers of this process.
+// Notices (see transport.ts) go to their own listeners, never to event streams or handlers.
+import { EventEmitter, on } from 'node:events';
 import type { Logger } from '../logger.js';
 import { EventStream } from './event-stream.js';
+import type { Notice, NoticeTopic } from './transport.js';
 import type { UserEvent, UserEventOf, UserEventType } from './user-event.model.js';
 
 export type UserEventHandler<K extends UserEventType = UserEventType> = (event: UserEventOf<K>) => void | Promise<void>;
@@ -16,6 +19,8 @@ export const DEFAULT_MAX_BACKLOG = 10_000;
 export class LocalEventBus {
   private readonly streams = new Set<EventStream>();
   private readonly handlers = new Map<UserEventType | '*', Set<UserEventHandler>>();
+  // One emitter event per topic and key. No listener limit: any number may follow one import.
+  private readonly noticeListeners = new EventEmitter().setMaxListeners(0);
 
   constructor(
     private readonly log: Logger,
@@ -59,6 +64,43 @@ export class LocalEventBus {
     }
   }
 
+  /** Hands a notice to this process's listeners of its topic and key. */
+  notice(notice: Notice): void {
+    this.noticeListeners.emit(noticeChannel(notice.topic, notice.key), notice.body);
+  }
+
+  /**
+   * Notices of `topic` about `key` delivered in this process from now on (listening starts with
+   * this call), decoded by the topic. `return()` stops listening at once, even with a `next()`
+   * pending. A notice the topic cannot decode is logged and skipped: the next one repairs it.
+   */
+  notices<T>(topic: NoticeTopic<T>, key: string): AsyncIterableIterator<T> {
+    // Node's events.on: an async iterator that ends pending next() calls on return().
+    const bodies = on(this.noticeListeners, noticeChannel(topic.name, key)) as AsyncIterableIterator<[Record<string, unknown>]>;
+    const decode = async (step: IteratorResult<[Record<string, unknown>]>): Promise<IteratorResult<T>> => {
+      for (;;) {
+        if (step.done) return { value: undefined, done: true };
+        try {
+          return { value: topic.fromJson(step.value[0]), done: false };
+        } catch (error) {
+          this.log.warn({ err: error, topic: topic.name, key }, 'skipped an unreadable notice');
+          step = await bodies.next();
+        }
+      }
+    };
+    const iterator: AsyncIterableIterator<T> = {
+      next: () => bodies.next().then(decode),
+      return: async () => {
+        await bodies.return?.();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
   private callHandler(handler: UserEventHandler, event: UserEvent): void {
     const fail = (error: unknown) => this.log.error({ err: error, type: event.type, sequence: event.sequence.toString() }, 'user event handler failed');
     try {
@@ -68,4 +110,8 @@ export class LocalEventBus {
       fail(error);
     }
   }
+}
+
+function noticeChannel(topic: string, key: string): string {
+  return `${topic}\u0000${key}`;
 }

@@ -8,6 +8,7 @@ import { assertUuid } from '../users/users.validation.js';
 import type { LocalEventBus, UserEventHandler } from './event-bus.js';
 import type { EventStream } from './event-stream.js';
 import type { OutboxRelay } from './relay.js';
+import type { NoticeTopic } from './transport.js';
 import { parseSequence, USER_EVENT_TYPES, type NewUserEvent, type UserEvent, type UserEventType } from './user-event.model.js';
 import type { EventRecorder, Tx } from './user-events.repository.js';
 
@@ -59,6 +60,19 @@ export class EventsService {
   /** See LocalEventBus.on: runs in this process for every delivered event of `type` ('*': all). */
   onUserEvent<K extends UserEventType>(type: K | '*', handler: UserEventHandler<K>): () => void {
     return this.bus.on(type, handler);
+  }
+
+  /**
+   * Tells live listeners of `topic` and `key`, in this process and on every instance, about
+   * `value` (import progress). Not an event: never stored, never in the log, at most once.
+   */
+  notify<T>(topic: NoticeTopic<T>, key: string, value: T): void {
+    this.relay.notify({ topic: topic.name, key, body: topic.toJson(value) });
+  }
+
+  /** Notices of `topic` about `key` from every instance, from now on; `return()` stops listening. */
+  notices<T>(topic: NoticeTopic<T>, key: string): AsyncIterableIterator<T> {
+    return this.bus.notices(topic, key);
   }
 
   /** Open subscriber streams in this process. */

@@ -17,10 +17,13 @@
 // after the restart (events delivered in the last poll interval before a crash are delivered
 // again: at-least-once across a crash for in-process handlers). Several instances share the row
 // and only move it forward: a restarted instance resumes after what the fleet has delivered.
+//
+// Notices (import progress; see transport.ts) share the transport but none of the above: they are
+// not in the table and have no sequence, so they pass straight through to the bus.
 import { failureLevel } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LocalEventBus } from './event-bus.js';
-import type { EventTransport } from './transport.js';
+import type { EventTransport, Notice } from './transport.js';
 import type { UserEvent } from './user-event.model.js';
 import type { EventRecorder } from './user-events.repository.js';
 
@@ -66,7 +69,10 @@ export class OutboxRelay {
     if (this.running) return;
     const state = await this.repository.relayState(this.name);
     this.last = this.saved = state.lastSequence;
-    await this.transport.start(state.streamId, (events) => this.receive(events));
+    await this.transport.start(state.streamId, {
+      events: (events) => this.receive(events),
+      notice: (notice) => this.bus.notice(notice),
+    });
     this.running = true;
     await this.enqueue(() => this.drain());
     this.schedulePoll();
@@ -92,6 +98,17 @@ export class OutboxRelay {
     // After the current I/O turn: the writer's response goes out before the fan-out to every
     // subscriber runs (which, for 1,000 subscribers, is tens of milliseconds of CPU).
     setImmediate(() => this.receive(events));
+  }
+
+  /**
+   * Delivers a notice to this process's listeners at once, and to the other instances through the
+   * transport (once started; before, or without Redis, it stays in process). Best effort.
+   */
+  notify(notice: Notice): void {
+    this.bus.notice(notice);
+    this.transport.notify(notice).catch((error: unknown) => {
+      this.log.warn({ err: error, topic: notice.topic }, 'could not send a notice to other instances');
+    });
   }
 
   private receive(events: readonly UserEvent[]): void {

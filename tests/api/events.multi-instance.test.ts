@@ -42,6 +42,7 @@ describe.runIf(databaseUrl())('two instances with Redis', () => {
   const sockets: WsClient[] = [];
   let redisSpy: Redis;
   const redisMessages: { channel: string; events: { type: string; userId: string | null }[] }[] = [];
+  const redisNotices: { channel: string; topic: string; key: string }[] = [];
   let a: Instance;
   let b: Instance;
   let admin: GraphQLClient;
@@ -60,10 +61,11 @@ describe.runIf(databaseUrl())('two instances with Redis', () => {
     dbUrl = server.toString();
 
     redisSpy = new Redis(REDIS_URL);
-    redisSpy.on('pmessage', (_pattern: string, channel: string, message: string) => {
-      redisMessages.push({ channel, events: JSON.parse(message) as { type: string; userId: string | null }[] });
+    redisSpy.on('pmessage', (pattern: string, channel: string, message: string) => {
+      if (pattern === 'users-service:notices:*') redisNotices.push({ channel, ...(JSON.parse(message) as { topic: string; key: string }) });
+      else redisMessages.push({ channel, events: JSON.parse(message) as { type: string; userId: string | null }[] });
     });
-    await redisSpy.psubscribe('users-service:user-events:*');
+    await redisSpy.psubscribe('users-service:user-events:*', 'users-service:notices:*');
 
     // One after the other: the first applies the migrations and creates the first admin.
     a = await startInstance('a', true);
@@ -157,6 +159,7 @@ describe.runIf(databaseUrl())('two instances with Redis', () => {
     // 100 rows first (less than a chunk: nothing is committed yet), the rest once B listens.
     const parts = [csv([['email'], ...emails.slice(0, 100).map((e) => [e])]), csv(emails.slice(100).map((e) => [e]))];
     let progress: Subscription<UserImportProgressSubscription> | undefined;
+    const messagesBefore = redisMessages.length;
     const upload = slowUpload(admin, parts, { wait: false }, async () => {
       const id = (await upload.response).expectData().importUsers.id;
       const listening = subscribe(socket(b), UserImportProgressDocument, { id });
@@ -171,6 +174,11 @@ describe.runIf(databaseUrl())('two instances with Redis', () => {
     expect(states.some((p) => p.status === 'RUNNING' && p.processedRows > 0)).toBe(true);
     expect(states[states.length - 1]).toMatchObject({ status: 'SUCCEEDED', created: 10_100, processedRows: 10_100 });
     expect(states[states.length - 1]!.finishedAt).toBeTruthy();
+    // Progress travelled as notices on the events transport, not as events: the events channel
+    // carried only the import's UserBulkAction per chunk.
+    const id = states[0]!.id;
+    expect(redisNotices.filter((n) => n.topic === 'import-progress' && n.key === id).length).toBeGreaterThan(1);
+    expect(redisMessages.slice(messagesBefore).flatMap((m) => m.events.map((e) => e.type))).toEqual(['USER_BULK_ACTION', 'USER_BULK_ACTION', 'USER_BULK_ACTION']);
     progress!.stop();
   });
 

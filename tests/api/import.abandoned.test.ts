@@ -3,12 +3,12 @@
 // while as FAILED, IMPORT_INTERRUPTED, naming the last committed row. Long imports that are
 // alive (a slow upload) are never ended by mistake.
 import { PassThrough } from 'node:stream';
-import { createPubSub } from '@graphql-yoga/subscription';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PRINCIPAL } from '../../src/auth/guards.js';
 import { createLogger } from '../../src/logger.js';
 import { ImportsRepository } from '../../src/users/import/imports.repository.js';
-import { importProgressBus, ImportService } from '../../src/users/import/import.service.js';
+import { importProgressBus } from '../../src/users/import/import.progress.js';
+import { ImportService } from '../../src/users/import/import.service.js';
 import { PasswordHashPool } from '../../src/users/import/password-pool.js';
 import { UserImportDocument, UserImportProgressDocument } from '../generated/graphql.js';
 import { startTestApp, type TestApp } from '../testkit/app.js';
@@ -65,8 +65,8 @@ describe('abandoned imports', () => {
     const repository = new ImportsRepository(t.app.services.db.prisma);
     const tuning = { heartbeatMs: 100, abandonedAfterMs: 600 };
     // The process running the import (it only beats) and a server sweeping aggressively.
-    const worker = new ImportService({ repository, hasher: new PasswordHashPool(4), bus: importProgressBus(createPubSub()), clock: t.app.services.clock, log, maxRows: 1000, uploadMaxBytes: 1e6, tuning });
-    const sweeper = new ImportService({ repository, hasher: new PasswordHashPool(4), bus: importProgressBus(createPubSub()), clock: t.app.services.clock, log, maxRows: 1000, uploadMaxBytes: 1e6, tuning });
+    const worker = new ImportService({ repository, hasher: new PasswordHashPool(4), bus: importProgressBus(t.app.services.events), clock: t.app.services.clock, log, maxRows: 1000, uploadMaxBytes: 1e6, tuning });
+    const sweeper = new ImportService({ repository, hasher: new PasswordHashPool(4), bus: importProgressBus(t.app.services.events), clock: t.app.services.clock, log, maxRows: 1000, uploadMaxBytes: 1e6, tuning });
     try {
       await sweeper.startHousekeeping(false);
       const file = new PassThrough();

@@ -21,35 +21,9 @@ import {
   type ImportTuning,
 } from './import.model.js';
 import { ImportRunner, ServerStopping, type ImportSource } from './import.runner.js';
+import type { ImportProgressBus } from './import.progress.js';
 import type { ImportsRepository } from './imports.repository.js';
 import type { PasswordHashPool } from './password-pool.js';
-
-export const IMPORT_PROGRESS_TOPIC = 'USER_IMPORT_PROGRESS';
-
-/** Where progress goes: the shared pubsub (in memory, or Redis-backed across instances). */
-export interface ImportProgressBus {
-  publish(importId: string, record: ImportRecord): void;
-  subscribe(importId: string): AsyncIterable<ImportRecord>;
-}
-
-/** Minimal pubsub shape (graphql-yoga's createPubSub fits it). */
-export interface TopicPubSub {
-  publish(topic: string, id: string, payload: unknown): void;
-  subscribe(topic: string, id: string): AsyncIterable<unknown>;
-}
-
-export function importProgressBus(pubSub: TopicPubSub): ImportProgressBus {
-  return {
-    publish: (id, record) => pubSub.publish(IMPORT_PROGRESS_TOPIC, id, record),
-    subscribe: (id) => pubSub.subscribe(IMPORT_PROGRESS_TOPIC, id) as AsyncIterable<ImportRecord>,
-  };
-}
-
-/** Through Redis a record arrives as JSON: its times come back as strings. */
-function revived(record: ImportRecord): ImportRecord {
-  const times = record as unknown as { startedAt: Date | string; finishedAt: Date | string | null };
-  return { ...record, startedAt: new Date(times.startedAt), finishedAt: times.finishedAt === null ? null : new Date(times.finishedAt) };
-}
 
 export interface ImportServiceOptions {
   repository: ImportsRepository;
@@ -215,7 +189,7 @@ export class ImportService {
     assertCan(principal, 'imports.run');
     const importId = assertUuid(id);
     // Listen before reading the current state, so no update can fall in between.
-    const updates = this.options.bus.subscribe(importId)[Symbol.asyncIterator]();
+    const updates = this.options.bus.subscribe(importId);
     let next = updates.next();
     try {
       let last = await this.options.repository.findById(importId);
@@ -226,7 +200,7 @@ export class ImportService {
         if (update.done) return;
         next = updates.next();
         // An update older than the state already sent (read before it) is skipped.
-        const record = revived(update.value);
+        const record = update.value;
         if (!isFinished(record) && record.processedRows < last.processedRows) continue;
         last = record;
         yield last;
