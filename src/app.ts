@@ -8,7 +8,7 @@ import { openDatabase, type Database } from './db/client.js';
 import { applyMigrations } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
 import { createSchema } from './schema.js';
-import { startServer, type RunningServer } from './server.js';
+import { startServer, type RunningServer } from './http/server.js';
 import { createServices, type Services } from './services.js';
 import type { Clock } from './clock.js';
 

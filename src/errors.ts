@@ -133,8 +133,8 @@ export function clientErrorOf(error: unknown): DomainError | undefined {
 }
 
 /**
- * Apollo `formatError` (and graphql-ws, through websocket-errors.ts): client errors keep their
- * code and status; everything else is masked (the server logs it with the request id).
+ * Apollo `formatError` (and graphql-ws, through http/websocket.error-format.ts): client errors
+ * keep their code and status; everything else is masked (the server logs it with the request id).
  */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const client = clientErrorOf(error);

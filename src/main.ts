@@ -36,9 +36,9 @@ async function main(): Promise<void> {
 
 /**
  * Nothing leaves the process outside the logger: Node prints warnings and uncaught errors to
- * stderr by itself. Every client-facing stream has its own error handling (server.ts,
- * upload.http.ts); an error that still escapes is a bug, logged as fatal, and the process exits
- * rather than serve on in an unknown state (a supervisor restarts it).
+ * stderr by itself. Every client-facing stream has its own error handling (src/http/: the
+ * server, uploads, export downloads); an error that still escapes is a bug, logged as fatal, and
+ * the process exits rather than serve on in an unknown state (a supervisor restarts it).
  */
 function guardProcess(log: Logger): void {
   const die = (kind: string) => (error: unknown) => {

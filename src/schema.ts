@@ -1,10 +1,10 @@
 // Builds the executable schema from the TypeGraphQL classes. Every resolver class is listed
 // here; tests/auth-decisions.test.ts checks each root field's authorization decision, and every
-// field that takes text is wrapped by the argument guard (argument-guard.ts).
+// field that takes text is wrapped by the argument guard (http/argument.guard.ts).
 import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, type PubSub } from 'type-graphql';
-import { guardTextArguments } from './argument-guard.js';
+import { guardTextArguments } from './http/argument.guard.js';
 import { authChecker } from './auth/auth-checker.js';
 import { AuthResolver } from './auth/auth.resolver.js';
 import { UserConnectionResolver, UserResolver } from './users/user.resolver.js';

@@ -2,7 +2,7 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Authorized, UserAccess } from '../auth/auth-checker.js';
 import { canReadUser } from '../auth/policy.js';
-import { principalOf, type Context } from '../context.js';
+import { principalOf, type Context } from '../http/context.js';
 import type { UserRecord } from './user.model.js';
 import { CreateUserInput, UpdateMeInput, UpdateUserInput } from './user.inputs.js';
 import { User } from './user.type.js';

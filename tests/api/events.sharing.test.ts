@@ -1,13 +1,13 @@
-// Shared execution of identical live-only subscriptions (src/events/shared-subscriptions.ts):
+// Shared execution of identical live-only subscriptions (src/http/subscription.executor.ts):
 // subscribers of the same operation still each get every event exactly once and in order, one
 // leaving does not stop the others, an unauthorized subscriber never joins, and userEvents(after)
 // (which replays per subscriber) is never shared.
 import { randomUUID } from 'node:crypto';
 import { parse, print, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildContext } from '../../src/context.js';
+import { buildContext } from '../../src/http/context.js';
 import { formatGraphQLError } from '../../src/errors.js';
-import { shareKey, sharedSubscriptions } from '../../src/events/shared-subscriptions.js';
+import { shareKey, sharedSubscriptions } from '../../src/http/subscription.executor.js';
 import { createSchema } from '../../src/schema.js';
 import { OnUserCreatedDocument, OnUserEventsDocument, UpdateUserDocument, type UserEventFieldsFragment } from '../generated/graphql.js';
 import { startTestApp, type TestApp } from '../testkit/app.js';
@@ -126,7 +126,7 @@ describe('sharedSubscriptions', () => {
     const result = await shared.subscribe(await argsFor(['USER']));
     expect(Symbol.asyncIterator in result).toBe(false);
     const error = (result as ExecutionResult).errors?.[0];
-    // As the socket sends it (websocket-errors.ts formats it like HTTP errors).
+    // As the socket sends it (http/websocket.error-format.ts formats it like HTTP errors).
     expect(error && formatGraphQLError(error.toJSON(), error).extensions?.code).toBe('FORBIDDEN');
     expect(shared.groupCount).toBe(0);
   });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PRINCIPAL } from '../../src/auth/guards.js';
 import { recordAssertions, type Permission } from '../../src/auth/policy.js';
 import type { Principal } from '../../src/auth/principal.js';
-import { buildContext } from '../../src/context.js';
+import { buildContext } from '../../src/http/context.js';
 import type { Database } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createSchema } from '../../src/schema.js';

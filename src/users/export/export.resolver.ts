@@ -1,7 +1,7 @@
 // Thin: decode arguments, call the export service, return a link.
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { Authorized } from '../../auth/auth-checker.js';
-import { principalOf, type Context } from '../../context.js';
+import { principalOf, type Context } from '../../http/context.js';
 import { UserFilter } from '../listing/listing.types.js';
 import type { ExportFormat as ExportFormatValue, ExportLink, UserField as UserFieldValue } from './export.model.js';
 import { ExportFormat, UserExport, UserField } from './export.types.js';

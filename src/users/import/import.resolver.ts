@@ -2,10 +2,10 @@
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-ts';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { Authorized } from '../../auth/auth-checker.js';
-import { principalOf, type Context } from '../../context.js';
+import { principalOf, type Context } from '../../http/context.js';
 import type { ImportRecord, ImportRowError as ImportRowErrorData } from './import.model.js';
 import { ImportRowError, ImportUsersOptions, UserImport } from './import.types.js';
-import { uploadSource } from './upload.http.js';
+import { uploadSource } from '../../http/upload.middleware.js';
 
 @Resolver(() => UserImport)
 export class ImportResolver {

@@ -1,7 +1,7 @@
 // Thin: lifecycle and bulk mutations. Rules live in LifecycleService.
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { Authorized } from '../../auth/auth-checker.js';
-import { principalOf, type Context } from '../../context.js';
+import { principalOf, type Context } from '../../http/context.js';
 import type { UserRecord } from '../user.model.js';
 import { User } from '../user.type.js';
 import type { BulkActionResult as BulkActionResultData } from './lifecycle.service.js';

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
 import { Authorized } from '../../auth/auth-checker.js';
-import { principalOf, type Context } from '../../context.js';
+import { principalOf, type Context } from '../../http/context.js';
 import type { UserStatsData } from './stats.service.js';
 import { UserStats } from './stats.types.js';
 

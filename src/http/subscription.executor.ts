@@ -33,9 +33,9 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
 } from 'graphql';
-import type { Context } from '../context.js';
-import { LIVE_ONLY_SUBSCRIPTIONS } from './event.resolver.js';
-import type { UserEvent } from './user-event.model.js';
+import type { Context } from './context.js';
+import { LIVE_ONLY_SUBSCRIPTIONS } from '../events/event.resolver.js';
+import type { UserEvent } from '../events/user-event.model.js';
 
 /** Arguments that make a subscription stateful (replay per subscriber): never shared. */
 const STATEFUL_ARGUMENTS = new Set(['after']);

@@ -3,9 +3,9 @@
 // the socket with back-pressure, so memory stays at one batch whatever the size.
 import { once } from 'node:events';
 import type { Request, RequestHandler, Response } from 'express';
-import type { Logger } from '../../logger.js';
-import type { ExportService } from './export.service.js';
-import { CONTENT_TYPES, type ExportRequest } from './export.model.js';
+import type { Logger } from '../logger.js';
+import type { ExportService } from '../users/export/export.service.js';
+import { CONTENT_TYPES, type ExportRequest } from '../users/export/export.model.js';
 
 export function exportDownload(exports: ExportService, log: Logger): RequestHandler {
   return async (req: Request, res: Response) => {

@@ -12,16 +12,16 @@ import type { GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-ts';
 import { WebSocketServer } from 'ws';
 import { buildContext, type Context } from './context.js';
-import { formatGraphQLError, logFailure, RETRY_AFTER_SECONDS } from './errors.js';
-import { httpErrorHandler, unknownRoute } from './http-errors.js';
-import type { Logger } from './logger.js';
-import type { Services } from './services.js';
-import { websocketAuth } from './auth/websocket-auth.js';
-import { websocketErrorFormatting } from './websocket-errors.js';
-import { serveGraphQLOverWebSocket } from './websocket-server.js';
-import { sharedSubscriptions } from './events/shared-subscriptions.js';
-import { exportDownload } from './users/export/export.route.js';
-import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './users/import/upload.http.js';
+import { formatGraphQLError, logFailure, RETRY_AFTER_SECONDS } from '../errors.js';
+import { httpErrorHandler, unknownRoute } from './error.middleware.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services.js';
+import { websocketAuth } from './websocket.auth.js';
+import { websocketErrorFormatting } from './websocket.error-format.js';
+import { serveGraphQLOverWebSocket } from './websocket.server.js';
+import { sharedSubscriptions } from './subscription.executor.js';
+import { exportDownload } from './export.route.js';
+import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './upload.middleware.js';
 
 /** Largest JSON request body (a GraphQL request; uploads go as multipart). */
 const JSON_BODY_LIMIT_BYTES = 2 * 1024 * 1024;

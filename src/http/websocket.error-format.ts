@@ -16,8 +16,8 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
-import { formatGraphQLError, logFailure } from './errors.js';
-import type { Logger } from './logger.js';
+import { formatGraphQLError, logFailure } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 type Hooks = Pick<ServerOptions, 'onSubscribe' | 'onNext' | 'onError'>;
 

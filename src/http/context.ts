@@ -1,10 +1,10 @@
 // Per-request context: who is calling, per-request DataLoaders, and the services.
 import DataLoader from 'dataloader';
-import type { AuthContext } from './auth/auth-checker.js';
-import type { Principal } from './auth/principal.js';
-import type { Logger } from './logger.js';
-import type { Services } from './services.js';
-import type { UserRecord } from './users/user.model.js';
+import type { AuthContext } from '../auth/auth-checker.js';
+import type { Principal } from '../auth/principal.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services.js';
+import type { UserRecord } from '../users/user.model.js';
 
 export interface Loaders {
   /** Any user by id, deleted ones included: one query per tick however many are asked for. */

@@ -1,13 +1,13 @@
 // graphql-ws authentication: the token comes in connectionParams.authorization ("Bearer ...")
 // and is checked once at connect. Bad or missing token: close 4401; without the permission
-// subscriptions.connect (policy.ts): 4403; the socket is closed with 4401 when the token expires.
+// subscriptions.connect (auth/policy.ts): 4403; the socket is closed with 4401 when the token expires.
 import { randomUUID } from 'node:crypto';
 import type { Context as WsContext, ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
-import { buildContext, type Context } from '../context.js';
+import { buildContext, type Context } from './context.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
-import { holdersOf, holds } from './policy.js';
+import { holdersOf, holds } from '../auth/policy.js';
 
 type Ctx = WsContext<Record<string, unknown>, Extra & { context?: Context }>;
 

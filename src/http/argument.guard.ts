@@ -23,8 +23,8 @@ import {
   type GraphQLInputType,
   type GraphQLSchema,
 } from 'graphql';
-import { BadUserInputError, type FieldProblem } from './errors.js';
-import { storableTextProblem } from './text.js';
+import { BadUserInputError, type FieldProblem } from '../errors.js';
+import { storableTextProblem } from '../text.js';
 
 const TEXT_SCALARS = new Set(['String', 'ID']);
 

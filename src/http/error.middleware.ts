@@ -16,8 +16,8 @@ import {
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
   type DomainError,
-} from './errors.js';
-import type { Logger } from './logger.js';
+} from '../errors.js';
+import type { Logger } from '../logger.js';
 
 class RouteNotFoundError extends NotFoundError {
   constructor() {

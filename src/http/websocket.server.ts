@@ -6,7 +6,7 @@
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import type { RawData, WebSocketServer } from 'ws';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 
 /** Ping every 12 s; a client that does not answer within the next 12 s is dropped. */
 const KEEP_ALIVE_MS = 12_000;

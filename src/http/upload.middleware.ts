@@ -3,9 +3,9 @@
 // stable code (graphql-upload-ts hands them to Express, whose default answer is an HTML page).
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { FileUpload } from 'graphql-upload-ts';
-import { BadRequestError, errorResponseBody, isDomainError, PayloadTooLargeError } from '../../errors.js';
-import type { ImportSource } from './import.runner.js';
-import { UploadTooLargeError, UploadTooManyFilesError } from './import.errors.js';
+import { BadRequestError, errorResponseBody, isDomainError, PayloadTooLargeError } from '../errors.js';
+import type { ImportSource } from '../users/import/import.runner.js';
+import { UploadTooLargeError, UploadTooManyFilesError } from '../users/import/import.errors.js';
 
 /** Largest `operations` or `map` field of a multipart request (graphql-upload's maxFieldSize). */
 export const UPLOAD_MAX_FIELD_BYTES = 1_000_000;
