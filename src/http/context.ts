@@ -1,5 +1,8 @@
-// Per-request context: who is calling, per-request DataLoaders, and the services.
+// Per-request context: who is calling, per-request DataLoaders, and the services. Built for each
+// HTTP request here (contextFromRequest), and once per WebSocket connection (websocket.auth.ts).
+import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
+import type { Request } from 'express';
 import type { AuthContext } from '../auth/auth-checker.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logger.js';
@@ -37,6 +40,28 @@ export function buildContext(
   auth: { principal?: Principal | undefined; authError?: Error | undefined; requestBytes?: number | undefined },
 ): Context {
   return { requestId, log: log.child({ requestId }), services, loaders: createLoaders(services), ...auth };
+}
+
+/** The context of an HTTP request: its bearer token checked, its request id kept or made. */
+export async function contextFromRequest(req: Request, services: Services, log: Logger): Promise<Context> {
+  const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
+  try {
+    const principal = await services.tokens.fromAuthorizationHeader(req.headers.authorization);
+    return buildContext(services, log, requestId, { principal, requestBytes: declaredLength(req) });
+  } catch (error) {
+    // Not thrown here: `login` must still work with a stale token in the client's headers.
+    return buildContext(services, log, requestId, { authError: error as Error, requestBytes: declaredLength(req) });
+  }
+}
+
+function declaredLength(req: Request): number | undefined {
+  const n = Number(req.headers['content-length']);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  return v && /^[\w.:-]{1,128}$/.test(v) ? v : undefined;
 }
 
 /** Resolvers reach this only behind @Authorized, so a principal is guaranteed. */
