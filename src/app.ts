@@ -58,6 +58,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
       log,
       redisUrl: config.redisUrl,
       limits: config.limits,
+      tuning: config.tuning,
       // Export links point at PUBLIC_URL, or at this server once it listens.
       exportBaseUrl: () => config.publicUrl ?? origin,
       ...(overrides.clock ? { clock: overrides.clock } : {}),

@@ -5,6 +5,7 @@ import { AuthService } from './auth/auth.service.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { TokenService } from './auth/tokens.js';
 import { systemClock, type Clock } from './clock.js';
+import { DEFAULT_LIMITS, defaultTuning, type Limits, type Tuning } from './config.js';
 import type { Database } from './db/client.js';
 import { LocalEventBus } from './events/event-bus.js';
 import { EventsService } from './events/events.service.js';
@@ -27,7 +28,6 @@ import { PasswordHashPool } from './users/import/password-pool.js';
 import { ExportLinkSigner } from './users/export/export.links.js';
 import { ExportsRepository } from './users/export/exports.repository.js';
 import { ExportService } from './users/export/export.service.js';
-import { EMBEDDED_EXPORT_BATCH_ROWS, EXPORT_BATCH_ROWS } from './users/export/export.model.js';
 import type { UserEvent } from './events/user-event.model.js';
 
 export interface ServicesOptions {
@@ -38,9 +38,12 @@ export interface ServicesOptions {
   log?: Logger;
   /** Set when several instances share the database: events then travel through Redis. */
   redisUrl?: string | undefined;
-  relay?: RelayOptions;
-  /** CSV import limits (config.limits); defaults suit tests and library use. */
-  limits?: { uploadMaxBytes: number; importMaxRows: number; importWriters?: number };
+  /** CSV import limits (config.limits); default: DEFAULT_LIMITS. */
+  limits?: Limits;
+  /** Performance knobs (config.tuning); default: defaultTuning for this database. */
+  tuning?: Tuning;
+  /** Overrides of the relay's tuning, and its name (tests give one a saved position of its own). */
+  relay?: Partial<RelayOptions>;
   /** Base of export download links (PUBLIC_URL or the server's address, known once it listens). */
   exportBaseUrl?: () => string;
 }
@@ -71,11 +74,10 @@ export function createServices(options: ServicesOptions): Services {
   const log = options.log ?? createLogger('silent');
   const bus = new LocalEventBus(log.child({ component: 'events' }));
   const recorder = new EventRecorder(options.db.prisma);
+  const tuning = options.tuning ?? defaultTuning(options.db.kind, { redis: options.redisUrl !== undefined });
+  const limits = options.limits ?? DEFAULT_LIMITS;
   const transport = options.redisUrl ? new RedisTransport(options.redisUrl, log.child({ component: 'redis' })) : new InProcessTransport();
-  // Without Redis on PostgreSQL, the poll is how other instances' events arrive: poll often.
-  // With Redis, or on PGlite (one process), it is only a safety net.
-  const pollMs = options.redisUrl || options.db.kind === 'pglite' ? 5_000 : 1_000;
-  const relay = new OutboxRelay(recorder, bus, transport, log.child({ component: 'outbox-relay' }), { pollMs, ...options.relay });
+  const relay = new OutboxRelay(recorder, bus, transport, log.child({ component: 'outbox-relay' }), { ...tuning.relay, ...options.relay });
   const events = new EventsService(recorder, bus, relay, clock);
   const lifecycle = new LifecycleService(LifecycleRepository.create(options.db.prisma), events, clock);
   const users = new UsersService(usersRepository, hasher, clock, events, lifecycle);
@@ -90,10 +92,9 @@ export function createServices(options: ServicesOptions): Services {
     bus: importProgressBus(events),
     clock,
     log: log.child({ component: 'import' }),
-    maxRows: options.limits?.importMaxRows ?? 5_000_000,
-    // The embedded database has a single connection: a second writer would only queue.
-    tuning: { writers: options.db.kind === 'postgres' ? (options.limits?.importWriters ?? 2) : 1 },
-    uploadMaxBytes: options.limits?.uploadMaxBytes ?? 100 * 1024 * 1024,
+    maxRows: limits.importMaxRows,
+    tuning: tuning.import,
+    uploadMaxBytes: limits.uploadMaxBytes,
     // One UserBulkAction (IMPORT) per committed chunk, written in the chunk's own transaction.
     events: {
       chunkCommitted: (tx, e) =>
@@ -110,7 +111,7 @@ export function createServices(options: ServicesOptions): Services {
     new ExportLinkSigner(options.jwt.secret, options.jwt.issuer),
     clock,
     options.exportBaseUrl ?? (() => 'http://localhost:4000'),
-    options.db.kind === 'postgres' ? { renderers: 2, batchRows: EXPORT_BATCH_ROWS } : { renderers: 1, batchRows: EMBEDDED_EXPORT_BATCH_ROWS },
+    tuning.export,
   );
   return {
     db: options.db,

@@ -59,6 +59,7 @@ function servicesFor(config: Config, db: Database): Services {
     },
     bcryptCost: config.auth.bcryptCost,
     limits: config.limits,
+    tuning: config.tuning,
     // Logs would mix into an export written to stdout; the CLI reports for itself.
     log: createLogger('silent'),
   });

@@ -1,8 +1,10 @@
 // `node dist/src/db/migrate.cli.js deploy | status | new <name>`
 //
-// Reads DATABASE_URL (PostgreSQL) or DATA_DIR (PGlite, default ./data) straight from the
-// environment for now. Exits explicitly: whatever a driver leaves scheduled must not hold a
+// The database comes from the configuration, like everything else: DATABASE_URL (PostgreSQL) or
+// DATA_DIR (PGlite, default ./data), read by loadConfig. Migrating signs no token, so JWT_SECRET
+// is not required here. Exits explicitly: whatever a driver leaves scheduled must not hold a
 // deploy step in CI or a container entrypoint.
+import { loadMigrationConfig, type Config } from '../config.js';
 import { applyMigrations, createMigrationSql, migrationStatus, type MigrationStatus } from './migrate.js';
 import { openDatabase, type Database } from './client.js';
 
@@ -24,13 +26,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function withDatabase(run: (db: Database) => Promise<number>): Promise<number> {
-  const db = await openDatabase({
-    url: process.env['DATABASE_URL'] || undefined,
-    dataDir: process.env['DATA_DIR'] || './data',
-  });
-  console.log(
-    `database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${process.env['DATA_DIR'] || './data'}`}`,
-  );
+  const { database } = config();
+  const db = await openDatabase({ url: database.url, dataDir: database.dataDir, poolSize: database.poolSize });
+  console.log(`database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${database.dataDir}`}`);
   try {
     return await run(db);
   } finally {
@@ -79,11 +77,21 @@ async function newMigration(name: string): Promise<number> {
   return 0;
 }
 
+let loaded: Config | undefined;
+
+/** Read once, when a command needs the database (`new` does not: it diffs in memory). */
+function config(): Config {
+  loaded ??= loadMigrationConfig();
+  return loaded;
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    // Engine errors carry a WebAssembly stack that says nothing to a user: stacks on request only.
-    const verbose = Boolean(process.env['DEBUG']);
+    // Engine errors carry a WebAssembly stack that says nothing to a user: stacks on request only
+    // (LOG_LEVEL=debug or trace). A bad environment prints ConfigError's list of problems.
+    const level = loaded?.logLevel;
+    const verbose = level === 'debug' || level === 'trace';
     console.error(error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : error);
     process.exit(1);
   },

@@ -30,11 +30,12 @@ import type { EventRecorder } from './user-events.repository.js';
 export interface RelayOptions {
   /**
    * Poll of the table, and saving the position. Without Redis on PostgreSQL it is how other
-   * instances' events arrive (default 1 s); otherwise only a safety net (default 5 s).
+   * instances' events arrive; otherwise only a safety net (config.tuning.relay).
    */
-  pollMs?: number;
-  batchSize?: number;
-  /** Relays with the same name share a saved position and a Redis channel. */
+  pollMs: number;
+  /** Events per read of the table. */
+  batchSize: number;
+  /** Relays with the same name share a saved position and a Redis channel (default: 'default'). */
   name?: string;
 }
 
@@ -53,10 +54,10 @@ export class OutboxRelay {
     private readonly bus: LocalEventBus,
     private readonly transport: EventTransport,
     private readonly log: Logger,
-    options: RelayOptions = {},
+    options: RelayOptions,
   ) {
-    this.pollMs = options.pollMs ?? 1000;
-    this.batchSize = options.batchSize ?? 500;
+    this.pollMs = options.pollMs;
+    this.batchSize = options.batchSize;
     this.name = options.name ?? 'default';
   }
 

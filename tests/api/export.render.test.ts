@@ -67,7 +67,8 @@ beforeAll(async () => {
   const prisma = t.app.services.db.prisma;
   repository = new ExportsRepository(prisma);
   const signer = new ExportLinkSigner('x'.repeat(40), 'test');
-  service = new ExportService(repository, signer, t.app.services.clock, () => 'http://localhost');
+  // One batch at a time, walking the keyset (what the embedded database uses).
+  service = new ExportService(repository, signer, t.app.services.clock, () => 'http://localhost', { renderers: 1, batchRows: 10_000 });
   // Two batches rendering at once over key ranges (what PostgreSQL uses); on PGlite they queue.
   rangeService = new ExportService(repository, signer, t.app.services.clock, () => 'http://localhost', { renderers: 2, batchRows: 10_000 });
   await prisma.user.createMany({

@@ -63,7 +63,7 @@ describe('abandoned imports', () => {
   it('a slow import stays alive through its heartbeat while another process sweeps', async () => {
     const log = createLogger('silent');
     const repository = new ImportsRepository(t.app.services.db.prisma);
-    const tuning = { heartbeatMs: 100, abandonedAfterMs: 600 };
+    const tuning = { ...t.app.config.tuning.import, heartbeatMs: 100, abandonedAfterMs: 600 };
     // The process running the import (it only beats) and a server sweeping aggressively.
     const worker = new ImportService({ repository, hasher: new PasswordHashPool(4), bus: importProgressBus(t.app.services.events), clock: t.app.services.clock, log, maxRows: 1000, uploadMaxBytes: 1e6, tuning });
     const sweeper = new ImportService({ repository, hasher: new PasswordHashPool(4), bus: importProgressBus(t.app.services.events), clock: t.app.services.clock, log, maxRows: 1000, uploadMaxBytes: 1e6, tuning });

@@ -24,7 +24,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const CHUNK = 5_000; // DEFAULT_TUNING.chunkRows
+const CHUNK = 5_000; // tuning.import.chunkRows (src/config.ts)
 
 async function findUser(email: string) {
   return (await t.admin.execute(UserByEmailDocument, { email })).expectData().userByEmail;

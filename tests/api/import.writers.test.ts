@@ -8,7 +8,7 @@ import { startTestApp, type TestApp } from '../testkit/app.js';
 import { uniqueEmail } from '../testkit/seed.js';
 import { csv, uploadCsv } from '../testkit/upload.js';
 
-const CHUNK = 5_000; // DEFAULT_TUNING.chunkRows
+const CHUNK = 5_000; // tuning.import.chunkRows (src/config.ts)
 
 let t: TestApp;
 beforeAll(async () => {

@@ -34,7 +34,7 @@ async function relay(pollMs: number, users: Set<string>): Promise<{ relay: Outbo
   bus.on('*', (e) => {
     if (e.userId && users.has(e.userId)) seen.push(e);
   });
-  const r = new OutboxRelay(recorder, bus, new InProcessTransport(), log, { pollMs, name: `medium-${randomUUID()}` });
+  const r = new OutboxRelay(recorder, bus, new InProcessTransport(), log, { pollMs, batchSize: 500, name: `medium-${randomUUID()}` });
   relays.push(r);
   await r.start();
   return { relay: r, seen };

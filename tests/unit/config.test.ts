@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, loadMigrationConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('gives the documented defaults on an empty environment', () => {
@@ -29,6 +29,29 @@ describe('loadConfig', () => {
   it('requires JWT_SECRET with DATABASE_URL', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://localhost/db' })).toThrow(/JWT_SECRET/);
     expect(loadConfig({ DATABASE_URL: 'postgres://localhost/db', JWT_SECRET: 'x'.repeat(32) }).database.url).toBe('postgres://localhost/db');
+  });
+
+  it('lets tools that sign no token (migrations) go without JWT_SECRET, and still checks the rest', () => {
+    expect(loadMigrationConfig({ DATABASE_URL: 'postgres://localhost/db' }).database.url).toBe('postgres://localhost/db');
+    expect(() => loadMigrationConfig({ DATABASE_URL: 'postgres://localhost/db', DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
+  });
+
+  it('chooses the tuning for the database once: PostgreSQL, embedded, with or without Redis', () => {
+    const postgres = { DATABASE_URL: 'postgres://localhost/db', JWT_SECRET: 'x'.repeat(32) };
+    const onPostgres = loadConfig(postgres).tuning;
+    expect(onPostgres.relay.pollMs).toBe(1_000);
+    expect(onPostgres.import.writers).toBe(2);
+    expect(onPostgres.export).toEqual({ renderers: 2, batchRows: 10_000 });
+    // With Redis, other instances' events arrive through it: the poll is a safety net.
+    expect(loadConfig({ ...postgres, REDIS_URL: 'redis://localhost:6379' }).tuning.relay.pollMs).toBe(5_000);
+    expect(loadConfig({ ...postgres, IMPORT_WRITERS: '4' }).tuning.import.writers).toBe(4);
+
+    // The embedded database has one connection: one writer, one renderer, whatever IMPORT_WRITERS says.
+    const embedded = loadConfig({ IMPORT_WRITERS: '4' }).tuning;
+    expect(embedded.relay.pollMs).toBe(5_000);
+    expect(embedded.import.writers).toBe(1);
+    expect(embedded.export).toEqual({ renderers: 1, batchRows: 5_000 });
+    expect(embedded.import.chunkRows).toBe(onPostgres.import.chunkRows);
   });
 
   it('wants ADMIN_EMAIL and ADMIN_PASSWORD together', () => {

@@ -109,10 +109,3 @@ export interface ExportLink {
 
 /** Link lifetime: long enough to click, short enough that a leaked URL soon stops working. */
 export const EXPORT_LINK_TTL_SECONDS = 15 * 60;
-/**
- * Rows per batch on PostgreSQL: one round trip per batch, memory bounded by a few batches (a JSON
- * batch of 10k users is ~4.6 MB of text). 10k measured 5-10% faster than 5k; past 20k, no gain.
- */
-export const EXPORT_BATCH_ROWS = 10_000;
-/** On the embedded database: its WASM memory never shrinks, and 10k gained it nothing measurable. */
-export const EMBEDDED_EXPORT_BATCH_ROWS = 5_000;

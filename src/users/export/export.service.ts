@@ -12,7 +12,6 @@ import { ExportLinkInvalidError } from './export.errors.js';
 import { fileFrame } from './export.format.js';
 import type { ExportLinkSigner } from './export.links.js';
 import {
-  EXPORT_BATCH_ROWS,
   EXPORT_FORMATS,
   EXPORT_LINK_TTL_SECONDS,
   USER_FIELDS,
@@ -42,9 +41,9 @@ export class ExportService {
      * How batches are read. On PostgreSQL rendering is a database backend's work, and one backend
      * is one core: with 2 `renderers`, two batches render side by side (see chunks()). The
      * embedded database has one connection (so 1), and keeps its memory (WASM, which never
-     * shrinks) lower with smaller batches.
+     * shrinks) lower with smaller batches. config.tuning.export (defaultTuning in src/config.ts).
      */
-    private readonly reading: { renderers: number; batchRows: number } = { renderers: 1, batchRows: EXPORT_BATCH_ROWS },
+    private readonly reading: { renderers: number; batchRows: number },
   ) {}
 
   /** Records what to export and returns a short-lived link that streams exactly that. */

@@ -1,5 +1,6 @@
-// The import contract in domain terms: what an import is, what a row error looks like, and the
-// tuning numbers. GraphQL types (import.types.ts) map onto these 1:1.
+// The import contract in domain terms: what an import is, what a row error looks like, and what
+// each tuning number means (their values: defaultTuning in src/config.ts). GraphQL types
+// (import.types.ts) map onto these 1:1.
 
 export const IMPORT_MODES = ['INSERT', 'UPSERT', 'SKIP_EXISTING'] as const;
 /** INSERT: an existing email is a row error. UPSERT: update that user. SKIP_EXISTING: leave it. */
@@ -91,15 +92,5 @@ export interface ImportTuning {
    */
   abandonedAfterMs: number;
 }
-
-export const DEFAULT_TUNING: ImportTuning = {
-  chunkRows: 5_000,
-  chunkPasswords: 64,
-  maxStoredErrors: 10_000,
-  maxRecordChars: 4 * 1024 * 1024,
-  writers: 1,
-  heartbeatMs: 30_000,
-  abandonedAfterMs: 120_000,
-};
 
 export const MAX_ERRORS_PAGE = 10_000;

@@ -11,7 +11,6 @@ import { assertUuid } from '../users.validation.js';
 import { IMPORT_FAILURE_CODES, ImportNotFoundError } from './import.errors.js';
 import { noImportEvents, type ImportEventRecorder } from './import.events.js';
 import {
-  DEFAULT_TUNING,
   IMPORT_MODES,
   isFinished,
   MAX_ERRORS_PAGE,
@@ -35,7 +34,8 @@ export interface ImportServiceOptions {
   /** UPLOAD_MAX_BYTES: what the GraphQL upload path enforces. */
   uploadMaxBytes: number;
   events?: ImportEventRecorder;
-  tuning?: Partial<ImportTuning>;
+  /** config.tuning.import (defaultTuning in src/config.ts). */
+  tuning: ImportTuning;
 }
 
 export class ImportService {
@@ -46,7 +46,7 @@ export class ImportService {
   private sweeping = false;
 
   constructor(private readonly options: ImportServiceOptions) {
-    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.tuning = options.tuning;
     this.events = options.events ?? noImportEvents;
   }
 
