@@ -312,3 +312,21 @@ function isOutage(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * A raw query returned a row of another shape than its repository expects (the SQL, a migration
+ * and the code disagree): a bug, so clients see it masked as INTERNAL_SERVER_ERROR while the log
+ * names the query, the row and the field. zod's messages name types, never values, so a row's
+ * data does not reach the log.
+ */
+export class RowShapeError extends Error {
+  constructor(
+    readonly query: string,
+    issue: { path: readonly PropertyKey[]; message: string } | undefined,
+  ) {
+    const [row, ...field] = issue?.path ?? [];
+    const where = row === undefined ? 'the result' : `row ${String(row)}${field.length ? `, field ${field.map(String).join('.')}` : ''}`;
+    super(`The ${query} query returned a row of an unexpected shape (${where}): ${issue?.message ?? 'not a list of rows'}`);
+    this.name = 'RowShapeError';
+  }
+}

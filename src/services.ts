@@ -16,7 +16,7 @@ import { createLogger, type Logger } from './logger.js';
 import { LifecycleRepository } from './users/lifecycle/lifecycle.repository.js';
 import { LifecycleService } from './users/lifecycle/lifecycle.service.js';
 import { SuspensionExpiry } from './users/lifecycle/suspension-expiry.js';
-import { userStatus } from './users/user.model.js';
+import { userStatus } from './users/user.columns.js';
 import { UsersRepository } from './users/users.repository.js';
 import { UsersService } from './users/users.service.js';
 import { StatsRepository } from './users/stats/stats.repository.js';

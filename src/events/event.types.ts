@@ -2,11 +2,10 @@
 // registry, event.registry.ts), and the log's connection. Resolvers return GraphQLUserEvent
 // values built by toGraphQLEvent().
 import { Field, ID, InterfaceType, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
+import { asEnum } from '../graphql-enum.js';
 import { USER_EVENT_KINDS } from './event.registry.js';
 import type { StreamItem } from './event-stream.js';
 import { BULK_ACTIONS, USER_EVENT_TYPES, type BulkAction as BulkActionValue, type FieldChange as FieldChangeValue, type UserEventType as UserEventTypeValue } from './user-event.model.js';
-
-const asEnum = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
 export const UserEventTypeEnum = asEnum(USER_EVENT_TYPES);
 registerEnumType(UserEventTypeEnum, { name: 'UserEventType' });

@@ -3,12 +3,11 @@ import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Quer
 import { Authorized, UserAccess } from '../auth/auth-checker.js';
 import { canReadUser } from '../auth/policy.js';
 import { principalOf, type Context } from '../http/context.js';
-import type { UserRecord } from './user.model.js';
 import { CreateUserInput, UpdateMeInput, UpdateUserInput } from './user.inputs.js';
 import { User } from './user.type.js';
 import { UserConnection, UserFilter, UserOrder, UserStatusEnum } from './listing/listing.types.js';
-import type { UserStatus } from './listing/listing.model.js';
-import { userStatus } from './user.model.js';
+import { userStatus } from './user.columns.js';
+import type { UserRecord, UserStatus } from './user.model.js';
 
 @ArgsType()
 class UsersArgs {

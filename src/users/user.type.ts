@@ -2,9 +2,10 @@
 // describe the shape. passwordHash has no field here, so it cannot be selected.
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UserAccess } from '../auth/auth-checker.js';
-import { ROLES, type Role as RoleValue } from './user.model.js';
+import { asEnum } from '../graphql-enum.js';
+import { ROLES, type Role as RoleValue, type UserRecord } from './user.model.js';
 
-export const Role = Object.fromEntries(ROLES.map((r) => [r, r])) as { [K in RoleValue]: K };
+export const Role = asEnum(ROLES);
 registerEnumType(Role, {
   name: 'Role',
   description: 'ADMIN may do everything; VIEWER may read users, stats and events; USER may only use me/updateMe.',
@@ -14,7 +15,7 @@ registerEnumType(Role, {
 export type Relation<T> = T;
 
 @ObjectType({ description: 'A user account. Soft-deleted users keep their row with deletedAt set.' })
-export class User {
+export class User implements UserRecord {
   @Field(() => ID)
   id!: string;
 

@@ -3,36 +3,21 @@
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { Tx } from '../events/user-events.repository.js';
 import { UserAlreadyExistsError } from './users.errors.js';
+import { z } from 'zod';
+import { countRow, oneRowOf, rowsOf } from '../db/rows.js';
+import { RECORD_FIELDS, recordSchema, userSelect } from './user.columns.js';
 import type { NewUser, UserChanges, UserRecord } from './user.model.js';
 import type { PageRequest, UserFilter } from './listing/listing.model.js';
 import { countQuery, estimateQuery, needsEstimate, pageQuery, SORT_MATCHES_BELOW } from './listing/listing.sql.js';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
-/** The columns of a UserRecord (never passwordHash). */
-export const userSelect = {
-  id: true,
-  email: true,
-  name: true,
-  firstName: true,
-  lastName: true,
-  phoneNumber: true,
-  avatarUrl: true,
-  isActive: true,
-  isEmailVerified: true,
-  role: true,
-  lastLoginAt: true,
-  createdAt: true,
-  updatedAt: true,
-  deletedAt: true,
-  createdById: true,
-  updatedById: true,
-  deletedById: true,
-  version: true,
-  suspendedAt: true,
-  suspendedUntil: true,
-  suspensionReason: true,
-} satisfies Prisma.UserSelect;
+const pageRows = rowsOf('users page', recordSchema(RECORD_FIELDS));
+const planRows = rowsOf('users page plan', z.object({ 'QUERY PLAN': z.string() }));
+// EXPLAIN (FORMAT JSON): PostgreSQL's driver parses the JSON, PGlite's hands it over as text.
+const estimateRow = oneRowOf('users row estimate', z.object({ 'QUERY PLAN': z.unknown() }));
+const estimatedPlan = z.array(z.object({ Plan: z.object({ 'Plan Rows': z.number().optional() }).optional() }));
+const countOf = oneRowOf('users count', countRow);
 
 export type UpdateOutcome =
   | { kind: 'updated'; user: UserRecord; before: UserRecord }
@@ -143,12 +128,12 @@ export class UsersRepository {
   }
 
   async page(request: PageRequest, now: Date): Promise<UserRecord[]> {
-    return this.db.$queryRaw<UserRecord[]>(await this.pageSql(request, now));
+    return pageRows(await this.db.$queryRaw(await this.pageSql(request, now)));
   }
 
   /** The plan PostgreSQL chooses for a page (for the benchmark's index report). */
   async explainPage(request: PageRequest, now: Date): Promise<string[]> {
-    const rows = await this.db.$queryRaw<{ 'QUERY PLAN': string }[]>(Prisma.sql`EXPLAIN ${await this.pageSql(request, now)}`);
+    const rows = planRows(await this.db.$queryRaw(Prisma.sql`EXPLAIN ${await this.pageSql(request, now)}`));
     return rows.map((r) => r['QUERY PLAN']);
   }
 
@@ -159,15 +144,14 @@ export class UsersRepository {
   }
 
   private async estimateRows(filter: UserFilter, now: Date): Promise<number> {
-    const rows = await this.db.$queryRaw<{ 'QUERY PLAN': unknown }[]>(estimateQuery(filter, now));
-    const raw = rows[0]?.['QUERY PLAN'];
-    const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan?: { 'Plan Rows'?: number } }[];
-    return plan[0]?.Plan?.['Plan Rows'] ?? Number.POSITIVE_INFINITY;
+    const raw = estimateRow(await this.db.$queryRaw(estimateQuery(filter, now)))['QUERY PLAN'];
+    const plan = estimatedPlan.safeParse(typeof raw === 'string' ? JSON.parse(raw) : raw);
+    // A plan of another shape only costs the better plan choice: the page walks the sort index.
+    return (plan.success ? plan.data[0]?.Plan?.['Plan Rows'] : undefined) ?? Number.POSITIVE_INFINITY;
   }
 
   async count(filter: UserFilter, now: Date): Promise<number> {
-    const rows = await this.db.$queryRaw<{ n: number }[]>(countQuery(filter, now));
-    return rows[0]?.n ?? 0;
+    return countOf(await this.db.$queryRaw(countQuery(filter, now))).n;
   }
 
   /** Reads a live row and locks it inside a transaction so concurrent writers serialise. */

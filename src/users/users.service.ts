@@ -10,7 +10,8 @@ import type { Clock } from '../clock.js';
 import type { EventsService } from '../events/events.service.js';
 import type { FieldChange, NewUserEvent } from '../events/user-event.model.js';
 import { refuseOnYourself, type LifecycleService } from './lifecycle/lifecycle.service.js';
-import { userStatus, type UserChanges, type UserRecord } from './user.model.js';
+import { userStatus } from './user.columns.js';
+import type { UserChanges, UserRecord } from './user.model.js';
 import { UserInactiveError, UserNotFoundError, VersionConflictError } from './users.errors.js';
 import type { UsersRepository } from './users.repository.js';
 import {

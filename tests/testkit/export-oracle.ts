@@ -3,10 +3,10 @@
 // as objects. It is a test oracle, not service code: tests/api/export.render.test.ts renders the
 // same rows both ways and compares the bytes.
 import { Prisma, type PrismaClient } from '../../src/generated/prisma/client.js';
-import { FIELD_KEYS, type ExportFormat, type ExportRow, type ExportedKey, type UserField } from '../../src/users/export/export.model.js';
-import type { KeysetPosition } from '../../src/users/export/exports.repository.js';
+import { EXPORT_COLUMNS, FIELD_KEYS, type ExportFormat, type ExportRow, type ExportedKey, type KeysetPosition, type UserField } from '../../src/users/export/export.model.js';
 import type { UserFilter } from '../../src/users/listing/listing.model.js';
 import { filterConditions, statusExpression } from '../../src/users/listing/listing.sql.js';
+import { selectList } from '../../src/users/user.columns.js';
 
 export interface JsSerializer {
   head: string;
@@ -56,27 +56,6 @@ function pick(user: ExportRow, keys: readonly ExportedKey[]): Record<string, unk
   return out;
 }
 
-const COLUMN_SQL: Record<Exclude<UserField, 'STATUS'>, string> = {
-  ID: 'u.id::text AS "id"',
-  EMAIL: 'u.email',
-  NAME: 'u.name',
-  FIRST_NAME: 'u.first_name AS "firstName"',
-  LAST_NAME: 'u.last_name AS "lastName"',
-  PHONE_NUMBER: 'u.phone_number AS "phoneNumber"',
-  AVATAR_URL: 'u.avatar_url AS "avatarUrl"',
-  ROLE: 'u.role::text AS "role"',
-  IS_ACTIVE: 'u.is_active AS "isActive"',
-  IS_EMAIL_VERIFIED: 'u.is_email_verified AS "isEmailVerified"',
-  SUSPENDED_AT: 'u.suspended_at AS "suspendedAt"',
-  SUSPENDED_UNTIL: 'u.suspended_until AS "suspendedUntil"',
-  SUSPENSION_REASON: 'u.suspension_reason AS "suspensionReason"',
-  LAST_LOGIN_AT: 'u.last_login_at AS "lastLoginAt"',
-  CREATED_AT: 'u.created_at AS "createdAt"',
-  UPDATED_AT: 'u.updated_at AS "updatedAt"',
-  DELETED_AT: 'u.deleted_at AS "deletedAt"',
-  VERSION: 'u.version',
-};
-
 /**
  * The next `limit` users after `after` in (createdAt, id) order, with only `fields` selected, as
  * objects: the same WHERE, order and limit as ExportsRepository.renderedBatch. The keyset columns
@@ -92,7 +71,7 @@ export function batch(
 ): Promise<ExportRow[]> {
   const where = filterConditions(filter, now);
   if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
-  const selected = fields.map((f) => (f === 'STATUS' ? Prisma.sql`${statusExpression(now)} AS "status"` : Prisma.raw(COLUMN_SQL[f])));
+  const selected = fields.map((f) => (f === 'STATUS' ? Prisma.sql`${statusExpression(now)} AS "status"` : Prisma.raw(selectList([EXPORT_COLUMNS[f]]))));
   const columns = Prisma.join([...selected, Prisma.raw('u.created_at AS "_createdAt"'), Prisma.raw('u.id::text AS "_id"')], ', ');
   return prisma.$queryRaw<ExportRow[]>`
     SELECT ${columns} FROM users u

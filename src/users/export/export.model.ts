@@ -1,8 +1,9 @@
 // The export contract in domain terms: formats, the fields a client may pick, and what each field
 // is called in a file. The names are the User type's field names, which are also the CSV import's
 // column names, so an exported CSV imports back as it is.
-import type { UserRecord } from '../user.model.js';
-import type { UserFilter, UserStatus } from '../listing/listing.model.js';
+import { columnSpec, RECORD_FIELDS, type RecordField, type UserColumns } from '../user.columns.js';
+import type { UserRecord, UserStatus } from '../user.model.js';
+import type { UserFilter } from '../listing/listing.model.js';
 
 export const EXPORT_FORMATS = ['CSV', 'JSON', 'NDJSON'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -36,30 +37,26 @@ export type UserField = (typeof USER_FIELDS)[number];
  */
 export type ExportRow = UserRecord & { status?: UserStatus };
 
-/** Exported user columns. passwordHash is not here and cannot be asked for. */
-export type ExportedKey = Exclude<keyof ExportRow, 'createdById' | 'updatedById' | 'deletedById' | 'passwordHash'>;
+/** Record fields an export can hold: the exported columns and status. passwordHash is not one and cannot be asked for. */
+export type ExportedKey = ExportedColumn | 'status';
 
-export const FIELD_KEYS: Record<UserField, ExportedKey> = {
-  ID: 'id',
-  EMAIL: 'email',
-  NAME: 'name',
-  FIRST_NAME: 'firstName',
-  LAST_NAME: 'lastName',
-  PHONE_NUMBER: 'phoneNumber',
-  AVATAR_URL: 'avatarUrl',
-  ROLE: 'role',
-  IS_ACTIVE: 'isActive',
-  IS_EMAIL_VERIFIED: 'isEmailVerified',
-  STATUS: 'status',
-  SUSPENDED_AT: 'suspendedAt',
-  SUSPENDED_UNTIL: 'suspendedUntil',
-  SUSPENSION_REASON: 'suspensionReason',
-  LAST_LOGIN_AT: 'lastLoginAt',
-  CREATED_AT: 'createdAt',
-  UPDATED_AT: 'updatedAt',
-  DELETED_AT: 'deletedAt',
-  VERSION: 'version',
-};
+/** An exported field that is a stored column (STATUS is derived). */
+type StoredField = Exclude<UserField, 'STATUS'>;
+type ExportedColumn = { [K in RecordField]: UserColumns[K] extends { export: string } ? K : never }[RecordField];
+type ColumnExportedAs<N> = { [K in ExportedColumn]: UserColumns[K] extends { export: N } ? K : never }[ExportedColumn];
+/** Per stored field, the column the users column map exports as it; a field none does fails to compile. */
+type ExportColumns = { [N in StoredField]: [ColumnExportedAs<N>] extends [never] ? `no column in user.columns.ts is exported as ${N}` : ColumnExportedAs<N> };
+
+/** The users column each stored field reads. */
+export const EXPORT_COLUMNS: Record<StoredField, ExportedColumn> = Object.fromEntries(
+  RECORD_FIELDS.flatMap((field) => {
+    const name = columnSpec(field).export;
+    return name ? [[name, field]] : [];
+  }),
+) as ExportColumns;
+
+/** What each field is called in a file: its record field name (CSV header, JSON key). */
+export const FIELD_KEYS: Record<UserField, ExportedKey> = { ...EXPORT_COLUMNS, STATUS: 'status' };
 
 /**
  * Columns an export writes that the importer cannot set (ids and timestamps are the server's;
@@ -84,6 +81,12 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
   JSON: 'application/json; charset=utf-8',
   NDJSON: 'application/x-ndjson; charset=utf-8',
 };
+
+/** A position in an export's keyset order, (createdAt, id): where one batch ends and the next starts. */
+export interface KeysetPosition {
+  createdAt: Date;
+  id: string;
+}
 
 /** What a signed link is bound to (stored in user_exports). */
 export interface ExportRequest {

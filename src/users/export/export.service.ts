@@ -18,9 +18,10 @@ import {
   type ExportFormat,
   type ExportLink,
   type ExportRequest,
+  type KeysetPosition,
   type UserField,
 } from './export.model.js';
-import type { ExportsRepository, KeysetPosition, RenderedBatch } from './exports.repository.js';
+import type { ExportsRepository, RenderedBatch } from './exports.repository.js';
 
 export interface ExportArgs {
   format: ExportFormat;

@@ -15,40 +15,22 @@
 //   is spelled out because PostgreSQL's `\s` follows the server locale and, under C.UTF-8,
 //   leaves out no-break spaces and the BOM that JS counts.
 import { Prisma } from '../../generated/prisma/client.js';
-import { statusAt } from '../listing/listing.sql.js';
-import { FIELD_KEYS, type ExportFormat, type UserField } from './export.model.js';
+import { columnSpec, readExpression, statusAt, type RecordField, type RenderKind } from '../user.columns.js';
+import type { UserFilter } from '../listing/listing.model.js';
+import { filterConditions } from '../listing/listing.sql.js';
+import { EXPORT_COLUMNS, FIELD_KEYS, type ExportFormat, type KeysetPosition, type UserField } from './export.model.js';
 
 type Sql = Prisma.Sql;
+type Kind = RenderKind;
 
 const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** How a column is typed for rendering: which escaping it can need. */
-type Kind = 'text' | 'safe' | 'quoted' | 'int' | 'time';
-
-/**
- * `safe`: never needs CSV escaping (booleans); `quoted`: a JSON string that never needs JSON
- * escaping and never needs CSV escaping (uuid, enum); `text`: anything a user typed.
- */
-const COLUMNS: Record<Exclude<UserField, 'STATUS'>, { sql: string; kind: Kind }> = {
-  ID: { sql: 'u.id::text', kind: 'quoted' },
-  EMAIL: { sql: 'u.email', kind: 'text' },
-  NAME: { sql: 'u.name', kind: 'text' },
-  FIRST_NAME: { sql: 'u.first_name', kind: 'text' },
-  LAST_NAME: { sql: 'u.last_name', kind: 'text' },
-  PHONE_NUMBER: { sql: 'u.phone_number', kind: 'text' },
-  AVATAR_URL: { sql: 'u.avatar_url', kind: 'text' },
-  ROLE: { sql: 'u.role::text', kind: 'quoted' },
-  IS_ACTIVE: { sql: 'u.is_active::text', kind: 'safe' },
-  IS_EMAIL_VERIFIED: { sql: 'u.is_email_verified::text', kind: 'safe' },
-  SUSPENDED_AT: { sql: 'u.suspended_at', kind: 'time' },
-  SUSPENDED_UNTIL: { sql: 'u.suspended_until', kind: 'time' },
-  SUSPENSION_REASON: { sql: 'u.suspension_reason', kind: 'text' },
-  LAST_LOGIN_AT: { sql: 'u.last_login_at', kind: 'time' },
-  CREATED_AT: { sql: 'u.created_at', kind: 'time' },
-  UPDATED_AT: { sql: 'u.updated_at', kind: 'time' },
-  DELETED_AT: { sql: 'u.deleted_at', kind: 'time' },
-  VERSION: { sql: 'u.version', kind: 'int' },
-};
+/** A stored column as its render kind (users column map) wants it: booleans as their text. */
+function exported(field: RecordField): { sql: string; kind: Kind } {
+  const kind = columnSpec(field).render;
+  if (!kind) throw new Error(`users.${field} is not exportable`);
+  return { sql: kind === 'safe' ? `${readExpression(field)}::text` : readExpression(field), kind };
+}
 
 // The JS patterns of csvCell(), as PostgreSQL regular expressions (standard_conforming_strings
 // is on: backslashes reach the regex engine as written).
@@ -114,7 +96,7 @@ function statusColumn(now: Date): { sql: string; kind: Kind } {
 /** One file line (without its line break) for one user row `u`, as a text expression. */
 export function lineExpression(format: ExportFormat, fields: readonly UserField[], now: Date): Sql {
   const status = statusColumn(now);
-  const column = (f: UserField) => (f === 'STATUS' ? status : COLUMNS[f]);
+  const column = (f: UserField) => (f === 'STATUS' ? status : exported(EXPORT_COLUMNS[f]));
   if (format === 'CSV') {
     return Prisma.raw(fields.length ? fields.map((f) => csvCell(column(f).sql, column(f).kind)).join(` || ',' || `) : `''`);
   }
@@ -131,3 +113,54 @@ export function lineExpression(format: ExportFormat, fields: readonly UserField[
 
 /** What goes between two lines of one batch. */
 export const LINE_SEPARATOR: Record<ExportFormat, string> = { CSV: '\r\n', JSON: ',\n', NDJSON: '\n' };
+
+/** JSON separates objects with a comma, so the comma goes before a line, not after. */
+function lineEnd(format: ExportFormat): string {
+  return format === 'JSON' ? '' : LINE_SEPARATOR[format];
+}
+
+/**
+ * The next `limit` users after `after` in (createdAt, id) order (or, with `until`, the users up to
+ * that position, inclusive, and no limit), rendered as `format` lines of `fields` and aggregated
+ * into one text value, with the batch's row count and last position.
+ */
+export function renderedBatchQuery(
+  format: ExportFormat,
+  filter: UserFilter,
+  now: Date,
+  fields: readonly UserField[],
+  after: KeysetPosition | null,
+  limit: number,
+  until: KeysetPosition | null,
+): Sql {
+  const where = filterConditions(filter, now);
+  if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
+  if (until) where.push(Prisma.sql`(u.created_at, u.id) <= (${until.createdAt}, ${until.id}::uuid)`);
+  // A range is not cut at `limit`: a user created meanwhile inside it is not silently dropped.
+  const limitSql = until ? Prisma.empty : Prisma.sql`LIMIT ${limit}`;
+  // The aggregates' ORDER BY makes the order a guarantee rather than the subquery's habit; the
+  // input already arrives in that order, which the sort detects in one pass (a descending
+  // ORDER BY to pick the last key would be a real sort: the array's last element is used).
+  return Prisma.sql`
+      SELECT string_agg(b.line, ${LINE_SEPARATOR[format]}::text ORDER BY b.created_at, b.id) || ${lineEnd(format)}::text AS "text",
+             count(*)::int AS "rows",
+             max(b.created_at) AS "lastCreatedAt",
+             (array_agg(b.id ORDER BY b.created_at, b.id))[count(*)]::text AS "lastId"
+      FROM (
+        SELECT ${lineExpression(format, fields, now)} AS line, u.created_at, u.id FROM users u
+        WHERE ${Prisma.join(where, ' AND ')}
+        ORDER BY u.created_at, u.id
+        ${limitSql}
+      ) b`;
+}
+
+/** The position of the limit-th user after `after` (see ExportsRepository.batchEnd for `walk`). */
+export function batchEndQuery(filter: UserFilter, now: Date, after: KeysetPosition | null, limit: number, walk: 'matching' | 'all'): Sql {
+  const where = walk === 'matching' ? filterConditions(filter, now) : [];
+  if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
+  return Prisma.sql`
+      SELECT u.created_at AS "createdAt", u.id::text AS id FROM users u
+      ${where.length ? Prisma.sql`WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty}
+      ORDER BY u.created_at, u.id
+      OFFSET ${limit - 1} LIMIT 1`;
+}

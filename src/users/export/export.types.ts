@@ -1,8 +1,7 @@
 // GraphQL shapes of exports.
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { asEnum } from '../../graphql-enum.js';
 import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat as ExportFormatValue, type UserField as UserFieldValue } from './export.model.js';
-
-const asEnum = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
 export const ExportFormat = asEnum(EXPORT_FORMATS);
 registerEnumType(ExportFormat, {

@@ -2,17 +2,19 @@
 // bound to, and the keyset batches an export streams. Each batch is one index seek on
 // (created_at, id) after the last row of the previous one, so the millionth row costs what the
 // first does and memory holds one batch.
-import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
-import type { UserExport as UserExportRow } from '../../generated/prisma/client.js';
+import type { Prisma, PrismaClient, UserExport as UserExportRow } from '../../generated/prisma/client.js';
+import { z } from 'zod';
+import { oneRowOf, rowsOf } from '../../db/rows.js';
 import type { UserFilter } from '../listing/listing.model.js';
-import { filterConditions } from '../listing/listing.sql.js';
-import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat, type ExportRequest, type UserField } from './export.model.js';
-import { LINE_SEPARATOR, lineExpression } from './export.sql.js';
+import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat, type ExportRequest, type KeysetPosition, type UserField } from './export.model.js';
+import { batchEndQuery, renderedBatchQuery } from './export.sql.js';
 
-export interface KeysetPosition {
-  createdAt: Date;
-  id: string;
-}
+// An empty batch aggregates to one row of nulls (and a count of 0).
+const batchRow = oneRowOf(
+  'export batch',
+  z.object({ text: z.string().nullable(), rows: z.number().int(), lastCreatedAt: z.date().nullable(), lastId: z.string().nullable() }),
+);
+const positionRows = rowsOf('export batch end', z.object({ createdAt: z.date(), id: z.string() }));
 
 /** One keyset batch rendered by the database: its lines as one text, ready for the socket. */
 export interface RenderedBatch {
@@ -61,30 +63,13 @@ export class ExportsRepository {
     /** When set, the batch is the users up to this position (inclusive): limit is not applied. */
     until: KeysetPosition | null = null,
   ): Promise<RenderedBatch> {
-    const where = filterConditions(filter, now);
-    if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
-    if (until) where.push(Prisma.sql`(u.created_at, u.id) <= (${until.createdAt}, ${until.id}::uuid)`);
-    // A range is not cut at `limit`: a user created meanwhile inside it is not silently dropped.
-    const limitSql = until ? Prisma.empty : Prisma.sql`LIMIT ${limit}`;
-    // The aggregates' ORDER BY makes the order a guarantee rather than the subquery's habit; the
-    // input already arrives in that order, which the sort detects in one pass (a descending
-    // ORDER BY to pick the last key would be a real sort: the array's last element is used).
-    const query = this.prisma.$queryRaw<{ text: string | null; rows: number; lastCreatedAt: Date | null; lastId: string | null }[]>`
-      SELECT string_agg(b.line, ${LINE_SEPARATOR[format]}::text ORDER BY b.created_at, b.id) || ${lineEnd(format)}::text AS "text",
-             count(*)::int AS "rows",
-             max(b.created_at) AS "lastCreatedAt",
-             (array_agg(b.id ORDER BY b.created_at, b.id))[count(*)]::text AS "lastId"
-      FROM (
-        SELECT ${lineExpression(format, fields, now)} AS line, u.created_at, u.id FROM users u
-        WHERE ${Prisma.join(where, ' AND ')}
-        ORDER BY u.created_at, u.id
-        ${limitSql}
-      ) b`;
+    const query = this.prisma.$queryRaw(renderedBatchQuery(format, filter, now, fields, after, limit, until));
     // Without a LIMIT the planner may spread one range over parallel workers (a bitmap scan and a
     // Gather Merge): no faster in total, and it takes the cores the service already uses to
     // render the next range at the same time. A range renders on one core.
-    const [row] = until ? (await this.prisma.$transaction([this.prisma.$executeRaw`SET LOCAL max_parallel_workers_per_gather = 0`, query]))[1] : await query;
-    if (!row?.text || !row.lastCreatedAt || !row.lastId) return { text: '', rows: 0, last: null };
+    const rows = until ? (await this.prisma.$transaction([this.prisma.$executeRaw`SET LOCAL max_parallel_workers_per_gather = 0`, query]))[1] : await query;
+    const row = batchRow(rows);
+    if (!row.text || !row.lastCreatedAt || !row.lastId) return { text: '', rows: 0, last: null };
     return { text: row.text, rows: row.rows, last: { createdAt: row.lastCreatedAt, id: row.lastId } };
   }
 
@@ -97,20 +82,9 @@ export class ExportsRepository {
    * one is done.
    */
   async batchEnd(filter: UserFilter, now: Date, after: KeysetPosition | null, limit: number, walk: 'matching' | 'all'): Promise<KeysetPosition | null> {
-    const where = walk === 'matching' ? filterConditions(filter, now) : [];
-    if (after) where.push(Prisma.sql`(u.created_at, u.id) > (${after.createdAt}, ${after.id}::uuid)`);
-    const [row] = await this.prisma.$queryRaw<{ createdAt: Date; id: string }[]>`
-      SELECT u.created_at AS "createdAt", u.id::text AS id FROM users u
-      ${where.length ? Prisma.sql`WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty}
-      ORDER BY u.created_at, u.id
-      OFFSET ${limit - 1} LIMIT 1`;
+    const [row] = positionRows(await this.prisma.$queryRaw(batchEndQuery(filter, now, after, limit, walk)));
     return row ? { createdAt: row.createdAt, id: row.id } : null;
   }
-}
-
-/** JSON separates objects with a comma, so the comma goes before a line, not after. */
-function lineEnd(format: ExportFormat): string {
-  return format === 'JSON' ? '' : LINE_SEPARATOR[format];
 }
 
 function toRequest(row: UserExportRow): ExportRequest {

@@ -1,9 +1,8 @@
 // GraphQL shapes of imports. Resolvers return plain ImportRecords; these classes only describe
 // the shape.
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { asEnum } from '../../graphql-enum.js';
 import { IMPORT_MODES, IMPORT_STATUSES, type ImportMode as ImportModeValue, type ImportStatus as ImportStatusValue } from './import.model.js';
-
-const asEnum = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
 export const ImportMode = asEnum(IMPORT_MODES);
 registerEnumType(ImportMode, {

@@ -4,20 +4,21 @@
 // updateUser's isActive, the end of suspensions), stamped with the time the service passes in.
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import type { Tx } from '../../events/user-events.repository.js';
+import { z } from 'zod';
+import { oneRowOf, rowsOf } from '../../db/rows.js';
 import type { UserRecord } from '../user.model.js';
-import { mapUniqueViolation, userSelect } from '../users.repository.js';
+import { recordSchema, selectList, userSelect } from '../user.columns.js';
+import { mapUniqueViolation } from '../users.repository.js';
 
 type Db = PrismaClient | Tx;
 
 /** The columns lifecycle rules look at. */
-export interface LifecycleRow {
-  id: string;
-  email: string;
-  isActive: boolean;
-  deletedAt: Date | null;
-  suspendedAt: Date | null;
-  suspendedUntil: Date | null;
-}
+const LOCKED = ['id', 'email', 'isActive', 'deletedAt', 'suspendedAt', 'suspendedUntil'] as const;
+export type LifecycleRow = Pick<UserRecord, (typeof LOCKED)[number]>;
+
+const lockedRows = rowsOf('lifecycle lock', recordSchema(LOCKED));
+const idRows = rowsOf('suspension expiry', z.object({ id: z.string() }));
+const nextEndRow = oneRowOf('next suspension end', z.object({ until: z.date().nullable() }));
 
 export type LifecycleChange =
   | { kind: 'activate' }
@@ -50,11 +51,7 @@ export class LifecycleRepository {
   /** Reads and locks the rows (deleted ones too) so concurrent lifecycle changes serialise. */
   async lock(ids: readonly string[]): Promise<LifecycleRow[]> {
     if (ids.length === 0) return [];
-    // ORDER BY id: concurrent bulk calls lock overlapping rows in the same order (no deadlock).
-    return this.db.$queryRaw<LifecycleRow[]>`
-      SELECT id::text AS id, email, is_active AS "isActive", deleted_at AS "deletedAt",
-             suspended_at AS "suspendedAt", suspended_until AS "suspendedUntil"
-      FROM users WHERE id = ANY(${[...ids]}::uuid[]) ORDER BY id FOR UPDATE`;
+    return lockedRows(await this.db.$queryRaw(lockQuery(ids)));
   }
 
   /**
@@ -65,12 +62,8 @@ export class LifecycleRepository {
    */
   async apply(rows: readonly LifecycleRow[], change: LifecycleChange, actorId: string | null, now: Date, options: { newVersion?: boolean } = {}): Promise<void> {
     if (rows.length === 0) return;
-    const set = setClause(change, actorId, now);
-    const version = options.newVersion === false ? Prisma.sql`version` : Prisma.sql`version + 1`;
     try {
-      await this.db.$executeRaw`
-        UPDATE users SET ${set}, updated_by_id = ${actorId}::uuid, updated_at = ${now}, version = ${version}
-        WHERE id = ANY(${rows.map((r) => r.id)}::uuid[])`;
+      await this.db.$executeRaw(applyQuery(rows.map((r) => r.id), change, actorId, now, options.newVersion ?? true));
     } catch (error) {
       // Only a restore can collide (a live user took the email meanwhile); it is single-user.
       throw change.kind === 'restore' && rows.length === 1 ? mapUniqueViolation(error, rows[0]!.email) : error;
@@ -89,7 +82,35 @@ export class LifecycleRepository {
    * instance cleared no longer matches for the next.
    */
   async expireSuspensions(now: Date, limit: number): Promise<string[]> {
-    const rows = await this.db.$queryRaw<{ id: string }[]>`
+    return idRows(await this.db.$queryRaw(expireSuspensionsQuery(now, limit))).map((r) => r.id);
+  }
+
+  /** When the next live suspension with an end date ends, if any. */
+  async nextSuspensionEnd(): Promise<Date | null> {
+    return nextEndRow(await this.db.$queryRaw(NEXT_SUSPENSION_END)).until;
+  }
+}
+
+// The statements, as pure builders (npm run sql:emit prints them for review).
+
+/** Reads and locks the rows lifecycle rules look at. */
+export function lockQuery(ids: readonly string[]): Prisma.Sql {
+  // ORDER BY id: concurrent bulk calls lock overlapping rows in the same order (no deadlock).
+  return Prisma.sql`
+      SELECT ${Prisma.raw(selectList(LOCKED))}
+      FROM users u WHERE u.id = ANY(${[...ids]}::uuid[]) ORDER BY u.id FOR UPDATE`;
+}
+
+export function applyQuery(ids: readonly string[], change: LifecycleChange, actorId: string | null, now: Date, newVersion: boolean): Prisma.Sql {
+  const set = setClause(change, actorId, now);
+  const version = newVersion ? Prisma.sql`version + 1` : Prisma.sql`version`;
+  return Prisma.sql`
+        UPDATE users SET ${set}, updated_by_id = ${actorId}::uuid, updated_at = ${now}, version = ${version}
+        WHERE id = ANY(${[...ids]}::uuid[])`;
+}
+
+export function expireSuspensionsQuery(now: Date, limit: number): Prisma.Sql {
+  return Prisma.sql`
       UPDATE users SET suspended_at = NULL, suspended_until = NULL, suspension_reason = NULL,
                        updated_at = ${now}, version = version + 1
       WHERE id IN (
@@ -97,16 +118,10 @@ export class LifecycleRepository {
         WHERE suspended_until <= ${now} AND suspended_at IS NOT NULL AND deleted_at IS NULL
         ORDER BY suspended_until LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       RETURNING id::text AS id`;
-    return rows.map((r) => r.id);
-  }
-
-  /** When the next live suspension with an end date ends, if any. */
-  async nextSuspensionEnd(): Promise<Date | null> {
-    const rows = await this.db.$queryRaw<{ until: Date | null }[]>`
-      SELECT min(suspended_until) AS until FROM users WHERE suspended_at IS NOT NULL AND deleted_at IS NULL`;
-    return rows[0]?.until ?? null;
-  }
 }
+
+export const NEXT_SUSPENSION_END = Prisma.sql`
+      SELECT min(suspended_until) AS until FROM users WHERE suspended_at IS NOT NULL AND deleted_at IS NULL`;
 
 function setClause(change: LifecycleChange, actorId: string | null, now: Date): Prisma.Sql {
   switch (change.kind) {

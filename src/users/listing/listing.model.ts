@@ -1,8 +1,17 @@
 // The listing contract in domain terms (GraphQL inputs map onto these 1:1).
-import type { Role } from '../user.model.js';
+import type { Role, UserRecord, UserStatus } from '../user.model.js';
 
 export const SORT_FIELDS = ['CREATED_AT', 'UPDATED_AT', 'EMAIL', 'NAME', 'LAST_NAME', 'LAST_LOGIN_AT'] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
+/** The record field each sort key orders by (and names it in raw rows; its column is in user.columns.ts). */
+export const SORT_KEYS = {
+  CREATED_AT: 'createdAt',
+  UPDATED_AT: 'updatedAt',
+  EMAIL: 'email',
+  NAME: 'name',
+  LAST_NAME: 'lastName',
+  LAST_LOGIN_AT: 'lastLoginAt',
+} as const satisfies Record<SortField, keyof UserRecord>;
 export type SortDirection = 'ASC' | 'DESC';
 export interface SortKey {
   field: SortField;
@@ -11,9 +20,6 @@ export interface SortKey {
 
 export const DELETED_MODES = ['EXCLUDE', 'INCLUDE', 'ONLY'] as const;
 export type DeletedMode = (typeof DELETED_MODES)[number];
-
-export const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'SUSPENDED', 'DELETED'] as const;
-export type UserStatus = (typeof USER_STATUSES)[number];
 
 export interface TimeRange {
   gte?: Date | null;

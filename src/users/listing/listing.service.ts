@@ -12,6 +12,7 @@ import {
   MAX_FILTER_IDS,
   MAX_PAGE_SIZE,
   SORT_FIELDS,
+  SORT_KEYS,
   type PageRequest,
   type Position,
   type SortField,
@@ -150,18 +151,6 @@ function positionOf(user: UserRecord, order: SortKey[]): Position {
 }
 
 function sortValue(user: UserRecord, field: SortField): string | null {
-  switch (field) {
-    case 'CREATED_AT':
-      return user.createdAt.toISOString();
-    case 'UPDATED_AT':
-      return user.updatedAt.toISOString();
-    case 'EMAIL':
-      return user.email;
-    case 'NAME':
-      return user.name;
-    case 'LAST_NAME':
-      return user.lastName;
-    case 'LAST_LOGIN_AT':
-      return user.lastLoginAt?.toISOString() ?? null;
-  }
+  const value = user[SORT_KEYS[field]];
+  return value instanceof Date ? value.toISOString() : value;
 }

@@ -5,90 +5,58 @@
 // comparison, which a (col, id) btree index can seek) and a null part, because an
 // `OR col IS NULL` would stop PostgreSQL from seeking.
 import { Prisma } from '../../generated/prisma/client.js';
-import type { PageRequest, SortDirection, SortField, SortKey, UserFilter } from './listing.model.js';
+import { columnSql, statusAt, USER_COLUMNS, USER_SELECT } from '../user.columns.js';
+import { SORT_KEYS, type PageRequest, type SortDirection, type SortField, type SortKey, type UserFilter } from './listing.model.js';
 
 type Sql = Prisma.Sql;
 
 interface Column {
   sql: Sql;
   nullable: boolean;
-  cast: 'timestamptz' | 'text';
+  /** The type a cursor's value (text) is cast to before it is compared with the column. */
+  cast: string;
 }
 
-export const SORT_COLUMNS: Record<SortField, Column> = {
-  CREATED_AT: { sql: Prisma.raw('u.created_at'), nullable: false, cast: 'timestamptz' },
-  UPDATED_AT: { sql: Prisma.raw('u.updated_at'), nullable: false, cast: 'timestamptz' },
-  EMAIL: { sql: Prisma.raw('u.email'), nullable: false, cast: 'text' },
-  NAME: { sql: Prisma.raw('u.name'), nullable: true, cast: 'text' },
-  LAST_NAME: { sql: Prisma.raw('u.last_name'), nullable: true, cast: 'text' },
-  LAST_LOGIN_AT: { sql: Prisma.raw('u.last_login_at'), nullable: true, cast: 'timestamptz' },
-};
+/** Each sort key's column, from the users column map. */
+export const SORT_COLUMNS = Object.fromEntries(
+  Object.entries(SORT_KEYS).map(([field, key]) => {
+    const { type, nullable } = USER_COLUMNS[key];
+    return [field, { sql: columnSql(key), nullable, cast: type }];
+  }),
+) as Record<SortField, Column>;
 
 /** The searchable text; the trigram index in the migrations is on exactly this expression. */
 export const SEARCH_EXPRESSION = Prisma.raw(
   `(u.email || chr(31) || coalesce(u.name, '') || chr(31) || coalesce(u.first_name, '') || chr(31) || coalesce(u.last_name, ''))`,
 );
 
-export const USER_COLUMNS = Prisma.raw(
-  [
-    'u.id::text AS "id"',
-    'u.email',
-    'u.name',
-    'u.first_name AS "firstName"',
-    'u.last_name AS "lastName"',
-    'u.phone_number AS "phoneNumber"',
-    'u.avatar_url AS "avatarUrl"',
-    'u.is_active AS "isActive"',
-    'u.is_email_verified AS "isEmailVerified"',
-    'u.role::text AS "role"',
-    'u.last_login_at AS "lastLoginAt"',
-    'u.created_at AS "createdAt"',
-    'u.updated_at AS "updatedAt"',
-    'u.deleted_at AS "deletedAt"',
-    'u.created_by_id::text AS "createdById"',
-    'u.updated_by_id::text AS "updatedById"',
-    'u.deleted_by_id::text AS "deletedById"',
-    'u.version',
-    'u.suspended_at AS "suspendedAt"',
-    'u.suspended_until AS "suspendedUntil"',
-    'u.suspension_reason AS "suspensionReason"',
-  ].join(', '),
-);
-
 /** WHERE conditions for a filter (always at least one, so callers can join with AND). */
 export function filterConditions(filter: UserFilter, now: Date): Sql[] {
   const c: Sql[] = [];
+  const deletedAt = columnSql('deletedAt');
   const deleted = filter.deleted ?? 'EXCLUDE';
-  if (deleted === 'EXCLUDE') c.push(Prisma.sql`u.deleted_at IS NULL`);
-  if (deleted === 'ONLY') c.push(Prisma.sql`u.deleted_at IS NOT NULL`);
+  if (deleted === 'EXCLUDE') c.push(Prisma.sql`${deletedAt} IS NULL`);
+  if (deleted === 'ONLY') c.push(Prisma.sql`${deletedAt} IS NOT NULL`);
   if (filter.search) c.push(Prisma.sql`${SEARCH_EXPRESSION} ILIKE ${`%${escapeLike(filter.search)}%`}`);
-  if (filter.email) c.push(Prisma.sql`u.email = ${filter.email}`);
-  if (filter.ids) c.push(Prisma.sql`u.id = ANY(${filter.ids}::uuid[])`);
-  if (filter.roles) c.push(Prisma.sql`u.role::text = ANY(${filter.roles}::text[])`);
-  if (filter.isActive != null) c.push(Prisma.sql`u.is_active = ${filter.isActive}`);
-  if (filter.isEmailVerified != null) c.push(Prisma.sql`u.is_email_verified = ${filter.isEmailVerified}`);
-  pushRange(c, Prisma.raw('u.created_at'), filter.createdAt);
-  pushRange(c, Prisma.raw('u.updated_at'), filter.updatedAt);
-  pushRange(c, Prisma.raw('u.last_login_at'), filter.lastLoginAt);
-  if (filter.lastLoginAt?.isNull === true) c.push(Prisma.sql`u.last_login_at IS NULL`);
-  if (filter.lastLoginAt?.isNull === false) c.push(Prisma.sql`u.last_login_at IS NOT NULL`);
+  if (filter.email) c.push(Prisma.sql`${columnSql('email')} = ${filter.email}`);
+  if (filter.ids) c.push(Prisma.sql`${columnSql('id')} = ANY(${filter.ids}::uuid[])`);
+  if (filter.roles) c.push(Prisma.sql`${columnSql('role')}::text = ANY(${filter.roles}::text[])`);
+  if (filter.isActive != null) c.push(Prisma.sql`${columnSql('isActive')} = ${filter.isActive}`);
+  if (filter.isEmailVerified != null) c.push(Prisma.sql`${columnSql('isEmailVerified')} = ${filter.isEmailVerified}`);
+  pushRange(c, columnSql('createdAt'), filter.createdAt);
+  pushRange(c, columnSql('updatedAt'), filter.updatedAt);
+  const lastLoginAt = columnSql('lastLoginAt');
+  pushRange(c, lastLoginAt, filter.lastLoginAt);
+  if (filter.lastLoginAt?.isNull === true) c.push(Prisma.sql`${lastLoginAt} IS NULL`);
+  if (filter.lastLoginAt?.isNull === false) c.push(Prisma.sql`${lastLoginAt} IS NOT NULL`);
   if (filter.status?.length) c.push(statusCondition(filter.status, now));
   if (c.length === 0) c.push(Prisma.sql`TRUE`);
   return c;
 }
 
-/** SQL for the derived status; keep in step with `userStatus()` in user.model. */
+/** The derived status at `now` (a parameter), as the listing filters on it. */
 export function statusExpression(now: Date): Sql {
   return statusAt(Prisma.sql`${now}`);
-}
-
-/** The derived status at the instant `at` (any timestamptz expression). */
-export function statusAt(at: Sql): Sql {
-  return Prisma.sql`CASE
-    WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
-    WHEN u.suspended_at IS NOT NULL AND (u.suspended_until IS NULL OR u.suspended_until > ${at}) THEN 'SUSPENDED'
-    WHEN NOT u.is_active THEN 'INACTIVE'
-    ELSE 'ACTIVE' END`;
 }
 
 function statusCondition(statuses: string[], now: Date): Sql {
@@ -171,7 +139,7 @@ export function pageQuery(req: PageRequest, now: Date, options: PageQueryOptions
   const { keys, idDirection, nullsLast } = travelOrder(req.order, req.backward);
   const where = filterConditions(req.filter, now);
   const fetch = req.limit + 1;
-  const select = Prisma.sql`SELECT ${USER_COLUMNS}${options.extraColumns ?? Prisma.empty} FROM users u`;
+  const select = Prisma.sql`SELECT ${USER_SELECT}${options.extraColumns ?? Prisma.empty} FROM users u`;
   const only = keys.length === 1 ? keys[0]! : undefined;
 
   if (options.sortMatches) {
@@ -180,7 +148,7 @@ export function pageQuery(req: PageRequest, now: Date, options: PageQueryOptions
       [
         ...keys.map((k) => {
           const nulls = SORT_COLUMNS[k.field].nullable ? (nullsLast ? ' NULLS LAST' : ' NULLS FIRST') : '';
-          return Prisma.raw(`m."${sortAlias(k.field)}" ${k.direction}${nulls}`);
+          return Prisma.raw(`m."${SORT_KEYS[k.field]}" ${k.direction}${nulls}`);
         }),
         Prisma.raw(`m.id::uuid ${idDirection}`),
       ],
@@ -234,26 +202,8 @@ function splitNullableQuery(req: PageRequest, key: SortKey, select: Sql, where: 
       Prisma.sql`(SELECT q.*, ${Prisma.raw(nullsLast ? '1' : '0')} AS _part FROM (${select} WHERE ${base} AND ${nullPart} ORDER BY u.id ${dir} LIMIT ${fetch}) q)`,
     );
   }
-  const alias = Prisma.raw(`"${sortAlias(key.field)}"`);
+  const alias = Prisma.raw(`"${SORT_KEYS[key.field]}"`);
   return Prisma.sql`SELECT * FROM (${Prisma.join(parts, ' UNION ALL ')}) t ORDER BY _part, ${alias} ${dir}, id::uuid ${dir} LIMIT ${fetch}`;
-}
-
-/** Output alias of each sort column in USER_COLUMNS (used when ordering the split query). */
-function sortAlias(field: SortField): string {
-  switch (field) {
-    case 'CREATED_AT':
-      return 'createdAt';
-    case 'UPDATED_AT':
-      return 'updatedAt';
-    case 'EMAIL':
-      return 'email';
-    case 'NAME':
-      return 'name';
-    case 'LAST_NAME':
-      return 'lastName';
-    case 'LAST_LOGIN_AT':
-      return 'lastLoginAt';
-  }
 }
 
 export function countQuery(filter: UserFilter, now: Date): Sql {

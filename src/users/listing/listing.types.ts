@@ -1,11 +1,10 @@
 // GraphQL shapes of the listing: UserFilter, UserOrder and the Relay connection.
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { UserAccess } from '../../auth/auth-checker.js';
-import type { Role as RoleValue } from '../user.model.js';
+import { asEnum } from '../../graphql-enum.js';
+import { USER_STATUSES, type Role as RoleValue, type UserStatus } from '../user.model.js';
 import { Role, User, type Relation } from '../user.type.js';
-import { DELETED_MODES, SORT_FIELDS, USER_STATUSES, type DeletedMode, type SortDirection, type SortField, type UserStatus } from './listing.model.js';
-
-const asEnum = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+import { DELETED_MODES, SORT_FIELDS, type DeletedMode, type SortDirection, type SortField } from './listing.model.js';
 
 export const UserSortField = asEnum(SORT_FIELDS);
 registerEnumType(UserSortField, { name: 'UserSortField' });

@@ -1,0 +1,312 @@
+// The users table in one place: for each column of `users`, the field it is in a UserRecord (and
+// on the GraphQL User type), its SQL column and type, whether it may be null, how an export
+// renders it, and what the CSV export and import call it. Everything else that lists the table's
+// columns is derived from this map: UserRecord itself, Prisma's select and the raw select list
+// (users, listing, lifecycle), the zod schema raw rows are checked with, the export's columns,
+// the import's row JSON and its insert/update column lists, the sort columns and the filter
+// conditions (listing.sql.ts). The derived status follows the map: its SQL (statusAt) and its JS
+// twin (userStatus) side by side, and tests/medium/user-status.test.ts proves they agree.
+//
+// Adding a column:
+//   1. prisma/schema.prisma, then `npm run db:migration:new -- add_x` and `npm run generate`;
+//   2. one entry in USER_COLUMNS below (Prisma's select is derived from it, so a name, type or
+//      nullability that disagrees with the schema fails to compile);
+//   3. its field on the GraphQL User type (user.type.ts; the class implements UserRecord, so the
+//      compiler asks for it). An exported column also needs its name in USER_FIELDS
+//      (export.model.ts: the UserField enum and the default column order), an imported one its
+//      CSV column in IMPORT_COLUMNS and a case in toCandidate (import.columns.ts); the compiler
+//      asks for both;
+//   4. `npm run schema:emit` and `npm run sql:emit`, and commit what they changed.
+import { z } from 'zod';
+import { Prisma } from '../generated/prisma/client.js';
+import type { UserField } from './export/export.model.js';
+import { ROLES, type Role, type UserStatus } from './user.model.js';
+
+type Sql = Prisma.Sql;
+
+/** How a column is stored, as far as raw SQL cares (uuid and the Role enum are read as text). */
+type SqlType = 'uuid' | 'text' | 'boolean' | 'int' | 'timestamptz' | 'role';
+
+/**
+ * How an export renders a column (export.sql.ts): `text` is anything a user typed (CSV quoting
+ * and formula prefix, JSON escaping); `safe` never needs escaping in either format (booleans);
+ * `quoted` is a JSON string that never needs escaping (uuid, enum); `int` a number (a negative
+ * one gets the CSV formula prefix); `time` an ISO timestamp.
+ */
+export type RenderKind = 'text' | 'safe' | 'quoted' | 'int' | 'time';
+
+/**
+ * How the CSV import writes a column; its CSV column is the field name. `key`: the email rows are
+ * matched on. `clear`: a blank cell writes null. `keep`: a blank cell keeps an existing user's
+ * value, and a new user gets `default` (SQL); `always` sets it on existing users even when the
+ * file has no such column (the password: from either `password` or `passwordHash`).
+ */
+type ImportWrite = { blank: 'key' } | { blank: 'clear' } | { blank: 'keep'; default?: string; always?: true };
+
+/** An exported column: its name in USER_FIELDS and how it renders. */
+type ExportSpec = { export: Exclude<UserField, 'STATUS'>; render: RenderKind } | { export?: undefined; render?: undefined };
+
+type ColumnSpec = {
+  column: string;
+  type: SqlType;
+  nullable: boolean;
+  /** Written, never read back: not in a UserRecord, a select list or an export. */
+  secret?: true;
+  import?: ImportWrite;
+} & ExportSpec;
+
+export const USER_COLUMNS = {
+  id: { column: 'id', type: 'uuid', nullable: false, render: 'quoted', export: 'ID' },
+  email: { column: 'email', type: 'text', nullable: false, render: 'text', export: 'EMAIL', import: { blank: 'key' } },
+  name: { column: 'name', type: 'text', nullable: true, render: 'text', export: 'NAME', import: { blank: 'clear' } },
+  firstName: {
+    column: 'first_name',
+    type: 'text',
+    nullable: true,
+    render: 'text',
+    export: 'FIRST_NAME',
+    import: { blank: 'clear' },
+  },
+  lastName: {
+    column: 'last_name',
+    type: 'text',
+    nullable: true,
+    render: 'text',
+    export: 'LAST_NAME',
+    import: { blank: 'clear' },
+  },
+  phoneNumber: {
+    column: 'phone_number',
+    type: 'text',
+    nullable: true,
+    render: 'text',
+    export: 'PHONE_NUMBER',
+    import: { blank: 'clear' },
+  },
+  avatarUrl: {
+    column: 'avatar_url',
+    type: 'text',
+    nullable: true,
+    render: 'text',
+    export: 'AVATAR_URL',
+    import: { blank: 'clear' },
+  },
+  isActive: {
+    column: 'is_active',
+    type: 'boolean',
+    nullable: false,
+    render: 'safe',
+    export: 'IS_ACTIVE',
+    import: { blank: 'keep', default: 'true' },
+  },
+  isEmailVerified: {
+    column: 'is_email_verified',
+    type: 'boolean',
+    nullable: false,
+    render: 'safe',
+    export: 'IS_EMAIL_VERIFIED',
+    import: { blank: 'keep', default: 'false' },
+  },
+  role: {
+    column: 'role',
+    type: 'role',
+    nullable: false,
+    render: 'quoted',
+    export: 'ROLE',
+    import: { blank: 'keep', default: "'USER'" },
+  },
+  lastLoginAt: { column: 'last_login_at', type: 'timestamptz', nullable: true, render: 'time', export: 'LAST_LOGIN_AT' },
+  createdAt: { column: 'created_at', type: 'timestamptz', nullable: false, render: 'time', export: 'CREATED_AT' },
+  updatedAt: { column: 'updated_at', type: 'timestamptz', nullable: false, render: 'time', export: 'UPDATED_AT' },
+  deletedAt: { column: 'deleted_at', type: 'timestamptz', nullable: true, render: 'time', export: 'DELETED_AT' },
+  createdById: { column: 'created_by_id', type: 'uuid', nullable: true },
+  updatedById: { column: 'updated_by_id', type: 'uuid', nullable: true },
+  deletedById: { column: 'deleted_by_id', type: 'uuid', nullable: true },
+  version: { column: 'version', type: 'int', nullable: false, render: 'int', export: 'VERSION' },
+  suspendedAt: { column: 'suspended_at', type: 'timestamptz', nullable: true, render: 'time', export: 'SUSPENDED_AT' },
+  suspendedUntil: { column: 'suspended_until', type: 'timestamptz', nullable: true, render: 'time', export: 'SUSPENDED_UNTIL' },
+  suspensionReason: { column: 'suspension_reason', type: 'text', nullable: true, render: 'text', export: 'SUSPENSION_REASON' },
+  passwordHash: { column: 'password_hash', type: 'text', nullable: true, secret: true, import: { blank: 'keep', always: true } },
+} as const satisfies Record<string, ColumnSpec>;
+
+export type UserColumns = typeof USER_COLUMNS;
+type Columns = UserColumns;
+export type UserColumnField = keyof Columns;
+
+interface JsTypes {
+  uuid: string;
+  text: string;
+  boolean: boolean;
+  int: number;
+  timestamptz: Date;
+  role: Role;
+}
+type ValueOf<C extends ColumnSpec> = JsTypes[C['type']] | (C['nullable'] extends true ? null : never);
+
+/** Every column a UserRecord has: all but the secret ones. */
+export type RecordField = { [K in UserColumnField]: Columns[K] extends { secret: true } ? never : K }[UserColumnField];
+
+/** What UserRecord is (see user.model.ts): each readable column under its field name. */
+export type UserColumnValues = { [K in RecordField]: ValueOf<Columns[K]> };
+
+const entries = Object.entries(USER_COLUMNS) as [UserColumnField, ColumnSpec][];
+export const RECORD_FIELDS = entries.filter(([, c]) => !c.secret).map(([field]) => field) as RecordField[];
+
+/** A column's spec, widened (for code that looks a column up by a field held in a variable). */
+export function columnSpec(field: UserColumnField): ColumnSpec {
+  return USER_COLUMNS[field];
+}
+
+/** A column of `users u` as SQL: `u.first_name`. */
+export function columnSql(field: UserColumnField): Sql {
+  return Prisma.raw(`u.${USER_COLUMNS[field].column}`);
+}
+
+/** How raw SQL reads a column as its record value: uuid and enum columns come back as text. */
+export function readExpression(field: UserColumnField): string {
+  const { column, type } = USER_COLUMNS[field];
+  return type === 'uuid' || type === 'role' ? `u.${column}::text` : `u.${column}`;
+}
+
+/** `u.id::text AS "id", u.email, u.first_name AS "firstName", …` for `fields` of `users u`. */
+export function selectList(fields: readonly RecordField[]): string {
+  return fields
+    .map((field) => {
+      const expression = readExpression(field);
+      return expression === `u.${field}` ? expression : `${expression} AS "${field}"`;
+    })
+    .join(', ');
+}
+
+/** The whole UserRecord of `users u`, for raw queries (the listing's pages). */
+export const USER_SELECT = Prisma.raw(selectList(RECORD_FIELDS));
+
+/**
+ * The same columns for Prisma (`select: userSelect`): never passwordHash. A field the Prisma
+ * schema lacks fails to compile here, and so does (where a repository returns Prisma's rows as
+ * UserRecords) a type or nullability that differs from the schema's.
+ */
+export const userSelect = prismaSelect(RECORD_FIELDS);
+
+function prismaSelect<K extends keyof Prisma.UserSelect>(fields: readonly K[]): { [F in K]: true } {
+  return Object.fromEntries(fields.map((field) => [field, true])) as { [F in K]: true };
+}
+
+function zodType(spec: ColumnSpec): z.ZodType {
+  const base = {
+    uuid: z.string(),
+    text: z.string(),
+    boolean: z.boolean(),
+    int: z.number().int(),
+    timestamptz: z.date(),
+    role: z.enum(ROLES),
+  }[spec.type];
+  return spec.nullable ? base.nullable() : base;
+}
+
+/**
+ * The zod schema of a raw row holding `fields` (under their field names, as selectList names
+ * them): what repositories check raw rows against instead of casting them.
+ */
+export function recordSchema<K extends RecordField>(fields: readonly K[]): z.ZodType<Pick<UserColumnValues, K>> {
+  return z.object(Object.fromEntries(fields.map((field) => [field, zodType(USER_COLUMNS[field])]))) as unknown as z.ZodType<
+    Pick<UserColumnValues, K>
+  >;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CSV import's writes (user-rows.repository.ts). A chunk's rows travel as one JSON array,
+// unpacked by json_to_recordset; each row is an object keyed by field name, plus its file row.
+
+type ImportSpec<K extends UserColumnField> = Columns[K] extends { import: infer I } ? I : never;
+/** The columns the import writes (its CSV columns have these names). */
+export type ImportedField = { [K in UserColumnField]: Columns[K] extends { import: object } ? K : never }[UserColumnField];
+/** Profile text columns: a blank cell clears them. */
+export type ClearedField = { [K in UserColumnField]: ImportSpec<K> extends { blank: 'clear' } ? K : never }[UserColumnField];
+
+export const IMPORTED_FIELDS = entries.filter(([, c]) => c.import).map(([field]) => field) as ImportedField[];
+export const CLEARED_FIELDS = entries.filter(([, c]) => c.import?.blank === 'clear').map(([field]) => field) as ClearedField[];
+
+/** One import row as the writer's JSON: what the file gave for each imported field, and its row number. */
+export type ImportRow = { [K in ImportedField]?: ValueOf<Columns[K]> } & { row: number };
+
+const JSON_TYPES: Record<SqlType, string> = {
+  uuid: 'uuid',
+  text: 'text',
+  boolean: 'boolean',
+  int: 'int',
+  timestamptz: 'timestamptz',
+  role: 'text',
+};
+
+/** `json_to_recordset($1::json) AS v("email" text, …, "row" int)`: the rows of one chunk as a relation. */
+export function importRecordset(json: string): Sql {
+  const columns = IMPORTED_FIELDS.map((field) => `"${field}" ${JSON_TYPES[USER_COLUMNS[field].type]}`);
+  return Prisma.sql`json_to_recordset(${json}::json) AS v(${Prisma.raw([...columns, '"row" int'].join(', '))})`;
+}
+
+/** The value a row gives a column, typed for it. */
+function importedValue(field: ImportedField): string {
+  return `v."${field}"${USER_COLUMNS[field].type === 'role' ? '::"Role"' : ''}`;
+}
+
+/** Column list and values of a new user made from `v`, audit columns aside. */
+export function importInsert(): { columns: string; values: string } {
+  const values = IMPORTED_FIELDS.map((field) => {
+    const spec: ImportWrite = USER_COLUMNS[field].import;
+    return spec.blank === 'keep' && spec.default ? `COALESCE(${importedValue(field)}, ${spec.default})` : importedValue(field);
+  });
+  return { columns: IMPORTED_FIELDS.map((field) => USER_COLUMNS[field].column).join(', '), values: values.join(', ') };
+}
+
+/**
+ * What an UPSERT sets on an existing user `u` from `v`: [column, new value] for each column the
+ * file has (`present`), and for those set `always`. The key is never set.
+ */
+export function importAssignments(present: ReadonlySet<ImportedField>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const field of IMPORTED_FIELDS) {
+    const spec: ImportWrite = USER_COLUMNS[field].import;
+    const column = USER_COLUMNS[field].column;
+    if (spec.blank === 'key') continue;
+    if (spec.blank === 'clear' && present.has(field)) out.push([column, importedValue(field)]);
+    if (spec.blank === 'keep' && (present.has(field) || spec.always))
+      out.push([column, `COALESCE(${importedValue(field)}, u.${column})`]);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The derived status, in SQL and in JS. A suspension whose `until` has passed no longer counts
+// even before the expiry job clears it, so login, listings, exports and stats are right to the
+// millisecond whatever the job's timing. Change both together (tests/medium/user-status.test.ts).
+
+const col = (field: RecordField): Sql => columnSql(field);
+
+/** Suspended at `at` (any timestamptz expression). */
+export function suspendedAt(at: Sql): Sql {
+  return Prisma.sql`${col('suspendedAt')} IS NOT NULL AND (${col('suspendedUntil')} IS NULL OR ${col('suspendedUntil')} > ${at})`;
+}
+
+/** The derived status of `users u` at the instant `at`. */
+export function statusAt(at: Sql): Sql {
+  return Prisma.sql`CASE
+    WHEN ${col('deletedAt')} IS NOT NULL THEN 'DELETED'
+    WHEN ${suspendedAt(at)} THEN 'SUSPENDED'
+    WHEN NOT ${col('isActive')} THEN 'INACTIVE'
+    ELSE 'ACTIVE' END`;
+}
+
+type StatusFields = Pick<UserColumnValues, 'deletedAt' | 'isActive' | 'suspendedAt' | 'suspendedUntil'>;
+
+/** statusAt's twin, for a record already read. */
+export function userStatus(user: StatusFields, now: Date): UserStatus {
+  if (user.deletedAt) return 'DELETED';
+  if (isSuspended(user, now)) return 'SUSPENDED';
+  return user.isActive ? 'ACTIVE' : 'INACTIVE';
+}
+
+/** suspendedAt's twin. */
+export function isSuspended(user: Pick<UserColumnValues, 'suspendedAt' | 'suspendedUntil'>, now: Date): boolean {
+  return user.suspendedAt != null && (user.suspendedUntil == null || user.suspendedUntil > now);
+}
