@@ -28,7 +28,6 @@ import { PasswordHashPool } from './users/import/password-pool.js';
 import { ExportLinkSigner } from './users/export/export.links.js';
 import { ExportsRepository } from './users/export/exports.repository.js';
 import { ExportService } from './users/export/export.service.js';
-import type { UserEvent } from './events/user-event.model.js';
 
 export interface ServicesOptions {
   db: Database;
@@ -103,7 +102,7 @@ export function createServices(options: ServicesOptions): Services {
           actor: e.actorId,
           payload: { action: 'IMPORT', userIds: [...e.createdIds, ...e.updatedIds] },
         }),
-      afterCommit: (recorded) => events.committed(recorded as UserEvent[]),
+      afterCommit: (recorded) => events.committed(recorded),
     },
   });
   const exports = new ExportService(

@@ -8,7 +8,9 @@
 // without ever skipping a late-committing transaction. The lock is held only from the insert to
 // the commit; taking it last keeps it short and free of lock-order deadlocks.
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { rowsOf } from '../db/rows.js';
 import { deliveredPayload, eventUserId, payloadFromJson, payloadToJson, type NewUserEvent, type UserEvent, type UserEventType } from './user-event.model.js';
 
 /** A Prisma interactive-transaction client (`prisma.$transaction(async (tx) => ...)`). */
@@ -16,6 +18,8 @@ export type Tx = Prisma.TransactionClient;
 
 // pg_advisory_xact_lock(int4, int4) key: 'user' in ASCII, and 1 for "user_events writers".
 const OUTBOX_LOCK = Prisma.sql`SELECT pg_advisory_xact_lock(1970496882, 1)`;
+
+const insertedRows = rowsOf('user_events insert', z.object({ sequence: z.bigint(), id: z.string() }));
 
 interface EventRow {
   sequence: bigint;
@@ -51,7 +55,8 @@ export class EventRecorder {
     const payloads = list.map(deliveredPayload);
     await tx.$executeRaw(OUTBOX_LOCK);
     // One statement whatever the count: a bulk action on 1,000 users is one insert, not 1,000.
-    const rows = await tx.$queryRaw<{ sequence: bigint; id: string }[]>`
+    const rows = insertedRows(
+      await tx.$queryRaw`
       INSERT INTO user_events (id, type, user_id, actor_id, payload, occurred_at)
       SELECT e.id, e.type, e.user_id, e.actor_id, e.payload, ${occurredAt}::timestamptz
       FROM unnest(
@@ -61,7 +66,8 @@ export class EventRecorder {
         ${list.map((e) => e.actor)}::text[],
         ${list.map((e, i) => JSON.stringify(payloadToJson(e.type, payloads[i]!)))}::jsonb[]
       ) AS e(id, type, user_id, actor_id, payload)
-      RETURNING sequence, id::text AS id`;
+      RETURNING sequence, id::text AS id`,
+    );
     const sequenceById = new Map(rows.map((r) => [r.id, BigInt(r.sequence)]));
     return list
       .map((e, i): UserEvent => {

@@ -20,6 +20,7 @@
 import { z } from 'zod';
 import { Prisma } from '../generated/prisma/client.js';
 import type { UserField } from './export/export.model.js';
+import type { ImportCandidate } from './import/import.columns.js';
 import { ROLES, type Role, type UserStatus } from './user.model.js';
 
 type Sql = Prisma.Sql;
@@ -218,17 +219,30 @@ export function recordSchema<K extends RecordField>(fields: readonly K[]): z.Zod
 // The CSV import's writes (user-rows.repository.ts). A chunk's rows travel as one JSON array,
 // unpacked by json_to_recordset; each row is an object keyed by field name, plus its file row.
 
-type ImportSpec<K extends UserColumnField> = Columns[K] extends { import: infer I } ? I : never;
 /** The columns the import writes (its CSV columns have these names). */
 export type ImportedField = { [K in UserColumnField]: Columns[K] extends { import: object } ? K : never }[UserColumnField];
 /** Profile text columns: a blank cell clears them. */
-export type ClearedField = { [K in UserColumnField]: ImportSpec<K> extends { blank: 'clear' } ? K : never }[UserColumnField];
+export type ClearedField = {
+  [K in UserColumnField]: Columns[K] extends { import: { blank: 'clear' } } ? K : never;
+}[UserColumnField];
 
 export const IMPORTED_FIELDS = entries.filter(([, c]) => c.import).map(([field]) => field) as ImportedField[];
 export const CLEARED_FIELDS = entries.filter(([, c]) => c.import?.blank === 'clear').map(([field]) => field) as ClearedField[];
 
 /** One import row as the writer's JSON: what the file gave for each imported field, and its row number. */
 export type ImportRow = { [K in ImportedField]?: ValueOf<Columns[K]> } & { row: number };
+
+/**
+ * A valid row as the writer's JSON (an ImportRow): the candidate's values under their field names,
+ * its profile text flattened, and never a plaintext password (by now hashed into passwordHash).
+ * Absent keys are NULL in the recordset. JSON.stringify returns one flat string (building it with
+ * `+` would keep a tree of a dozen string pieces per row alive until the chunk is written).
+ */
+export function importRowJson(candidate: ImportCandidate): string {
+  const { text, password: _password, ...values } = candidate;
+  const row: ImportRow = { ...values, ...text };
+  return JSON.stringify(row);
+}
 
 const JSON_TYPES: Record<SqlType, string> = {
   uuid: 'uuid',

@@ -3,6 +3,7 @@
 // the field). Field rules are createUser's (users.validation.ts), so a row is valid exactly when
 // createUser would accept the same values.
 import { BCRYPT_HASH } from '../../auth/passwords.js';
+import { CLEARED_FIELDS, type ClearedField } from '../user.columns.js';
 import type { Role } from '../user.model.js';
 import { createUserSchema, zodProblems } from '../users.validation.js';
 import { READ_ONLY_KEYS } from '../export/export.model.js';
@@ -24,9 +25,9 @@ export const IMPORT_COLUMNS = [
 ] as const;
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
 
-/** Profile columns: a blank cell clears the field (as null does in updateUser). */
-export const TEXT_COLUMNS = ['name', 'firstName', 'lastName', 'phoneNumber', 'avatarUrl'] as const;
-export type TextColumn = (typeof TEXT_COLUMNS)[number];
+/** Profile columns: a blank cell clears the field (as null does in updateUser). The users column map says which. */
+export const TEXT_COLUMNS = CLEARED_FIELDS;
+export type TextColumn = ClearedField;
 
 const BY_LOWER = new Map<string, ImportColumn | 'ignored'>([
   ...IMPORT_COLUMNS.map((c) => [c.toLowerCase(), c] as const),

@@ -1,12 +1,13 @@
 // One UserBulkAction event (action IMPORT) per committed chunk, not one per row.
 //
-// The importer calls `chunkCommitted` exactly once per chunk, inside that chunk's transaction
-// (after the users, the row errors and the import's counters), so the outbox write is atomic
-// with the chunk: no event for a rolled-back chunk, no chunk without its event. After the commit
-// it calls `afterCommit` with what `chunkCommitted` returned. Dry runs call neither. The events
-// module is wired in by createServices (src/services.ts); `noImportEvents` serves library use
-// without events.
-import type { Prisma } from '../../generated/prisma/client.js';
+// The chunk writer calls `chunkCommitted` exactly once per chunk, inside that chunk's transaction
+// (after the users and the import's record), so the outbox write is atomic with the chunk: no
+// event for a rolled-back chunk, no chunk without its event. After the commit it hands what
+// `chunkCommitted` stored to `afterCommit`, so subscribers get it at once. Dry runs call neither.
+// The events module is wired in by createServices (src/services.ts); `noImportEvents` serves
+// library use without events.
+import type { UserEvent } from '../../events/user-event.model.js';
+import type { Tx } from '../../events/user-events.repository.js';
 import type { ImportMode } from './import.model.js';
 
 export interface ImportChunkEvent {
@@ -25,10 +26,12 @@ export interface ImportChunkEvent {
 }
 
 export interface ImportEventRecorder {
-  chunkCommitted(tx: Prisma.TransactionClient, event: ImportChunkEvent): Promise<unknown>;
-  afterCommit?(recorded: unknown): void;
+  /** Records the chunk's event in its transaction; returns the events stored. */
+  chunkCommitted(tx: Tx, event: ImportChunkEvent): Promise<UserEvent[]>;
+  /** After the chunk's commit, with what chunkCommitted stored. */
+  afterCommit?(recorded: readonly UserEvent[]): void;
 }
 
 export const noImportEvents: ImportEventRecorder = {
-  chunkCommitted: () => Promise.resolve(undefined),
+  chunkCommitted: () => Promise.resolve([]),
 };

@@ -1,6 +1,19 @@
-// The import contract in domain terms: what an import is, what a row error looks like, and what
-// each tuning number means (their values: defaultTuning in src/config.ts). GraphQL types
-// (import.types.ts) map onto these 1:1.
+// The import contract in domain terms: what an import reads, what an import is, what a row error
+// looks like, and what each tuning number means (their values: defaultTuning in src/config.ts).
+// GraphQL types (import.types.ts) map onto these 1:1.
+import type { Readable } from 'node:stream';
+
+/** A file to import: an upload, a file on disk (the CLI), any stream of CSV bytes. */
+export interface ImportSource {
+  filename: string;
+  stream: Readable;
+  /**
+   * Settles when the whole file has arrived (rejects if the upload failed, e.g. over the size
+   * limit). When set, nothing is committed before it resolves, so an upload that turns out too
+   * large writes nothing. Left unset when the size is known to be within the limit.
+   */
+  complete?: Promise<void>;
+}
 
 export const IMPORT_MODES = ['INSERT', 'UPSERT', 'SKIP_EXISTING'] as const;
 /** INSERT: an existing email is a row error. UPSERT: update that user. SKIP_EXISTING: leave it. */

@@ -1,37 +1,31 @@
 // Runs one import from the first byte to the final status. Records are validated as they are
 // parsed and gathered into chunks; each chunk is hashed (plaintext passwords, on the worker
-// pool) and written in its own transaction while the next one is being parsed. Up to
-// tuning.writers chunks are written at once, committing in file order (see
-// ImportsRepository.commitChunk), so at most writers + 1 chunks exist at a time, whatever the
-// file size. On failure or cancellation the chunk being gathered is dropped: exactly the
-// committed chunks stay, and the record says which rows.
-import type { Readable } from 'node:stream';
+// pool) and handed to the chunk writer while the next one is being parsed. Up to tuning.writers
+// chunks are written at once, committing in file order (see import.writer.ts), so at most
+// writers + 1 chunks exist at a time, whatever the file size. The runner decides each row's
+// outcome (written, skipped, a row error) and how many row errors are stored. On failure or
+// cancellation the chunk being gathered is dropped: exactly the committed chunks stay, and the
+// record says which rows.
 import type { Clock } from '../../clock.js';
 import { failureLevel } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { ChunkRows } from './import.chunk.js';
-import { parseHeader, rowError, TEXT_COLUMNS, toCandidate, type HeaderLayout } from './import.columns.js';
+import { IMPORTED_FIELDS, type ImportedField } from '../user.columns.js';
+import { parseHeader, rowError, toCandidate, type HeaderLayout } from './import.columns.js';
 import { IMPORT_FAILURE_CODES, ImportFailedError, ROW_ERROR_CODES } from './import.errors.js';
 import type { ImportEventRecorder } from './import.events.js';
-import type { ImportFailure, ImportOptions, ImportRecord, ImportRowError, ImportTuning } from './import.model.js';
-import type { ImportsRepository } from './imports.repository.js';
+import type { ImportFailure, ImportOptions, ImportRecord, ImportRowError, ImportSource, ImportTuning } from './import.model.js';
+import { ChunkWriter, type ChunkJob } from './import.writer.js';
+import type { ChunkTally, ImportsRepository } from './imports.repository.js';
 import { describeStreamError, readRecords } from './import.source.js';
 import type { PasswordHashPool } from './password-pool.js';
 import { SeenEmails } from './seen-emails.js';
-
-export interface ImportSource {
-  filename: string;
-  stream: Readable;
-  /**
-   * Settles when the whole file has arrived (rejects if the upload failed, e.g. over the size
-   * limit). When set, nothing is committed before it resolves, so an upload that turns out too
-   * large writes nothing. Left unset when the size is known to be within the limit.
-   */
-  complete?: Promise<void>;
-}
+import { UserRowsRepository, type WrittenUsers } from './user-rows.repository.js';
 
 export interface RunnerDeps {
   repository: ImportsRepository;
+  /** The users table's writer (default: the real one; tests may wrap it). */
+  users?: UserRowsRepository;
   hasher: PasswordHashPool;
   events: ImportEventRecorder;
   clock: Clock;
@@ -75,8 +69,7 @@ export class ImportRunner {
   private chunk: Chunk;
   private chunks = 0;
   private dataRows = 0;
-  /** Commits sent and not yet known to have settled, oldest first (at most tuning.writers). */
-  private writing: Promise<void>[] = [];
+  private readonly writer: ChunkWriter;
   private gate: Promise<void> | undefined;
   private record: ImportRecord;
   private storedErrors = 0;
@@ -89,6 +82,7 @@ export class ImportRunner {
     this.record = request.record;
     this.gate = request.source.complete;
     this.chunk = this.newChunk(2);
+    this.writer = new ChunkWriter({ imports: deps.repository, users: deps.users ?? new UserRowsRepository(), events: deps.events }, request.record.id, deps.tuning.writers);
   }
 
   /** Never throws: every ending is recorded on the import and returned. */
@@ -101,10 +95,10 @@ export class ImportRunner {
     try {
       await this.consume();
       await this.seal();
-      await this.drain(0);
+      await this.writer.drain();
     } catch (error) {
       // Commits already sent may still succeed: wait for them so the record is exact.
-      await Promise.allSettled(this.writing);
+      await this.writer.settle();
       if (signal.reason instanceof ServerStopping) {
         status = 'FAILED';
         failure = {
@@ -198,19 +192,11 @@ export class ImportRunner {
     }
   }
 
-  /** Waits until at most `limit` commits are in flight; rethrows the first one that failed. */
-  private async drain(limit: number): Promise<void> {
-    while (this.writing.length > limit) {
-      await this.writing[0];
-      this.writing = this.writing.slice(1);
-    }
-  }
-
-  /** Hands the gathered chunk to a writer once fewer than tuning.writers commits are in flight. */
+  /** Hands the gathered chunk to the writer once fewer than tuning.writers chunks are in flight. */
   private async seal(): Promise<void> {
     const chunk = this.chunk;
     if (chunk.rows.length === 0 && chunk.invalidRows === 0) return;
-    await this.drain(Math.max(1, this.deps.tuning.writers) - 1);
+    await this.writer.free();
     if (this.request.signal.aborted || this.cancelRequested) throw new Cancelled();
     if (this.gate) {
       await this.gate.catch((error: unknown) => {
@@ -219,44 +205,69 @@ export class ImportRunner {
       this.gate = undefined;
     }
     this.chunks += 1;
-    // The next chunk commits only after the newest one sent; once drain() has passed them all,
-    // they all committed.
-    const commit = this.commit(chunk, this.chunks, this.writing.at(-1) ?? Promise.resolve());
-    commit.catch(() => undefined); // surfaces when drain() reaches it
-    this.writing.push(commit);
+    this.writer.send(this.job(chunk, this.chunks));
   }
 
-  private async commit(chunk: Chunk, number: number, previous: Promise<void>): Promise<void> {
-    await Promise.all(chunk.hashes);
-    const layout = this.layout!;
-    const outcome = await this.deps.repository.commitChunk(
-      {
-        importId: this.record.id,
-        actorId: this.request.actorId,
-        actorSubject: this.request.actorSubject,
-        mode: this.request.options.mode,
-        dryRun: this.request.options.dryRun,
-        textColumns: TEXT_COLUMNS.filter((c) => layout.present.has(c)),
-        hasRole: layout.present.has('role'),
-        hasActive: layout.present.has('isActive'),
-        hasVerified: layout.present.has('isEmailVerified'),
-        rows: chunk.rows,
-        invalid: chunk.invalid,
-        invalidRows: chunk.invalidRows,
-        chunk: number,
-        previous,
-        fromRow: chunk.fromRow,
-        toRow: chunk.toRow,
-        totalRows: this.dataRows,
-        errorBudget: () => ({ storeErrors: this.deps.tuning.maxStoredErrors - this.storedErrors, errorSeq: this.storedErrors + 1 }),
+  private job(chunk: Chunk, number: number): ChunkJob {
+    const { options, actorId, actorSubject } = this.request;
+    // (Every imported field is a CSV column: one that is not fails to compile here.)
+    const present = new Set<ImportedField>(IMPORTED_FIELDS.filter((f) => this.layout!.present.has(f)));
+    // Data rows read by the time the chunk's passwords are hashed, as the record reports them.
+    let totalRows = this.dataRows;
+    return {
+      number,
+      fromRow: chunk.fromRow,
+      toRow: chunk.toRow,
+      rows: chunk.rows,
+      ready: Promise.all(chunk.hashes).then(() => {
+        totalRows = this.dataRows;
+      }),
+      write: { mode: options.mode, dryRun: options.dryRun, present, actorId },
+      event: options.dryRun
+        ? null
+        : { action: 'IMPORT', importId: this.record.id, actorId: actorSubject, mode: options.mode, chunk: number, fromRow: chunk.fromRow, toRow: chunk.toRow },
+      tally: (written) => this.tally(chunk, written, totalRows),
+      committed: ({ record, cancelRequested, tally }) => {
+        this.storedErrors += tally.storedErrors.length;
+        this.record = record;
+        if (cancelRequested) this.cancelRequested = true;
+        this.deps.progress(this.record);
       },
-      this.deps.events,
-    );
-    if (outcome.recorded !== undefined) this.deps.events.afterCommit?.(outcome.recorded);
-    this.storedErrors += outcome.storedErrors;
-    this.record = outcome.record;
-    if (outcome.cancelRequested) this.cancelRequested = true;
-    this.deps.progress(this.record);
+    };
+  }
+
+  /**
+   * Each row's outcome once its chunk is written: written, skipped (SKIP_EXISTING, or UPSERT
+   * with nothing to change), or a row error (INSERT: the email is taken); and which errors are
+   * stored, within the import's budget (the chunks before this one have committed by now).
+   */
+  private tally(chunk: Chunk, written: WrittenUsers, totalRows: number): ChunkTally {
+    const writeErrors: ImportRowError[] = [];
+    let skipped = 0;
+    const { emails, numbers } = chunk.rows;
+    for (let i = 0; i < emails.length; i++) {
+      const email = emails[i]!;
+      if (written.created.has(email) || written.updated.has(email)) continue;
+      if (this.request.options.mode === 'INSERT') {
+        writeErrors.push({ row: numbers[i]!, email, field: 'email', code: ROW_ERROR_CODES.EMAIL_TAKEN, message: 'a user with this email already exists' });
+      } else {
+        skipped += 1;
+      }
+    }
+    const errors = mergeByRow(chunk.invalid, writeErrors);
+    const budget = this.deps.tuning.maxStoredErrors - this.storedErrors;
+    return {
+      totalRows,
+      processedRows: chunk.rows.length + chunk.invalidRows,
+      created: written.created.size,
+      updated: written.updated.size,
+      skipped,
+      failed: chunk.invalidRows + writeErrors.length,
+      errorCount: errors.length,
+      lastCommittedRow: chunk.toRow,
+      storedErrors: errors.slice(0, Math.max(0, budget)),
+      firstSeq: this.storedErrors + 1,
+    };
   }
 
   private newChunk(fromRow: number): Chunk {
@@ -271,4 +282,10 @@ export class ImportRunner {
       message: `The import stopped on an unexpected error; rows up to row ${this.record.lastCommittedRow} were committed as reported`,
     };
   }
+}
+
+/** Keeps errors in file order, so errors(first: n) shows the first problems of the file. */
+function mergeByRow(a: ImportRowError[], b: ImportRowError[]): ImportRowError[] {
+  if (b.length === 0) return a;
+  return [...a, ...b].sort((x, y) => x.row - y.row);
 }

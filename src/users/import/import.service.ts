@@ -17,9 +17,10 @@ import {
   type ImportOptions,
   type ImportRecord,
   type ImportRowError,
+  type ImportSource,
   type ImportTuning,
 } from './import.model.js';
-import { ImportRunner, ServerStopping, type ImportSource } from './import.runner.js';
+import { ImportRunner, ServerStopping } from './import.runner.js';
 import type { ImportProgressBus } from './import.progress.js';
 import type { ImportsRepository } from './imports.repository.js';
 import type { PasswordHashPool } from './password-pool.js';

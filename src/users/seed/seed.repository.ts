@@ -1,6 +1,8 @@
 // Bulk-generates realistic users inside the database (generate_series), so a million rows
 // take seconds instead of a million round trips. Used by `npm run seed` and the benchmarks.
+import { z } from 'zod';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
+import { rowsOf } from '../../db/rows.js';
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Ken', 'Margaret', 'Linus', 'Zoë', 'Émile', 'Hedy', 'John', 'Radia',
   'Donald', 'Frances', 'Tim', 'Shafi', 'Niklaus', 'Anita', 'Guido', 'Yukihiro', 'Sophie', 'Mohammed', 'Wei', 'Priya', 'Olga', 'Kwame',
@@ -12,6 +14,8 @@ const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Thompson', 
 const DOMAINS = ['example.com', 'mail.test', 'corp.example', 'uni.example.edu', 'startup.io', 'gmail.test', 'outlook.test', 'company.co.uk'];
 
 type Db = PrismaClient | Prisma.TransactionClient;
+
+const indexRows = rowsOf('secondary indexes', z.object({ name: z.string(), definition: z.string() }));
 
 export class SeedRepository {
   constructor(private readonly prisma: PrismaClient) {}
@@ -41,9 +45,11 @@ export class SeedRepository {
 
   /** Drops every index on users except the primary key and the live-email uniqueness. */
   private async dropSecondaryIndexes(tx: Db): Promise<string[]> {
-    const rows = await tx.$queryRaw<{ name: string; definition: string }[]>`
+    const rows = indexRows(
+      await tx.$queryRaw`
       SELECT indexname AS name, indexdef AS definition FROM pg_indexes
-      WHERE schemaname = current_schema() AND tablename = 'users' AND indexname NOT IN ('users_pkey', 'users_email_live_key')`;
+      WHERE schemaname = current_schema() AND tablename = 'users' AND indexname NOT IN ('users_pkey', 'users_email_live_key')`,
+    );
     for (const row of rows) await tx.$executeRawUnsafe(`DROP INDEX "${row.name.replace(/"/g, '""')}"`);
     return rows.map((r) => r.definition);
   }

@@ -1,0 +1,75 @@
+// The users column map's derived shapes, without a database: the import row JSON carries exactly
+// the columns the writer's recordset declares, and a raw row of another shape is a clear error.
+import { describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/db/rows.js';
+import { RowShapeError } from '../../src/errors.js';
+import { IMPORT_COLUMNS, parseHeader, toCandidate } from '../../src/users/import/import.columns.js';
+import { IMPORTED_FIELDS, importRecordset, importRowJson, recordSchema } from '../../src/users/user.columns.js';
+
+describe('import row JSON', () => {
+  it('a row giving every imported column becomes JSON with exactly the columns of the recordset', () => {
+    const header = IMPORT_COLUMNS.filter((c) => c !== 'password'); // password and passwordHash exclude each other
+    const values: Record<(typeof header)[number], string> = {
+      email: 'Ada@Example.test',
+      name: 'Ada Lovelace',
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      phoneNumber: '+442079460958',
+      avatarUrl: 'https://example.test/ada.png',
+      role: 'viewer',
+      isActive: 'no',
+      isEmailVerified: 'yes',
+      passwordHash: '$2b$04$abcdefghijklmnopqrstuuR2B2P9W4lB.wZh6cN2ZpF7w1FvYqJ7a',
+    };
+    const result = toCandidate(
+      parseHeader([...header]),
+      header.map((c) => values[c]),
+      2,
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const json = JSON.parse(importRowJson(result.candidate)) as Record<string, unknown>;
+    const declared = /AS v\((.*)\)$/s
+      .exec(importRecordset('[]').text)![1]!
+      .split(', ')
+      .map((c) => c.split(' ')[0]!.replace(/"/g, ''));
+    expect(Object.keys(json).sort()).toEqual([...declared].sort());
+    expect(declared).toEqual([...IMPORTED_FIELDS, 'row']);
+    expect(json).toMatchObject({
+      row: 2,
+      email: 'ada@example.test',
+      role: 'VIEWER',
+      isActive: false,
+      isEmailVerified: true,
+      firstName: 'Ada',
+    });
+  });
+
+  it('never carries a plaintext password', () => {
+    const layout = parseHeader(['email', 'password']);
+    const result = toCandidate(layout, ['b@example.test', 'correct horse battery'], 2);
+    expect(result.ok && importRowJson(result.candidate)).not.toContain('correct horse');
+  });
+});
+
+describe('raw rows', () => {
+  const parse = rowsOf('users page', recordSchema(['id', 'createdAt', 'role']));
+
+  it('passes rows of the expected shape through, extra columns dropped', () => {
+    const createdAt = new Date();
+    expect(parse([{ id: 'a', createdAt, role: 'ADMIN', _part: 0 }])).toEqual([{ id: 'a', createdAt, role: 'ADMIN' }]);
+  });
+
+  it('names the query, the row and the field of a row of another shape, without its values', () => {
+    const rows = [
+      { id: 'a', createdAt: new Date(), role: 'ADMIN' },
+      { id: 'b', createdAt: '2026-01-01T00:00:00.000Z', role: 'secret-value' },
+    ];
+    expect(() => parse(rows)).toThrowError(RowShapeError);
+    expect(() => parse(rows)).toThrowError(
+      /^The users page query returned a row of an unexpected shape \(row 1, field createdAt\): .*date/,
+    );
+    expect(() => parse(rows)).not.toThrowError(/secret-value|2026/);
+    expect(() => parse(null)).toThrowError(/\(the result\)/);
+  });
+});
