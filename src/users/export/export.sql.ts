@@ -1,10 +1,11 @@
-// SQL that renders export lines inside the database, byte for byte what export.format.ts renders
-// in JS (that module stays the reference: tests/export.render.test.ts compares the two).
+// SQL that renders export lines inside the database, byte for byte what the JS renderer in
+// tests/testkit/export-oracle.ts renders (the reference: tests/api/export.render.test.ts compares
+// the two). Which columns exist and how each renders comes from the users column map.
 // Profiling showed that turning rows into objects (driver, Prisma) and back into text (JS)
 // dominated an export; PostgreSQL renders a batch into one text value for a fraction of that,
 // and the service only copies it to the socket.
 //
-// Each rule below mirrors one in export.format.ts:
+// Each rule below mirrors one of the oracle's:
 // - timestamps: Date#toISOString(), i.e. UTC with milliseconds and a Z (the columns are
 //   timestamptz(3), so nothing is rounded); `AT TIME ZONE 'UTC'` makes it independent of the
 //   session's TimeZone.

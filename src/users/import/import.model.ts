@@ -92,7 +92,7 @@ export interface ImportTuning {
   /**
    * Chunks written at the same time, on separate connections. Index maintenance on users is
    * most of an import's cost and runs in the database backend, so a second writer puts the
-   * second core to work. Commits still happen in file order (see ImportsRepository.commitChunk).
+   * second core to work. Commits still happen in file order (see import.writer.ts).
    * The embedded database has one connection: 1 there.
    */
   writers: number;

@@ -40,13 +40,9 @@ export class UserRowsRepository {
     const written: WrittenUsers = { created: new Map(), updated: new Map() };
     if (rows.length === 0) return written;
     if (options.dryRun) await tx.$executeRawUnsafe('SAVEPOINT import_dry_run');
-    const json = rows.toJson();
-    if (options.mode === 'UPSERT') {
-      for (const r of writtenRows(await tx.$queryRaw(updateRowsQuery(json, options.present, options.actorId))))
-        written.updated.set(r.email, r.id);
-    }
-    for (const r of writtenRows(await tx.$queryRaw(insertRowsQuery(json, options.actorId, options.mode === 'UPSERT'))))
-      written.created.set(r.email, r.id);
+    const { update, insert } = writeQueries(rows.toJson(), options);
+    if (update) for (const r of writtenRows(await tx.$queryRaw(update))) written.updated.set(r.email, r.id);
+    for (const r of writtenRows(await tx.$queryRaw(insert))) written.created.set(r.email, r.id);
     if (options.dryRun) await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT import_dry_run');
     return written;
   }
@@ -57,6 +53,20 @@ export class UserRowsRepository {
 // parameters whatever the row count, and the driver passes one string instead of walking and
 // converting every value of per-column arrays. Every string spliced in below is a constant of
 // the column map, never input.
+
+/**
+ * The statements one chunk runs, in order: UPSERT updates the users the file names, then inserts
+ * the rest; INSERT and SKIP_EXISTING only insert (ON CONFLICT leaves existing users alone; the
+ * runner tells an EMAIL_TAKEN row from a skipped one by the mode).
+ */
+export function writeQueries(
+  json: string,
+  options: Pick<UserRowsWrite, 'mode' | 'present' | 'actorId'>,
+): { update?: Prisma.Sql; insert: Prisma.Sql } {
+  const upsert = options.mode === 'UPSERT';
+  const insert = insertRowsQuery(json, options.actorId, upsert);
+  return upsert ? { update: updateRowsQuery(json, options.present, options.actorId), insert } : { insert };
+}
 
 /**
  * UPSERT's update of existing users: only the file's columns; blank role, flags and password
