@@ -14,3 +14,10 @@ export function actorId(principal: Principal | undefined): string | null {
   const id = principal?.userId;
   return id && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id.toLowerCase() : null;
 }
+
+/** The principal library code and operator CLIs act as. Permissions and their assertions live in policy.ts. */
+export const SYSTEM_PRINCIPAL: Principal = {
+  userId: 'system',
+  roles: ['ADMIN'],
+  expiresAt: new Date(8.64e15),
+};

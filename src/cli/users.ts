@@ -13,7 +13,7 @@ import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SYSTEM_PRINCIPAL } from '../auth/guards.js';
+import { SYSTEM_PRINCIPAL } from '../auth/principal.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { applyMigrations } from '../db/migrate.js';

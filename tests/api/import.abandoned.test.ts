@@ -4,7 +4,7 @@
 // alive (a slow upload) are never ended by mistake.
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_PRINCIPAL } from '../../src/auth/guards.js';
+import { SYSTEM_PRINCIPAL } from '../../src/auth/principal.js';
 import { createLogger } from '../../src/logger.js';
 import { ImportsRepository } from '../../src/users/import/imports.repository.js';
 import { importProgressBus } from '../../src/users/import/import.progress.js';

@@ -4,7 +4,7 @@
 // names and reasons refuse control and bidirectional formatting characters; emails keep
 // RFC 5321's 64-octet local part; and library callers get the same answers as the API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_PRINCIPAL } from '../../src/auth/guards.js';
+import { SYSTEM_PRINCIPAL } from '../../src/auth/principal.js';
 import { BadUserInputError } from '../../src/errors.js';
 import { createSchema } from '../../src/schema.js';
 import { startTestApp, type TestApp } from '../testkit/app.js';

@@ -10,7 +10,7 @@ import { execute, parse, subscribe, type ExecutionResult, type GraphQLSchema } f
 import { Upload } from 'graphql-upload-ts';
 import { WriteStream } from 'graphql-upload-ts/fs-capacitor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_PRINCIPAL } from '../../src/auth/guards.js';
+import { SYSTEM_PRINCIPAL } from '../../src/auth/principal.js';
 import { recordAssertions, type Permission } from '../../src/auth/policy.js';
 import type { Principal } from '../../src/auth/principal.js';
 import { buildContext } from '../../src/http/context.js';

@@ -1,7 +1,7 @@
 // The domain used as a library, without GraphQL: createServices + onUserEvent. Also shows that an
 // event committed just before a crash (never published) is delivered after the restart.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SYSTEM_PRINCIPAL } from '../../src/auth/guards.js';
+import { SYSTEM_PRINCIPAL } from '../../src/auth/principal.js';
 import type { Database } from '../../src/db/client.js';
 import type { UserEvent } from '../../src/events/user-event.model.js';
 import { createServices, type Services } from '../../src/services.js';

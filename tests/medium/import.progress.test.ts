@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_PRINCIPAL } from '../../src/auth/guards.js';
+import { SYSTEM_PRINCIPAL } from '../../src/auth/principal.js';
 import type { Database } from '../../src/db/client.js';
 import { RedisTransport } from '../../src/events/transport.js';
 import type { UserEvent } from '../../src/events/user-event.model.js';

@@ -2,7 +2,7 @@
 // LifecycleService and its repository, stamped by the injected clock; an update that also changes
 // isActive stays one transaction, one new version, and records UserUpdated then the state event.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_PRINCIPAL } from '../../src/auth/guards.js';
+import { SYSTEM_PRINCIPAL } from '../../src/auth/principal.js';
 import type { Principal } from '../../src/auth/principal.js';
 import type { Clock } from '../../src/clock.js';
 import type { Database } from '../../src/db/client.js';
