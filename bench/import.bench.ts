@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcryptjs';
 import { createScratchDatabase, type ScratchDatabase } from '../devkit/scratch-database.js';
-import { defaultHashWorkers } from '../src/users/import/password-pool.js';
+import { defaultHashWorkers } from '../src/users/import/password.pool.js';
 import { BENCH_ADMIN, startServerProcess } from './server-process.js';
 import { printTable } from './table.js';
 

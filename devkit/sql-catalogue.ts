@@ -6,7 +6,7 @@
 import type { Prisma } from '../src/generated/prisma/client.js';
 import { EXPORT_FORMATS, USER_FIELDS, type KeysetPosition } from '../src/users/export/export.model.js';
 import { batchEndQuery, renderedBatchQuery } from '../src/users/export/export.sql.js';
-import { writeQueries } from '../src/users/import/user-rows.repository.js';
+import { writeQueries } from '../src/users/import/user-row.repository.js';
 import {
   applyQuery,
   expireSuspensionsQuery,
@@ -241,7 +241,7 @@ export function sqlCatalogue(): SqlFamily[] {
   return [
     { file: 'listing', source: 'src/users/listing/listing.sql.ts', queries: listing() },
     { file: 'export', source: 'src/users/export/export.sql.ts', queries: exports() },
-    { file: 'import', source: 'src/users/import/user-rows.repository.ts', queries: imports() },
+    { file: 'import', source: 'src/users/import/user-row.repository.ts', queries: imports() },
     { file: 'stats', source: 'src/users/stats/stats.repository.ts', queries: stats() },
     { file: 'lifecycle', source: 'src/users/lifecycle/lifecycle.repository.ts', queries: lifecycle() },
   ];

@@ -158,7 +158,7 @@ export type DatabaseKind = 'postgres' | 'pglite';
  * number lives in one place.
  */
 export interface Tuning {
-  /** The outbox relay (events/relay.ts). */
+  /** The outbox relay (events/outbox.relay.ts). */
   relay: {
     /** How often it reads user_events for what nobody reported, and saves its position. */
     pollMs: number;

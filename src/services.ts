@@ -2,31 +2,31 @@
 // Library users call createServices() to use the domain without GraphQL (then start() to relay
 // events and end suspensions, stop() before closing the database).
 import { AuthService } from './auth/auth.service.js';
-import { PasswordHasher } from './auth/passwords.js';
-import { TokenService } from './auth/tokens.js';
+import { PasswordHasher } from './auth/password.hasher.js';
+import { TokenService } from './auth/token.service.js';
 import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_LIMITS, defaultTuning, type Limits, type Tuning } from './config.js';
 import type { Database } from './db/client.js';
-import { LocalEventBus } from './events/event-bus.js';
-import { EventsService } from './events/events.service.js';
-import { OutboxRelay, type RelayOptions } from './events/relay.js';
-import { InProcessTransport, RedisTransport } from './events/transport.js';
-import { EventRecorder } from './events/user-events.repository.js';
+import { LocalEventBus } from './events/event.bus.js';
+import { EventsService } from './events/event.service.js';
+import { OutboxRelay, type RelayOptions } from './events/outbox.relay.js';
+import { InProcessTransport, RedisTransport } from './events/event.transport.js';
+import { EventRecorder } from './events/user-event.repository.js';
 import { createLogger, type Logger } from './logger.js';
 import { LifecycleRepository } from './users/lifecycle/lifecycle.repository.js';
 import { LifecycleService } from './users/lifecycle/lifecycle.service.js';
-import { SuspensionExpiry } from './users/lifecycle/suspension-expiry.js';
+import { SuspensionExpiry } from './users/lifecycle/suspension-expiry.job.js';
 import { userStatus } from './users/user.columns.js';
-import { UsersRepository } from './users/users.repository.js';
-import { UsersService } from './users/users.service.js';
+import { UsersRepository } from './users/user.repository.js';
+import { UsersService } from './users/user.service.js';
 import { StatsRepository } from './users/stats/stats.repository.js';
 import { StatsService } from './users/stats/stats.service.js';
-import { ImportsRepository } from './users/import/imports.repository.js';
+import { ImportsRepository } from './users/import/import.repository.js';
 import { ImportService } from './users/import/import.service.js';
 import { importProgressBus } from './users/import/import.progress.js';
-import { PasswordHashPool } from './users/import/password-pool.js';
-import { ExportLinkSigner } from './users/export/export.links.js';
-import { ExportsRepository } from './users/export/exports.repository.js';
+import { PasswordHashPool } from './users/import/password.pool.js';
+import { ExportLinkSigner } from './users/export/export.link.js';
+import { ExportsRepository } from './users/export/export.repository.js';
 import { ExportService } from './users/export/export.service.js';
 
 export interface ServicesOptions {

@@ -5,7 +5,7 @@
 //   surrogate (half of a UTF-16 pair: it has no UTF-8 form, so the driver would silently store
 //   U+FFFD instead, and two different inputs would become the same value). `storableTextProblem`
 //   decides this; the GraphQL argument guard applies it to every String and ID argument, and the
-//   rulebook (users.validation.ts) to every text field, so library callers get it too.
+//   rulebook (user.validation.ts) to every text field, so library callers get it too.
 // - Text shown to people (names, suspension reasons) must also not contain control characters
 //   or bidirectional formatting characters: U+202E turns "invoice\u202Efdp.exe" into
 //   "invoiceexe.pdf" on screen. `displayTextProblem` decides that.

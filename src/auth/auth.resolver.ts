@@ -1,7 +1,7 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../http/context.js';
 import { AuthPayload } from '../users/user.type.js';
-import { Public } from './auth-checker.js';
+import { Public } from './auth.checker.js';
 import type { AuthPayload as AuthPayloadData } from './auth.service.js';
 
 @Resolver()

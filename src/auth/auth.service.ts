@@ -5,11 +5,11 @@ import type { Logger } from '../logger.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { UserRecord } from '../users/user.model.js';
-import type { UsersRepository } from '../users/users.repository.js';
-import { lookupEmail, normalizeEmail } from '../users/users.validation.js';
-import { UserAlreadyExistsError } from '../users/users.errors.js';
-import type { PasswordHasher } from './passwords.js';
-import type { TokenService } from './tokens.js';
+import type { UsersRepository } from '../users/user.repository.js';
+import { lookupEmail, normalizeEmail } from '../users/user.validation.js';
+import { UserAlreadyExistsError } from '../users/user.error.js';
+import type { PasswordHasher } from './password.hasher.js';
+import type { TokenService } from './token.service.js';
 
 export interface AuthPayload {
   accessToken: string;

@@ -9,7 +9,7 @@
 //      type name, the payload field that shows the actor, the payload field naming the user it is
 //      about (null when it is about several), the fields that hold dates, and its subscription
 //      field (null: it is delivered through userEvents only).
-//   2. Declare its GraphQL object type in event.types.ts: a class decorated with
+//   2. Declare its GraphQL object type in event.type.ts: a class decorated with
 //      @UserEventObjectType('USER_RENAMED') with one @Field per payload field.
 //   3. Record it where the change happens, in the change's transaction:
 //      events.record(tx, { type: 'USER_RENAMED', actor: principal.userId, payload: { userId, ... } }).
@@ -38,7 +38,7 @@ export interface EventKind {
 
 /** An entry as written below: field names checked against the kind's payload type P. */
 export interface EventKindSpec<P> extends EventKind {
-  /** The GraphQL object type's name (its class in event.types.ts takes it from here). */
+  /** The GraphQL object type's name (its class in event.type.ts takes it from here). */
   graphqlType: string;
   /**
    * The payload field that shows the actor: the subject of the caller's token (a user id,

@@ -2,12 +2,12 @@
 // events service (filtered by type and user), so one subscriber never sees another's backlog.
 // The per-kind subscriptions (userCreated, ...) are generated from the registry (event.registry.ts).
 import { Arg, Args, ArgsType, Ctx, Field, ID, Int, Query, Resolver, Root, Subscription, type ClassType, type SubscribeResolverData } from 'type-graphql';
-import { Authorized } from '../auth/auth-checker.js';
+import { Authorized } from '../auth/auth.checker.js';
 import { principalOf, type Context } from '../http/context.js';
 import { USER_EVENT_KINDS, type KindSubscription } from './event.registry.js';
-import type { StreamArgs } from './events.service.js';
-import { eventObjectType, toGraphQLEvent, UserEventConnection, UserEventInterface, UserEventTypeEnum, type GraphQLUserEvent } from './event.types.js';
-import type { StreamItem } from './event-stream.js';
+import type { StreamArgs } from './event.service.js';
+import { eventObjectType, toGraphQLEvent, UserEventConnection, UserEventInterface, UserEventTypeEnum, type GraphQLUserEvent } from './event.type.js';
+import type { StreamItem } from './event.stream.js';
 import { USER_EVENT_TYPES, type UserEventType } from './user-event.model.js';
 
 @ArgsType()

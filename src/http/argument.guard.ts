@@ -3,7 +3,7 @@
 // exactly (NUL, lone surrogates: see text.ts). A request that does is BAD_USER_INPUT naming
 // each bad argument by its path (`input.name`, `filter.ids.3`), before any resolver runs.
 //
-// Why a schema-wide guard as well as the rulebook: the rulebook (users.validation.ts and the
+// Why a schema-wide guard as well as the rulebook: the rulebook (user.validation.ts and the
 // services) knows what each field means and is what library callers and CSV rows go through,
 // but a new argument added without a rule would otherwise take a NUL straight to PostgreSQL and
 // answer 500. This guard needs no per-field code, so it covers arguments nobody thought about.

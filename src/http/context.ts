@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type { Request } from 'express';
-import type { AuthContext } from '../auth/auth-checker.js';
+import type { AuthContext } from '../auth/auth.checker.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';

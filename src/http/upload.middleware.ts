@@ -5,7 +5,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { FileUpload } from 'graphql-upload-ts';
 import { BadRequestError, errorResponseBody, isDomainError, PayloadTooLargeError } from '../errors.js';
 import type { ImportSource } from '../users/import/import.model.js';
-import { UploadTooLargeError, UploadTooManyFilesError } from '../users/import/import.errors.js';
+import { UploadTooLargeError, UploadTooManyFilesError } from '../users/import/import.error.js';
 
 /** Largest `operations` or `map` field of a multipart request (graphql-upload's maxFieldSize). */
 export const UPLOAD_MAX_FIELD_BYTES = 1_000_000;

@@ -15,13 +15,13 @@
 //   3. its field on the GraphQL User type (user.type.ts; the class implements UserRecord, so the
 //      compiler asks for it). An exported column also needs its name in USER_FIELDS
 //      (export.model.ts: the UserField enum and the default column order); an imported one its
-//      CSV column in IMPORT_COLUMNS, a case in toCandidate (import.columns.ts) and its key in
+//      CSV column in IMPORT_COLUMNS, a case in toCandidate (import.column.ts) and its key in
 //      importRowJson below. The compiler (and, for the switch, the linter) asks for each;
 //   4. `npm run schema:emit` and `npm run sql:emit`, and commit what they changed.
 import { z } from 'zod';
 import { Prisma } from '../generated/prisma/client.js';
 import type { UserField } from './export/export.model.js';
-import type { ImportCandidate } from './import/import.columns.js';
+import type { ImportCandidate } from './import/import.column.js';
 import { ROLES, type Role, type UserStatus } from './user.model.js';
 
 type Sql = Prisma.Sql;
@@ -217,7 +217,7 @@ export function recordSchema<K extends RecordField>(fields: readonly K[]): z.Zod
 }
 
 // ---------------------------------------------------------------------------------------------
-// The CSV import's writes (user-rows.repository.ts). A chunk's rows travel as one JSON array,
+// The CSV import's writes (user-row.repository.ts). A chunk's rows travel as one JSON array,
 // unpacked by json_to_recordset; each row is an object keyed by field name, plus its file row.
 
 /** The columns the import writes (its CSV columns have these names). */

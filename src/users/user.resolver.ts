@@ -1,11 +1,11 @@
 // Thin: decode arguments, call the service, return. Authorization decisions are declared here.
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Authorized, UserAccess } from '../auth/auth-checker.js';
+import { Authorized, UserAccess } from '../auth/auth.checker.js';
 import { canReadUser } from '../auth/policy.js';
 import { principalOf, type Context } from '../http/context.js';
-import { CreateUserInput, UpdateMeInput, UpdateUserInput } from './user.inputs.js';
+import { CreateUserInput, UpdateMeInput, UpdateUserInput } from './user.input.js';
 import { User } from './user.type.js';
-import { UserConnection, UserFilter, UserOrder, UserStatusEnum } from './listing/listing.types.js';
+import { UserConnection, UserFilter, UserOrder, UserStatusEnum } from './listing/listing.type.js';
 import { userStatus } from './user.columns.js';
 import type { UserRecord, UserStatus } from './user.model.js';
 

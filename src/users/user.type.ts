@@ -1,7 +1,7 @@
 // GraphQL object types for users. Resolvers return plain UserRecords; these classes only
 // describe the shape. passwordHash has no field here, so it cannot be selected.
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { UserAccess } from '../auth/auth-checker.js';
+import { UserAccess } from '../auth/auth.checker.js';
 import { asEnum } from '../graphql-enum.js';
 import { ROLES, type Role as RoleValue, type UserRecord } from './user.model.js';
 

@@ -4,10 +4,10 @@
 // field — in every format, across keyset batch boundaries, on whichever database the run uses.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExportLinkSigner } from '../../src/users/export/export.links.js';
+import { ExportLinkSigner } from '../../src/users/export/export.link.js';
 import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat, type ExportRequest, type KeysetPosition, type UserField } from '../../src/users/export/export.model.js';
 import { ExportService } from '../../src/users/export/export.service.js';
-import { ExportsRepository } from '../../src/users/export/exports.repository.js';
+import { ExportsRepository } from '../../src/users/export/export.repository.js';
 import { batch, serializer } from '../testkit/export-oracle.js';
 import { normalizeFilter } from '../../src/users/listing/listing.service.js';
 import type { UserRecord } from '../../src/users/user.model.js';

@@ -3,7 +3,7 @@
 // that imports back to the same users.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExportLinkSigner } from '../../src/users/export/export.links.js';
+import { ExportLinkSigner } from '../../src/users/export/export.link.js';
 import { ExportUsersDocument, UserByEmailDocument, type ExportUsersMutationVariables } from '../generated/graphql.js';
 import type { GraphQLClient } from '../testkit/graphql.js';
 import { startTestApp, type TestApp } from '../testkit/app.js';

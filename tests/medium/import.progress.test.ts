@@ -1,4 +1,4 @@
-// Import progress travels as a notice on the events transport (src/events/transport.ts), not as
+// Import progress travels as a notice on the events transport (src/events/event.transport.ts), not as
 // an event: two "instances" (two sets of services on one database and one Redis) see the import
 // one of them runs, chunk by chunk, while user_events gets only the import's UserBulkAction per
 // chunk. Without Redis and without start() (the operator CLI), progress stays in process.
@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PRINCIPAL } from '../../src/auth/principal.js';
 import type { Database } from '../../src/db/client.js';
-import { RedisTransport } from '../../src/events/transport.js';
+import { RedisTransport } from '../../src/events/event.transport.js';
 import type { UserEvent } from '../../src/events/user-event.model.js';
 import type { ImportRecord } from '../../src/users/import/import.model.js';
 import { IMPORT_PROGRESS } from '../../src/users/import/import.progress.js';

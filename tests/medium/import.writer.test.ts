@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import type { UserEvent } from '../../src/events/user-event.model.js';
-import { EventRecorder, type Tx } from '../../src/events/user-events.repository.js';
+import { EventRecorder, type Tx } from '../../src/events/user-event.repository.js';
 import { ChunkRows } from '../../src/users/import/import.chunk.js';
-import type { ImportEventRecorder } from '../../src/users/import/import.events.js';
+import type { ImportEventRecorder } from '../../src/users/import/import.event.js';
 import { ChunkWriter, type ChunkJob } from '../../src/users/import/import.writer.js';
-import { ImportsRepository } from '../../src/users/import/imports.repository.js';
-import { UserRowsRepository, type UserRowsWrite, type WrittenUsers } from '../../src/users/import/user-rows.repository.js';
+import { ImportsRepository } from '../../src/users/import/import.repository.js';
+import { UserRowsRepository, type UserRowsWrite, type WrittenUsers } from '../../src/users/import/user-row.repository.js';
 import { openIsolatedTestDatabase } from '../testkit/app.js';
 
 const ROWS = 10;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { SORT_FIELDS, type PageRequest, type SortKey, type UserFilter } from '../../src/users/listing/listing.model.js';
-import { UsersRepository } from '../../src/users/users.repository.js';
+import { UsersRepository } from '../../src/users/user.repository.js';
 import { openIsolatedTestDatabase } from '../testkit/app.js';
 
 let db: Database;

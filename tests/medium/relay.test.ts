@@ -4,11 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
-import { LocalEventBus } from '../../src/events/event-bus.js';
-import { OutboxRelay } from '../../src/events/relay.js';
-import { InProcessTransport } from '../../src/events/transport.js';
+import { LocalEventBus } from '../../src/events/event.bus.js';
+import { OutboxRelay } from '../../src/events/outbox.relay.js';
+import { InProcessTransport } from '../../src/events/event.transport.js';
 import type { NewUserEvent, UserEvent } from '../../src/events/user-event.model.js';
-import { EventRecorder } from '../../src/events/user-events.repository.js';
+import { EventRecorder } from '../../src/events/user-event.repository.js';
 import { createLogger } from '../../src/logger.js';
 import { openTestDatabase } from '../testkit/app.js';
 import { eventually } from '../testkit/subscriptions.js';

@@ -1,7 +1,7 @@
 // The permission each root field declares, read from TypeGraphQL's metadata (what the authChecker
 // is handed), for the tests that compare it with the table, the README and the services.
 import { getMetadataStorage } from 'type-graphql';
-import { isPublicField } from '../../src/auth/auth-checker.js';
+import { isPublicField } from '../../src/auth/auth.checker.js';
 
 export interface RootFieldDecision {
   operation: 'query' | 'mutation' | 'subscription';

@@ -6,7 +6,7 @@
 import { buildSchema, getNamedType, isInterfaceType, isNonNullType, isObjectType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { getMetadataStorage } from 'type-graphql';
 import { describe, expect, it } from 'vitest';
-import { isPublicField, USER_ACCESS_EXTENSION, type UserAccessDecision } from '../../src/auth/auth-checker.js';
+import { isPublicField, USER_ACCESS_EXTENSION, type UserAccessDecision } from '../../src/auth/auth.checker.js';
 import { isPermission, PERMISSIONS, SIGNED_IN } from '../../src/auth/policy.js';
 import { createSchema } from '../../src/schema.js';
 import { rootFieldDecisions } from '../testkit/permissions.js';

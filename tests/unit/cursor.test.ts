@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BadUserInputError } from '../../src/errors.js';
-import { decodeCursor, encodeCursor } from '../../src/users/listing/cursor.js';
+import { decodeCursor, encodeCursor } from '../../src/users/listing/listing.cursor.js';
 import type { SortKey } from '../../src/users/listing/listing.model.js';
 import { toStorableText } from '../../src/text.js';
 

@@ -3,10 +3,10 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { csvCell } from '../testkit/export-oracle.js';
-import { parseHeader, toCandidate } from '../../src/users/import/import.columns.js';
-import { ImportFailedError } from '../../src/users/import/import.errors.js';
+import { parseHeader, toCandidate } from '../../src/users/import/import.column.js';
+import { ImportFailedError } from '../../src/users/import/import.error.js';
 import { readRecords } from '../../src/users/import/import.source.js';
-import { SeenEmails } from '../../src/users/import/seen-emails.js';
+import { SeenEmails } from '../../src/users/import/seen-email.set.js';
 
 async function records(chunks: (string | Buffer)[], max = 1_000_000): Promise<string[][]> {
   const out: string[][] = [];

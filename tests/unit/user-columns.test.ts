@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/rows.js';
 import { RowShapeError } from '../../src/errors.js';
-import { IMPORT_COLUMNS, parseHeader, toCandidate } from '../../src/users/import/import.columns.js';
+import { IMPORT_COLUMNS, parseHeader, toCandidate } from '../../src/users/import/import.column.js';
 import { IMPORTED_FIELDS, importRecordset, importRowJson, recordSchema } from '../../src/users/user.columns.js';
 
 describe('import row JSON', () => {

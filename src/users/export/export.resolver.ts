@@ -1,10 +1,10 @@
 // Thin: decode arguments, call the export service, return a link.
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
-import { Authorized } from '../../auth/auth-checker.js';
+import { Authorized } from '../../auth/auth.checker.js';
 import { principalOf, type Context } from '../../http/context.js';
-import { UserFilter } from '../listing/listing.types.js';
+import { UserFilter } from '../listing/listing.type.js';
 import type { ExportFormat as ExportFormatValue, ExportLink, UserField as UserFieldValue } from './export.model.js';
-import { ExportFormat, UserExport, UserField } from './export.types.js';
+import { ExportFormat, UserExport, UserField } from './export.type.js';
 
 @Resolver()
 export class ExportResolver {

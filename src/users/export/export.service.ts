@@ -7,10 +7,10 @@ import type { Clock } from '../../clock.js';
 import { BadUserInputError } from '../../errors.js';
 import type { UserFilter } from '../listing/listing.model.js';
 import { normalizeFilter } from '../listing/listing.service.js';
-import { isUuid } from '../users.validation.js';
-import { ExportLinkInvalidError } from './export.errors.js';
+import { isUuid } from '../user.validation.js';
+import { ExportLinkInvalidError } from './export.error.js';
 import { fileFrame } from './export.format.js';
-import type { ExportLinkSigner } from './export.links.js';
+import type { ExportLinkSigner } from './export.link.js';
 import {
   EXPORT_FORMATS,
   EXPORT_LINK_TTL_SECONDS,
@@ -21,7 +21,7 @@ import {
   type KeysetPosition,
   type UserField,
 } from './export.model.js';
-import type { ExportsRepository, RenderedBatch } from './exports.repository.js';
+import type { ExportsRepository, RenderedBatch } from './export.repository.js';
 
 export interface ExportArgs {
   format: ExportFormat;

@@ -1,6 +1,6 @@
 // The import contract in domain terms: what an import reads, what an import is, what a row error
 // looks like, and what each tuning number means (their values: defaultTuning in src/config.ts).
-// GraphQL types (import.types.ts) map onto these 1:1.
+// GraphQL types (import.type.ts) map onto these 1:1.
 import type { Readable } from 'node:stream';
 
 /** A file to import: an upload, a file on disk (the CLI), any stream of CSV bytes. */

@@ -1,9 +1,9 @@
 // Import progress: the import's record after every committed chunk (and its final state), for
 // userImportProgress subscribers on every instance. It travels as a notice on the events
-// transport (src/events/transport.ts): never stored, never in userEventLog, and at most once,
+// transport (src/events/event.transport.ts): never stored, never in userEventLog, and at most once,
 // which is enough because each message carries the whole record.
 import { z } from 'zod';
-import type { NoticeTopic } from '../../events/transport.js';
+import type { NoticeTopic } from '../../events/event.transport.js';
 import { IMPORT_MODES, IMPORT_STATUSES, type ImportRecord } from './import.model.js';
 
 /** Where the import service sends progress and where subscribers listen. */

@@ -1,10 +1,10 @@
 // Thin: decode arguments, call the import service, return. Authorization decisions are here.
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-ts';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { Authorized } from '../../auth/auth-checker.js';
+import { Authorized } from '../../auth/auth.checker.js';
 import { principalOf, type Context } from '../../http/context.js';
 import type { ImportRecord, ImportRowError as ImportRowErrorData } from './import.model.js';
-import { ImportRowError, ImportUsersOptions, UserImport } from './import.types.js';
+import { ImportRowError, ImportUsersOptions, UserImport } from './import.type.js';
 import { uploadSource } from '../../http/upload.middleware.js';
 
 @Resolver(() => UserImport)

@@ -11,16 +11,16 @@ import { failureLevel } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { ChunkRows } from './import.chunk.js';
 import { IMPORTED_FIELDS, type ImportedField } from '../user.columns.js';
-import { parseHeader, rowError, toCandidate, type HeaderLayout } from './import.columns.js';
-import { IMPORT_FAILURE_CODES, ImportFailedError, ROW_ERROR_CODES } from './import.errors.js';
-import type { ImportEventRecorder } from './import.events.js';
+import { parseHeader, rowError, toCandidate, type HeaderLayout } from './import.column.js';
+import { IMPORT_FAILURE_CODES, ImportFailedError, ROW_ERROR_CODES } from './import.error.js';
+import type { ImportEventRecorder } from './import.event.js';
 import type { ImportFailure, ImportOptions, ImportRecord, ImportRowError, ImportSource, ImportTuning } from './import.model.js';
 import { ChunkWriter, type ChunkJob } from './import.writer.js';
-import type { ChunkTally, ImportsRepository } from './imports.repository.js';
+import type { ChunkTally, ImportsRepository } from './import.repository.js';
 import { describeStreamError, readRecords } from './import.source.js';
-import type { PasswordHashPool } from './password-pool.js';
-import { SeenEmails } from './seen-emails.js';
-import { UserRowsRepository, type WrittenUsers } from './user-rows.repository.js';
+import type { PasswordHashPool } from './password.pool.js';
+import { SeenEmails } from './seen-email.set.js';
+import { UserRowsRepository, type WrittenUsers } from './user-row.repository.js';
 
 export interface RunnerDeps {
   repository: ImportsRepository;

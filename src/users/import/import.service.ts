@@ -7,9 +7,9 @@ import type { Clock } from '../../clock.js';
 import { BadUserInputError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { toStorableText } from '../../text.js';
-import { assertUuid } from '../users.validation.js';
-import { IMPORT_FAILURE_CODES, ImportNotFoundError } from './import.errors.js';
-import { noImportEvents, type ImportEventRecorder } from './import.events.js';
+import { assertUuid } from '../user.validation.js';
+import { IMPORT_FAILURE_CODES, ImportNotFoundError } from './import.error.js';
+import { noImportEvents, type ImportEventRecorder } from './import.event.js';
 import {
   IMPORT_MODES,
   isFinished,
@@ -22,8 +22,8 @@ import {
 } from './import.model.js';
 import { ImportRunner, ServerStopping } from './import.runner.js';
 import type { ImportProgressBus } from './import.progress.js';
-import type { ImportsRepository } from './imports.repository.js';
-import type { PasswordHashPool } from './password-pool.js';
+import type { ImportsRepository } from './import.repository.js';
+import type { PasswordHashPool } from './password.pool.js';
 
 export interface ImportServiceOptions {
   repository: ImportsRepository;

@@ -4,7 +4,7 @@
 // would otherwise make it hold (and rescan) the rest of the file.
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { parse } from '@fast-csv/parse';
-import { IMPORT_FAILURE_CODES, ImportFailedError } from './import.errors.js';
+import { IMPORT_FAILURE_CODES, ImportFailedError } from './import.error.js';
 
 /**
  * Yields the records of `source` in batches (one per parsed text chunk: iterating row by row

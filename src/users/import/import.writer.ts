@@ -8,12 +8,12 @@
 // writes its users while the chunk before it is still running, then waits for that one to commit
 // before it records anything; if that one failed, this one rolls back too (and so, in turn, does
 // every chunk sent after it).
-import { IMPORT_FAILURE_CODES, ImportFailedError } from './import.errors.js';
-import type { ImportChunkEvent, ImportEventRecorder } from './import.events.js';
+import { IMPORT_FAILURE_CODES, ImportFailedError } from './import.error.js';
+import type { ImportChunkEvent, ImportEventRecorder } from './import.event.js';
 import type { ImportRecord } from './import.model.js';
-import type { ChunkTally, ImportsRepository } from './imports.repository.js';
+import type { ChunkTally, ImportsRepository } from './import.repository.js';
 import type { ChunkRows } from './import.chunk.js';
-import type { UserRowsRepository, UserRowsWrite, WrittenUsers } from './user-rows.repository.js';
+import type { UserRowsRepository, UserRowsWrite, WrittenUsers } from './user-row.repository.js';
 
 export interface ChunkWriterDeps {
   imports: ImportsRepository;

@@ -3,12 +3,12 @@
 // Every change of a user's state is written here (the single and bulk mutations, deleteUser,
 // updateUser's isActive, the end of suspensions), stamped with the time the service passes in.
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
-import type { Tx } from '../../events/user-events.repository.js';
+import type { Tx } from '../../events/user-event.repository.js';
 import { z } from 'zod';
 import { oneRowOf, rowsOf } from '../../db/rows.js';
 import type { UserRecord } from '../user.model.js';
 import { recordSchema, selectList, userSelect } from '../user.columns.js';
-import { mapUniqueViolation } from '../users.repository.js';
+import { mapUniqueViolation } from '../user.repository.js';
 
 type Db = PrismaClient | Tx;
 

@@ -1,11 +1,11 @@
 // Thin: lifecycle and bulk mutations. Rules live in LifecycleService.
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import { Authorized } from '../../auth/auth-checker.js';
+import { Authorized } from '../../auth/auth.checker.js';
 import { principalOf, type Context } from '../../http/context.js';
 import type { UserRecord } from '../user.model.js';
 import { User } from '../user.type.js';
 import type { BulkActionResult as BulkActionResultData } from './lifecycle.service.js';
-import { BulkActionResult } from './lifecycle.types.js';
+import { BulkActionResult } from './lifecycle.type.js';
 
 const IDS = { description: 'At most 1,000; repeated ids count once; malformed or inapplicable ids are reported in `failed`.' };
 

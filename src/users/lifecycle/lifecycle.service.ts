@@ -20,12 +20,12 @@ import { assertCan } from '../../auth/policy.js';
 import { actorId, type Principal } from '../../auth/principal.js';
 import type { Clock } from '../../clock.js';
 import { BadUserInputError, DomainError, ForbiddenError, type FieldProblem } from '../../errors.js';
-import type { EventsService } from '../../events/events.service.js';
+import type { EventsService } from '../../events/event.service.js';
 import type { BulkAction, NewUserEvent, UserEvent } from '../../events/user-event.model.js';
-import type { Tx } from '../../events/user-events.repository.js';
+import type { Tx } from '../../events/user-event.repository.js';
 import type { UserRecord } from '../user.model.js';
-import { UserInactiveError, UserNotFoundError } from '../users.errors.js';
-import { assertUuid, isUuid, reasonRule, zodProblems } from '../users.validation.js';
+import { UserInactiveError, UserNotFoundError } from '../user.error.js';
+import { assertUuid, isUuid, reasonRule, zodProblems } from '../user.validation.js';
 import type { LifecycleChange, LifecycleRepository, LifecycleRow } from './lifecycle.repository.js';
 
 export const MAX_BULK_IDS = 1000;

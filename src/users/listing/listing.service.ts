@@ -2,10 +2,10 @@
 import { BadUserInputError, type FieldProblem } from '../../errors.js';
 import type { Clock } from '../../clock.js';
 import type { UserRecord } from '../user.model.js';
-import type { UsersRepository } from '../users.repository.js';
-import { isUuid, lookupEmailProblem, normalizeEmail } from '../users.validation.js';
+import type { UsersRepository } from '../user.repository.js';
+import { isUuid, lookupEmailProblem, normalizeEmail } from '../user.validation.js';
 import { storableTextProblem } from '../../text.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor } from './listing.cursor.js';
 import {
   DEFAULT_ORDER,
   DEFAULT_PAGE_SIZE,

@@ -1,8 +1,8 @@
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
-import { Authorized } from '../../auth/auth-checker.js';
+import { Authorized } from '../../auth/auth.checker.js';
 import { principalOf, type Context } from '../../http/context.js';
 import type { UserStatsData } from './stats.service.js';
-import { UserStats } from './stats.types.js';
+import { UserStats } from './stats.type.js';
 
 @Resolver()
 export class StatsResolver {

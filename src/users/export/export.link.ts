@@ -2,7 +2,7 @@
 // user_exports row and whose audience is only for export downloads: it cannot be used as a
 // bearer token, and an access token cannot be used as a link.
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { ExportLinkExpiredError, ExportLinkInvalidError } from './export.errors.js';
+import { ExportLinkExpiredError, ExportLinkInvalidError } from './export.error.js';
 
 const AUDIENCE = 'users-service:export-download';
 

@@ -1,13 +1,13 @@
 // CSV header and row rules. Pure functions: a header becomes a column layout (or an import
 // failure naming the bad columns), a record becomes a validated candidate (or row errors naming
-// the field). Field rules are createUser's (users.validation.ts), so a row is valid exactly when
+// the field). Field rules are createUser's (user.validation.ts), so a row is valid exactly when
 // createUser would accept the same values.
-import { BCRYPT_HASH } from '../../auth/passwords.js';
+import { BCRYPT_HASH } from '../../auth/password.hasher.js';
 import { CLEARED_FIELDS, type ClearedField } from '../user.columns.js';
 import type { Role } from '../user.model.js';
-import { createUserSchema, zodProblems } from '../users.validation.js';
+import { createUserSchema, zodProblems } from '../user.validation.js';
 import { READ_ONLY_KEYS } from '../export/export.model.js';
-import { IMPORT_FAILURE_CODES, ImportFailedError, ROW_ERROR_CODES } from './import.errors.js';
+import { IMPORT_FAILURE_CODES, ImportFailedError, ROW_ERROR_CODES } from './import.error.js';
 import type { ImportRowError } from './import.model.js';
 
 export const IMPORT_COLUMNS = [

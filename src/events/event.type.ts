@@ -4,7 +4,7 @@
 import { Field, ID, InterfaceType, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import { asEnum } from '../graphql-enum.js';
 import { USER_EVENT_KINDS } from './event.registry.js';
-import type { StreamItem } from './event-stream.js';
+import type { StreamItem } from './event.stream.js';
 import { BULK_ACTIONS, USER_EVENT_TYPES, type BulkAction as BulkActionValue, type FieldChange as FieldChangeValue, type UserEventType as UserEventTypeValue } from './user-event.model.js';
 
 export const UserEventTypeEnum = asEnum(USER_EVENT_TYPES);
@@ -67,7 +67,7 @@ function UserEventObjectType(type: UserEventTypeValue) {
 /** The object type class of a kind (its @UserEventObjectType class below). */
 export function eventObjectType(type: UserEventTypeValue): ClassType {
   const target = OBJECT_TYPES.get(type);
-  if (!target) throw new Error(`Event kind ${type} has no GraphQL object type: declare a class with @UserEventObjectType('${type}') in event.types.ts`);
+  if (!target) throw new Error(`Event kind ${type} has no GraphQL object type: declare a class with @UserEventObjectType('${type}') in event.type.ts`);
   return target;
 }
 

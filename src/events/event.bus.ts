@@ -1,10 +1,10 @@
 // In-process delivery: the relay hands every event to dispatch(), once, in sequence order; the
 // bus passes it to open subscriber streams and to `onUserEvent` handlers of this process.
-// Notices (see transport.ts) go to their own listeners, never to event streams or handlers.
+// Notices (see event.transport.ts) go to their own listeners, never to event streams or handlers.
 import { EventEmitter, on } from 'node:events';
 import type { Logger } from '../logger.js';
-import { EventStream } from './event-stream.js';
-import type { Notice, NoticeTopic } from './transport.js';
+import { EventStream } from './event.stream.js';
+import type { Notice, NoticeTopic } from './event.transport.js';
 import type { UserEvent, UserEventOf, UserEventType } from './user-event.model.js';
 
 export type UserEventHandler<K extends UserEventType = UserEventType> = (event: UserEventOf<K>) => void | Promise<void>;

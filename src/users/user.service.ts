@@ -2,18 +2,18 @@
 // optimistic concurrency, and the events each change records (in the transaction that makes it).
 // State changes (isActive, deletion) are the lifecycle's: updateUser hands isActive to it.
 // Transport-agnostic: resolvers, the CSV importer and library callers all come through here.
-import type { PasswordHasher } from '../auth/passwords.js';
+import type { PasswordHasher } from '../auth/password.hasher.js';
 import { assertCan, assertCanFilterDeleted, assertCanReadUser } from '../auth/policy.js';
 import { actorId, type Principal } from '../auth/principal.js';
 import { BadUserInputError } from '../errors.js';
 import type { Clock } from '../clock.js';
-import type { EventsService } from '../events/events.service.js';
+import type { EventsService } from '../events/event.service.js';
 import type { FieldChange, NewUserEvent } from '../events/user-event.model.js';
 import { refuseOnYourself, type LifecycleService } from './lifecycle/lifecycle.service.js';
 import { userStatus } from './user.columns.js';
 import type { UserChanges, UserRecord } from './user.model.js';
-import { UserInactiveError, UserNotFoundError, VersionConflictError } from './users.errors.js';
-import type { UsersRepository } from './users.repository.js';
+import { UserInactiveError, UserNotFoundError, VersionConflictError } from './user.error.js';
+import type { UsersRepository } from './user.repository.js';
 import {
   assertUuid,
   createUserSchema,
@@ -24,7 +24,7 @@ import {
   type CreateUserInput,
   type ProfileInput,
   type UpdateUserInput,
-} from './users.validation.js';
+} from './user.validation.js';
 import { ListingService, type ListUsersArgs, type UserPage } from './listing/listing.service.js';
 
 export class UsersService {

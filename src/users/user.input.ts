@@ -1,4 +1,4 @@
-// GraphQL input types. Validation rules live in users.validation.ts (shared with CSV import);
+// GraphQL input types. Validation rules live in user.validation.ts (shared with CSV import);
 // these classes only describe the shape.
 import { Field, InputType } from 'type-graphql';
 import type { Role as RoleValue } from './user.model.js';

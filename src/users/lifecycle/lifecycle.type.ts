@@ -1,6 +1,6 @@
 // GraphQL shapes of bulk actions. Expected partial failures are data, not errors.
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { BulkActionEnum } from '../../events/event.types.js';
+import { BulkActionEnum } from '../../events/event.type.js';
 import type { BulkAction } from '../../events/user-event.model.js';
 
 @ObjectType({ description: 'Why one id of a bulk action was not applied.' })

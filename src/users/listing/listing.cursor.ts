@@ -8,7 +8,7 @@
 // column takes NUL). A tampered cursor is BAD_USER_INPUT on `after`/`before`, never a 500.
 import { BadUserInputError } from '../../errors.js';
 import { controlFreeTextProblem, storableTextProblem } from '../../text.js';
-import { isCanonicalUuid } from '../users.validation.js';
+import { isCanonicalUuid } from '../user.validation.js';
 import type { Position, SortField, SortKey } from './listing.model.js';
 
 /**

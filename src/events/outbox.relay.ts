@@ -9,7 +9,7 @@
 // An event at or below `last` is a duplicate and dropped. The event right after `last` is
 // delivered. An event further ahead means something was missed (a lost Redis message, a writer
 // that died between commit and publish): the relay first reads the table from `last` up to it.
-// That read is complete because writers commit in sequence order (see user-events.repository.ts):
+// That read is complete because writers commit in sequence order (see user-event.repository.ts):
 // once an event is committed, every event below it is committed or rolled back for good.
 //
 // The position is saved in user_event_relay (on each poll tick, and on stop). A restarted process
@@ -18,14 +18,14 @@
 // again: at-least-once across a crash for in-process handlers). Several instances share the row
 // and only move it forward: a restarted instance resumes after what the fleet has delivered.
 //
-// Notices (import progress; see transport.ts) share the transport but none of the above: they are
+// Notices (import progress; see event.transport.ts) share the transport but none of the above: they are
 // not in the table and have no sequence, so they pass straight through to the bus.
 import { failureLevel } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { LocalEventBus } from './event-bus.js';
-import type { EventTransport, Notice } from './transport.js';
+import type { LocalEventBus } from './event.bus.js';
+import type { EventTransport, Notice } from './event.transport.js';
 import type { UserEvent } from './user-event.model.js';
-import type { EventRecorder } from './user-events.repository.js';
+import type { EventRecorder } from './user-event.repository.js';
 
 export interface RelayOptions {
   /**

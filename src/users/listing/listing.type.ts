@@ -1,6 +1,6 @@
 // GraphQL shapes of the listing: UserFilter, UserOrder and the Relay connection.
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { UserAccess } from '../../auth/auth-checker.js';
+import { UserAccess } from '../../auth/auth.checker.js';
 import { asEnum } from '../../graphql-enum.js';
 import { USER_STATUSES, type Role as RoleValue, type UserStatus } from '../user.model.js';
 import { Role, User, type Relation } from '../user.type.js';

@@ -7,7 +7,7 @@
 // recorded, exactly once. The status is derived from `until` anyway (userStatus), so login and
 // listings are right even in the moment before the sweep runs.
 import type { Clock } from '../../clock.js';
-import type { EventsService } from '../../events/events.service.js';
+import type { EventsService } from '../../events/event.service.js';
 import { failureLevel } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { LifecycleService } from './lifecycle.service.js';

@@ -2,7 +2,7 @@
 // process and nothing travels. With it, the instance that committed publishes the events on a
 // Redis channel and every instance (itself included) receives them. Redis pub/sub is
 // at-most-once; the relay makes delivery exactly-once by checking each event's sequence against
-// what it delivered and filling any gap from the user_events table (see relay.ts).
+// what it delivered and filling any gap from the user_events table (see outbox.relay.ts).
 //
 // Two kinds of message travel, on two channels, and they are kept apart on purpose:
 //   - events: committed rows of user_events, the audit log. Sequenced; they go to the relay.

@@ -7,7 +7,7 @@
 // The events module is wired in by createServices (src/services.ts); `noImportEvents` serves
 // library use without events.
 import type { UserEvent } from '../../events/user-event.model.js';
-import type { Tx } from '../../events/user-events.repository.js';
+import type { Tx } from '../../events/user-event.repository.js';
 import type { ImportMode } from './import.model.js';
 
 export interface ImportChunkEvent {

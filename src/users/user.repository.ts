@@ -1,8 +1,8 @@
 // The only place that talks to Prisma about users. Returns domain records (never passwordHash,
 // except from findCredentials) and throws domain errors for constraint violations.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import type { Tx } from '../events/user-events.repository.js';
-import { UserAlreadyExistsError } from './users.errors.js';
+import type { Tx } from '../events/user-event.repository.js';
+import { UserAlreadyExistsError } from './user.error.js';
 import { z } from 'zod';
 import { countRow, oneRowOf, rowsOf } from '../db/rows.js';
 import { RECORD_FIELDS, recordSchema, userSelect } from './user.columns.js';
