@@ -10,13 +10,13 @@ import { projectRoot } from '../src/paths.js';
 import { freePort } from '../devkit/free-port.js';
 
 /** Arguments for process.execPath: the start script's flags, extra flags, then the entry point. */
-export function serverArgs(): string[] {
-  const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { scripts: { start: string } };
+export function serverArgs(root = projectRoot()): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.split(/\s+/).filter(Boolean);
   if (words[0] !== 'node') throw new Error(`the start script no longer runs node directly: ${pkg.scripts.start}`);
   const flags = words.slice(1).filter((w) => w.startsWith('--'));
   const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  return [...flags, ...extra, join(projectRoot(), 'dist/src/main.js')];
+  return [...flags, ...extra, join(root, 'dist/src/main.js')];
 }
 
 export const BENCH_ADMIN = { email: 'bench@example.test', password: 'bench-password-1' };
@@ -37,9 +37,12 @@ export interface ServerProcess {
  * Starts `node dist/src/main.js` on a free port with the bench admin and `env`, and waits until
  * /readyz answers. Logs go to stderr at `warn` unless env says otherwise.
  */
-export async function startServerProcess(env: Record<string, string>, options: { stdout?: 'ignore' | 'pipe' | 'inherit' } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { stdout?: 'ignore' | 'pipe' | 'inherit'; /** Another checkout's built server (see builds.bench.ts). */ root?: string } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, serverArgs(), {
+  const child = spawn(process.execPath, serverArgs(options.root), {
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
