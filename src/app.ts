@@ -52,6 +52,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
         issuer: config.auth.issuer,
         audience: config.auth.audience,
         ttlSeconds: config.auth.accessTokenTtlSeconds,
+        refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
         jwksUrl: config.auth.jwksUrl,
       },
       bcryptCost: config.auth.bcryptCost,

@@ -48,7 +48,8 @@ const variables = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters for HS256').optional(),
   JWT_ISSUER: z.string().min(1).default('users-service'),
   JWT_AUDIENCE: z.string().min(1).default('users-service'),
-  ACCESS_TOKEN_TTL: duration.default(3600),
+  ACCESS_TOKEN_TTL: duration.default(900),
+  REFRESH_TOKEN_TTL: duration.default(30 * 86_400),
   JWKS_URL: optionalUrl(['http', 'https']),
   ADMIN_EMAIL: z.string().email().optional(),
   ADMIN_PASSWORD: z.string().min(8).max(72).optional(),
@@ -91,6 +92,7 @@ export interface Config {
     issuer: string;
     audience: string;
     accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
     jwksUrl: string | undefined;
     bcryptCost: number;
   };
@@ -137,6 +139,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
       jwksUrl: e.JWKS_URL,
       bcryptCost: e.BCRYPT_COST,
     },

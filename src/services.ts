@@ -1,7 +1,10 @@
 // Composition root for the domain: plain constructor injection, no container.
 // Library users call createServices() to use the domain without GraphQL (then start() to relay
 // events and end suspensions, stop() before closing the database).
+import { AccessCache, DEFAULT_ACCESS_CACHE, type AccessCacheOptions } from './auth/access.cache.js';
 import { AuthService } from './auth/auth.service.js';
+import { SessionRepository } from './auth/session.repository.js';
+import { SessionService } from './auth/session.service.js';
 import { PasswordHasher } from './auth/password.hasher.js';
 import { TokenService } from './auth/token.service.js';
 import { systemClock, type Clock } from './clock.js';
@@ -31,7 +34,10 @@ import { ExportService } from './users/export/export.service.js';
 
 export interface ServicesOptions {
   db: Database;
-  jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number; jwksUrl?: string | undefined };
+  /** ttlSeconds: access tokens (ACCESS_TOKEN_TTL); refreshTtlSeconds: sessions (REFRESH_TOKEN_TTL, default 30 days). */
+  jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number; refreshTtlSeconds?: number; jwksUrl?: string | undefined };
+  /** The per-user access cache (auth/access.cache.ts). */
+  accessCache?: AccessCacheOptions;
   bcryptCost: number;
   clock?: Clock;
   log?: Logger;
@@ -54,6 +60,9 @@ export interface Services {
   users: UsersService;
   auth: AuthService;
   tokens: TokenService;
+  /** Whether a verified token still grants access (checked on every request and message). */
+  access: AccessCache;
+  sessions: SessionService;
   hasher: PasswordHasher;
   stats: StatsService;
   events: EventsService;
@@ -82,7 +91,16 @@ export function createServices(options: ServicesOptions): Services {
   const users = new UsersService(usersRepository, hasher, clock, events, lifecycle);
   const expiry = new SuspensionExpiry(lifecycle, events, clock, log.child({ component: 'suspension-expiry' }));
   // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
-  const auth = new AuthService(usersRepository, hasher, tokens, clock, (user, now) => userStatus(user, now) === 'ACTIVE');
+  const sessionRepository = new SessionRepository(options.db.prisma);
+  const access = new AccessCache(sessionRepository, clock, options.accessCache ?? DEFAULT_ACCESS_CACHE);
+  const sessions = new SessionService(sessionRepository, usersRepository, tokens, events, access, clock, options.jwt.refreshTtlSeconds);
+  // Sessions end in the transaction of the change that ends the account's access.
+  events.beforeRecord((tx, recorded) => sessions.endSessionsOnAccountChange(tx, recorded));
+  // Every delivered event about a user, from any instance, drops what this one cached about them.
+  events.onUserEvent('*', (event) => {
+    if (event.userId) access.invalidate(event.userId);
+  });
+  const auth = new AuthService(usersRepository, hasher, sessions, clock, (user, now) => userStatus(user, now) === 'ACTIVE');
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
   const imports = new ImportService({
     repository: new ImportsRepository(options.db.prisma),
@@ -119,6 +137,8 @@ export function createServices(options: ServicesOptions): Services {
     users,
     auth,
     tokens,
+    access,
+    sessions,
     hasher,
     stats,
     events,

@@ -9,24 +9,18 @@ import type { UsersRepository } from '../users/user.repository.js';
 import { lookupEmail, normalizeEmail } from '../users/user.validation.js';
 import { UserAlreadyExistsError } from '../users/user.error.js';
 import type { PasswordHasher } from './password.hasher.js';
-import type { TokenService } from './token.service.js';
-
-export interface AuthPayload {
-  accessToken: string;
-  expiresAt: Date;
-  user: UserRecord;
-}
+import type { AuthPayload, ClientInfo, SessionService } from './session.service.js';
 
 export class AuthService {
   constructor(
     private readonly repository: UsersRepository,
     private readonly hasher: PasswordHasher,
-    private readonly tokens: TokenService,
+    private readonly sessions: SessionService,
     private readonly clock: Clock,
     private readonly loginPolicy: (user: UserRecord, now: Date) => boolean = (user) => user.isActive,
   ) {}
 
-  async login(email: string, password: string): Promise<AuthPayload> {
+  async login(email: string, password: string, client: ClientInfo = { ip: null, userAgent: null }): Promise<AuthPayload> {
     // An email no account can have (NUL, control characters) is refused before the database
     // sees it; that says nothing about which accounts exist.
     const found = await this.repository.findCredentials(lookupEmail(email, 'email'));
@@ -36,8 +30,7 @@ export class AuthService {
       throw new UnauthenticatedError('Invalid email or password');
     }
     const user = await this.repository.recordLogin(found.user.id, now);
-    const { token, expiresAt } = await this.tokens.issue(user.id, [user.role]);
-    return { accessToken: token, expiresAt, user };
+    return this.sessions.open(user, client);
   }
 
   /**

@@ -125,6 +125,14 @@ export const USER_EVENT_KINDS = {
     dates: [],
     subscription: null,
   }),
+  /** Sign-in sessions of the user ended (logout, revocation, reuse of a refresh token, or the account's access ended). */
+  USER_SESSIONS_REVOKED: kind<{ userId: string; sessionIds: string[]; reason: string; revokedBy: string | null }>()({
+    graphqlType: 'UserSessionsRevoked',
+    actor: 'revokedBy',
+    user: 'userId',
+    dates: [],
+    subscription: null,
+  }),
   USER_BULK_ACTION: kind<{ action: BulkAction; userIds: string[]; performedBy: string | null }>()({
     graphqlType: 'UserBulkAction',
     actor: 'performedBy',

@@ -128,6 +128,14 @@ export class UserUnsuspendedEvent extends UserEventInterface {
   @Field({ description: 'true when the suspension ended at its until rather than by unsuspendUser.' }) expired!: boolean;
 }
 
+@UserEventObjectType('USER_SESSIONS_REVOKED')
+export class UserSessionsRevokedEvent extends UserEventInterface {
+  @Field(() => ID) userId!: string;
+  @Field(() => [ID], { description: 'The sessions that ended.' }) sessionIds!: string[];
+  @Field({ description: 'LOGOUT, LOGOUT_EVERYWHERE, REVOKED, REFRESH_TOKEN_REUSED, PASSWORD_CHANGED or ACCOUNT_DISABLED.' }) reason!: string;
+  @Field(() => ID, { nullable: true }) revokedBy!: string | null;
+}
+
 @UserEventObjectType('USER_BULK_ACTION')
 export class UserBulkActionEvent extends UserEventInterface {
   @Field(() => BulkActionEnum) action!: BulkActionValue;

@@ -35,9 +35,10 @@ describe('holding a permission', () => {
       'events.read',
       'subscriptions.connect',
       'exports.run',
+      'sessions.own',
     ]);
-    expect(held(as('USER'))).toEqual(['self.read', 'self.update']);
-    expect(held(as())).toEqual(['self.read', 'self.update']);
+    expect(held(as('USER'))).toEqual(['self.read', 'self.update', 'sessions.own']);
+    expect(held(as())).toEqual(['self.read', 'self.update', 'sessions.own']);
     expect(held(as('USER', 'VIEWER'))).toEqual(held(as('VIEWER')));
     expect(PERMISSION_NAMES.filter((name) => holds(undefined, name))).toEqual([]);
   });
