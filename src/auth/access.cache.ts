@@ -28,6 +28,13 @@ export const DEFAULT_ACCESS_CACHE: AccessCacheOptions = { maxEntries: 50_000, ma
 interface Entry {
   loadedAt: number;
   row: Promise<AccessRow | null>;
+  /**
+   * Sessions this entry's read found not live. A session is created before its first token and
+   * never comes back once ended, so a session id the entry does not know is newer than the read
+   * (a login since, possibly on another instance): it is read again once, and remembered here if
+   * it still is not live, so a dead token does not cost a read per request.
+   */
+  dead: Set<string>;
 }
 
 export class AccessCache {
@@ -54,7 +61,14 @@ export class AccessCache {
       if (principal.external) return principal;
       throw new UnauthenticatedError('Session ended: sign in again');
     }
-    const row = await this.row(userId);
+    let entry = this.entry(userId);
+    let row = await entry.row;
+    const sid = principal.sessionId;
+    if (row && !principal.external && sid && !row.liveSessionIds.includes(sid) && !entry.dead.has(sid)) {
+      entry = this.entry(userId, true);
+      row = await entry.row;
+      if (row && !row.liveSessionIds.includes(sid)) entry.dead.add(sid);
+    }
     if (!row) {
       if (principal.external) return principal;
       throw new UnauthenticatedError('Session ended: sign in again');
@@ -86,13 +100,13 @@ export class AccessCache {
     };
   }
 
-  private row(userId: string): Promise<AccessRow | null> {
+  private entry(userId: string, reload = false): Entry {
     const now = Date.now();
     const cached = this.entries.get(userId);
-    if (cached && now - cached.loadedAt < this.options.maxAgeMs) return cached.row;
+    if (!reload && cached && now - cached.loadedAt < this.options.maxAgeMs) return cached;
     this.loads += 1;
     const row = this.repository.accessRow(userId, this.clock.now());
-    const entry = { loadedAt: now, row };
+    const entry: Entry = { loadedAt: now, row, dead: new Set() };
     this.entries.delete(userId);
     this.entries.set(userId, entry);
     // A failed read (database away) is not remembered: the next request tries again.
@@ -103,6 +117,6 @@ export class AccessCache {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    return row;
+    return entry;
   }
 }

@@ -19,14 +19,20 @@ export interface SessionRecord {
 }
 
 /** What the access check needs about a user: their state, role, and live session ids. */
-export interface AccessRow {
+export interface AccessRow extends AccountState {
+  liveSessionIds: string[];
+}
+
+/** What decides whether an account may act (userStatus), and its role. */
+export interface AccountState {
   role: Role;
   isActive: boolean;
   deletedAt: Date | null;
   suspendedAt: Date | null;
   suspendedUntil: Date | null;
-  liveSessionIds: string[];
 }
+
+const ACCOUNT_SELECT = { role: true, isActive: true, deletedAt: true, suspendedAt: true, suspendedUntil: true } as const;
 
 export type RevokeReason =
   'LOGOUT' | 'LOGOUT_EVERYWHERE' | 'REVOKED' | 'REFRESH_TOKEN_REUSED' | 'PASSWORD_CHANGED' | 'ACCOUNT_DISABLED';
@@ -96,6 +102,7 @@ export class SessionRepository {
     return spent.count === 1 ? { kind: 'spent', session: row.session } : { kind: 'reused', session: row.session };
   }
 
+  /** The session's next refresh token; the session records when it was last used. */
   async addRefreshToken(tx: Db, sessionId: string, tokenHash: string, now: Date): Promise<void> {
     await tx.userSessionRefreshToken.create({ data: { tokenHash, sessionId, createdAt: now } });
     await tx.userSession.update({ where: { id: sessionId }, data: { lastUsedAt: now } });
@@ -119,8 +126,8 @@ export class SessionRepository {
     return live;
   }
 
-  find(id: string): Promise<SessionRecord | null> {
-    return this.prisma.userSession.findUnique({ where: { id }, select: SESSION_SELECT });
+  account(tx: Db, userId: string): Promise<AccountState | null> {
+    return tx.user.findUnique({ where: { id: userId }, select: ACCOUNT_SELECT });
   }
 
   /** A user's live sessions, newest first. */
@@ -135,10 +142,7 @@ export class SessionRepository {
 
   async accessRow(userId: string, now: Date): Promise<AccessRow | null> {
     const [user, sessions] = await Promise.all([
-      this.prisma.user.findUnique({
-        where: { id: userId },
-        select: { role: true, isActive: true, deletedAt: true, suspendedAt: true, suspendedUntil: true },
-      }),
+      this.prisma.user.findUnique({ where: { id: userId }, select: ACCOUNT_SELECT }),
       this.prisma.userSession.findMany({ where: { userId, revokedAt: null, expiresAt: { gt: now } }, select: { id: true } }),
     ]);
     return user ? { ...user, liveSessionIds: sessions.map((s) => s.id) } : null;

@@ -73,7 +73,7 @@ export class SessionService {
   }
 
   /** Spends `refreshToken` and returns a new pair; see the top of this file for reuse. */
-  async refresh(refreshToken: string, client: ClientInfo): Promise<AuthPayload> {
+  async refresh(refreshToken: string): Promise<AuthPayload> {
     if (!REFRESH_TOKEN.test(refreshToken)) throw new UnauthenticatedError('Invalid refresh token');
     const now = this.clock.now();
     const outcome = await this.repository.transaction(async (tx) => {
@@ -88,18 +88,20 @@ export class SessionService {
         return { refused: 'Refresh token already used: the session has been ended', stored } as const;
       }
       if (session.revokedAt || session.expiresAt <= now) return { refused: 'Session ended: sign in again' } as const;
-      const user = (await this.users.findByIds([session.userId]))[0];
-      if (!user || userStatus(user, now) !== 'ACTIVE') return { refused: 'Session ended: the account is not active' } as const;
+      // Inside the transaction (the embedded database has one connection).
+      const account = await this.repository.account(tx, session.userId);
+      if (!account || userStatus(account, now) !== 'ACTIVE') return { refused: 'Session ended: the account is not active' } as const;
       const next = newRefreshToken();
       await this.repository.addRefreshToken(tx, session.id, hash(next), now);
-      return { user, session, next } as const;
+      return { session, next } as const;
     });
     if ('refused' in outcome) {
       if (outcome.stored) this.committed(outcome.stored);
       throw new UnauthenticatedError(outcome.refused);
     }
-    void client;
-    return this.payload(outcome.user, outcome.session, outcome.next);
+    const user = (await this.users.findByIds([outcome.session.userId]))[0];
+    if (!user) throw new UnauthenticatedError('Session ended: sign in again');
+    return this.payload(user, outcome.session, outcome.next);
   }
 
   /** Ends the caller's own session (the one their token belongs to). false: there was none to end. */
