@@ -56,6 +56,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
         jwksUrl: config.auth.jwksUrl,
       },
       bcryptCost: config.auth.bcryptCost,
+      loginThrottle: config.auth.loginThrottle,
       log,
       redisUrl: config.redisUrl,
       limits: config.limits,

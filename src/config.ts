@@ -19,6 +19,26 @@ const optionalUrl = (protocols: string[]) =>
     .refine((u) => protocols.some((p) => u.startsWith(`${p}:`)), `must start with ${protocols.join(': or ')}:`)
     .optional();
 
+/** Login throttling (auth/login.throttle.ts): the LOGIN_* variables. */
+export interface LoginThrottleOptions {
+  /** Consecutive failures for one email before it is locked. */
+  maxFailures: number;
+  /** The first lock's length; each further failure doubles it. */
+  lockoutBaseSeconds: number;
+  lockoutMaxSeconds: number;
+  /** Failures from one client IP per window, whatever the emails. */
+  ipMaxFailures: number;
+  ipWindowSeconds: number;
+}
+
+export const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = {
+  maxFailures: 5,
+  lockoutBaseSeconds: 30,
+  lockoutMaxSeconds: 15 * 60,
+  ipMaxFailures: 100,
+  ipWindowSeconds: 15 * 60,
+};
+
 /** The import limits when no environment says otherwise (library use without loadConfig, too). */
 export const DEFAULT_LIMITS: Limits = { uploadMaxBytes: 100 * 1024 * 1024, importMaxRows: 5_000_000 };
 
@@ -50,6 +70,11 @@ const variables = z.object({
   JWT_AUDIENCE: z.string().min(1).default('users-service'),
   ACCESS_TOKEN_TTL: duration.default(900),
   REFRESH_TOKEN_TTL: duration.default(30 * 86_400),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(DEFAULT_LOGIN_THROTTLE.maxFailures),
+  LOGIN_LOCKOUT_BASE: duration.default(DEFAULT_LOGIN_THROTTLE.lockoutBaseSeconds),
+  LOGIN_LOCKOUT_MAX: duration.default(DEFAULT_LOGIN_THROTTLE.lockoutMaxSeconds),
+  LOGIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).default(DEFAULT_LOGIN_THROTTLE.ipMaxFailures),
+  LOGIN_IP_WINDOW: duration.default(DEFAULT_LOGIN_THROTTLE.ipWindowSeconds),
   JWKS_URL: optionalUrl(['http', 'https']),
   ADMIN_EMAIL: z.string().email().optional(),
   ADMIN_PASSWORD: z.string().min(8).max(72).optional(),
@@ -93,6 +118,8 @@ export interface Config {
     audience: string;
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
+    /** LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_BASE/MAX, LOGIN_IP_MAX_FAILURES, LOGIN_IP_WINDOW. */
+    loginThrottle: LoginThrottleOptions;
     jwksUrl: string | undefined;
     bcryptCost: number;
   };
@@ -140,6 +167,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
       audience: e.JWT_AUDIENCE,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
+      loginThrottle: {
+        maxFailures: e.LOGIN_MAX_FAILURES,
+        lockoutBaseSeconds: e.LOGIN_LOCKOUT_BASE,
+        lockoutMaxSeconds: e.LOGIN_LOCKOUT_MAX,
+        ipMaxFailures: e.LOGIN_IP_MAX_FAILURES,
+        ipWindowSeconds: e.LOGIN_IP_WINDOW,
+      },
       jwksUrl: e.JWKS_URL,
       bcryptCost: e.BCRYPT_COST,
     },

@@ -3,12 +3,14 @@
 // events and end suspensions, stop() before closing the database).
 import { AccessCache, DEFAULT_ACCESS_CACHE, type AccessCacheOptions } from './auth/access.cache.js';
 import { AuthService } from './auth/auth.service.js';
+import { LoginThrottle } from './auth/login.throttle.js';
+import { Redis } from 'ioredis';
 import { SessionRepository } from './auth/session.repository.js';
 import { SessionService } from './auth/session.service.js';
 import { PasswordHasher } from './auth/password.hasher.js';
 import { TokenService } from './auth/token.service.js';
 import { systemClock, type Clock } from './clock.js';
-import { DEFAULT_LIMITS, defaultTuning, type Limits, type Tuning } from './config.js';
+import { DEFAULT_LIMITS, DEFAULT_LOGIN_THROTTLE, defaultTuning, type Limits, type LoginThrottleOptions, type Tuning } from './config.js';
 import type { Database } from './db/client.js';
 import { LocalEventBus } from './events/event.bus.js';
 import { EventsService } from './events/event.service.js';
@@ -36,6 +38,8 @@ export interface ServicesOptions {
   db: Database;
   /** ttlSeconds: access tokens (ACCESS_TOKEN_TTL); refreshTtlSeconds: sessions (REFRESH_TOKEN_TTL, default 30 days). */
   jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number; refreshTtlSeconds?: number; jwksUrl?: string | undefined };
+  /** Login throttling (auth/login.throttle.ts); default DEFAULT_LOGIN_THROTTLE. */
+  loginThrottle?: LoginThrottleOptions;
   /** The per-user access cache (auth/access.cache.ts). */
   accessCache?: AccessCacheOptions;
   bcryptCost: number;
@@ -100,7 +104,18 @@ export function createServices(options: ServicesOptions): Services {
   events.onUserEvent('*', (event) => {
     if (event.userId) access.invalidate(event.userId);
   });
-  const auth = new AuthService(usersRepository, hasher, sessions, clock, (user, now) => userStatus(user, now) === 'ACTIVE');
+  // Throttle counters are shared by every instance: in Redis with REDIS_URL, else in the database.
+  const throttleRedis = options.redisUrl ? new Redis(options.redisUrl, { maxRetriesPerRequest: 3, connectionName: 'users-service:throttle' }) : undefined;
+  throttleRedis?.on('error', (error: Error) => log.warn({ err: error }, 'redis connection error (login throttle)'));
+  const throttle = new LoginThrottle(
+    throttleRedis ? { kind: 'redis', client: throttleRedis } : { kind: 'database', client: options.db.prisma },
+    options.loginThrottle ?? DEFAULT_LOGIN_THROTTLE,
+  );
+  const auth = new AuthService(usersRepository, hasher, sessions, clock, lifecycle, (user, now) => userStatus(user, now) === 'ACTIVE', {
+    throttle,
+    lock: (userId, until) => lifecycle.lockAfterFailedLogins(userId, until),
+    log: log.child({ component: 'auth' }),
+  });
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
   const imports = new ImportService({
     repository: new ImportsRepository(options.db.prisma),
@@ -156,6 +171,7 @@ export function createServices(options: ServicesOptions): Services {
       await imports.close();
       await expiry.stop();
       await events.stop();
+      await throttleRedis?.quit().catch(() => throttleRedis.disconnect());
     },
   };
 }

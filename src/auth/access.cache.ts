@@ -73,8 +73,10 @@ export class AccessCache {
       if (principal.external) return principal;
       throw new UnauthenticatedError('Session ended: sign in again');
     }
-    if (userStatus(row, this.clock.now()) !== 'ACTIVE')
+    const now = this.clock.now();
+    if (userStatus(row, now) !== 'ACTIVE' || (row.lockedUntil && row.lockedUntil > now)) {
       throw new UnauthenticatedError('Session ended: the account is not active');
+    }
     if (principal.external) return principal;
     if (!principal.sessionId || !row.liveSessionIds.includes(principal.sessionId))
       throw new UnauthenticatedError('Session ended: sign in again');

@@ -1,5 +1,7 @@
 // Login and the first admin. Every failed login looks the same from outside (UNAUTHENTICATED,
 // one bcrypt compare) whether the account is unknown, deleted, inactive, or the password wrong.
+// Failures are throttled per email and per client IP (login.throttle.ts); an email with too many
+// is refused with TOO_MANY_REQUESTS before its password is looked at, known account or not.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { UnauthenticatedError } from '../errors.js';
@@ -8,6 +10,9 @@ import type { UserRecord } from '../users/user.model.js';
 import type { UsersRepository } from '../users/user.repository.js';
 import { lookupEmail, normalizeEmail } from '../users/user.validation.js';
 import { UserAlreadyExistsError } from '../users/user.error.js';
+import type { LifecycleService } from '../users/lifecycle/lifecycle.service.js';
+import type { LoginThrottle } from './login.throttle.js';
+import type { Principal } from './principal.js';
 import type { PasswordHasher } from './password.hasher.js';
 import type { AuthPayload, ClientInfo, SessionService } from './session.service.js';
 
@@ -17,20 +22,45 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
+    private readonly lifecycle: LifecycleService,
     private readonly loginPolicy: (user: UserRecord, now: Date) => boolean = (user) => user.isActive,
+    private readonly lockout?: {
+      throttle: LoginThrottle;
+      /** Records the lock on the account (User.lockedUntil, USER_LOCKED, its sessions end). */
+      lock: (userId: string, until: Date) => Promise<void>;
+      log: Logger;
+    },
   ) {}
 
   async login(email: string, password: string, client: ClientInfo = { ip: null, userAgent: null }): Promise<AuthPayload> {
     // An email no account can have (NUL, control characters) is refused before the database
     // sees it; that says nothing about which accounts exist.
-    const found = await this.repository.findCredentials(lookupEmail(email, 'email'));
+    const key = lookupEmail(email, 'email');
+    const throttled = await this.lockout?.throttle.check(key, client.ip);
+    const found = await this.repository.findCredentials(key);
     const ok = await this.hasher.verify(password, found?.passwordHash);
     const now = this.clock.now();
     if (!found || !ok || !this.loginPolicy(found.user, now)) {
+      if (this.lockout) await this.failed(this.lockout, key, client, found?.user.id);
       throw new UnauthenticatedError('Invalid email or password');
     }
+    if (throttled && throttled.failures > 0) await this.lockout?.throttle.clear(key);
     const user = await this.repository.recordLogin(found.user.id, now);
     return this.sessions.open(user, client);
+  }
+
+  /** unlockUser: clears the account's lock and its email's failure count. */
+  async unlock(principal: Principal, id: string): Promise<UserRecord> {
+    const user = await this.lifecycle.unlock(principal, id);
+    await this.lockout?.throttle.clear(user.email);
+    return user;
+  }
+
+  private async failed(lockout: NonNullable<AuthService['lockout']>, key: string, client: ClientInfo, userId: string | undefined): Promise<void> {
+    const lockedUntil = await lockout.throttle.failed(key, client.ip);
+    if (!lockedUntil || !userId) return;
+    // Not awaited: a known account's lock must take no longer to answer than an unknown email's.
+    lockout.lock(userId, lockedUntil).catch((error: unknown) => lockout.log.warn({ err: error, userId }, 'could not record a login lock'));
   }
 
   /**

@@ -30,12 +30,19 @@ export interface AccountState {
   deletedAt: Date | null;
   suspendedAt: Date | null;
   suspendedUntil: Date | null;
+  lockedUntil: Date | null;
 }
 
-const ACCOUNT_SELECT = { role: true, isActive: true, deletedAt: true, suspendedAt: true, suspendedUntil: true } as const;
+const ACCOUNT_SELECT = { role: true, isActive: true, deletedAt: true, suspendedAt: true, suspendedUntil: true, lockedUntil: true } as const;
 
 export type RevokeReason =
-  'LOGOUT' | 'LOGOUT_EVERYWHERE' | 'REVOKED' | 'REFRESH_TOKEN_REUSED' | 'PASSWORD_CHANGED' | 'ACCOUNT_DISABLED';
+  | 'LOGOUT'
+  | 'LOGOUT_EVERYWHERE'
+  | 'REVOKED'
+  | 'REFRESH_TOKEN_REUSED'
+  | 'PASSWORD_CHANGED'
+  | 'ACCOUNT_DISABLED'
+  | 'ACCOUNT_LOCKED';
 
 /** What presenting a refresh token found (see SessionRepository.spend). */
 export type SpendOutcome =

@@ -90,7 +90,7 @@ export class SessionService {
       if (session.revokedAt || session.expiresAt <= now) return { refused: 'Session ended: sign in again' } as const;
       // Inside the transaction (the embedded database has one connection).
       const account = await this.repository.account(tx, session.userId);
-      if (!account || userStatus(account, now) !== 'ACTIVE') return { refused: 'Session ended: the account is not active' } as const;
+      if (!account || userStatus(account, now) !== 'ACTIVE' || (account.lockedUntil && account.lockedUntil > now)) return { refused: 'Session ended: the account is not active' } as const;
       const next = newRefreshToken();
       await this.repository.addRefreshToken(tx, session.id, hash(next), now);
       return { session, next } as const;
@@ -162,6 +162,9 @@ export class SessionService {
         case 'USER_DELETED':
           add('ACCOUNT_DISABLED', event.payload.userId, event.actor);
           break;
+        case 'USER_LOCKED':
+          add('ACCOUNT_LOCKED', event.payload.userId, event.actor);
+          break;
         case 'USER_UPDATED':
           if (event.payload.passwordChanged) add('PASSWORD_CHANGED', event.payload.userId, event.actor);
           break;
@@ -171,6 +174,7 @@ export class SessionService {
         case 'USER_UNSUSPENDED':
         case 'USER_BULK_ACTION':
         case 'USER_SESSIONS_REVOKED':
+        case 'USER_UNLOCKED':
           break;
       }
     }

@@ -78,6 +78,12 @@ export class User implements UserRecord {
 
   @Field(() => String, { nullable: true })
   suspensionReason!: string | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Set after too many failed logins (LOGIN_MAX_FAILURES); the account is locked while it is ahead. unlockUser clears it.',
+  })
+  lockedUntil!: Date | null;
 }
 
 @ObjectType()
