@@ -55,6 +55,7 @@ export const ROOT_FIELD_SAMPLES: Record<string, RootFieldEntry> = {
   // The sampling principal has no session: these end nothing, but still reach their service.
   logout: { operation: 'mutation { logout }' },
   logoutEverywhere: { operation: 'mutation { logoutEverywhere }' },
+  unlockUser: { operation: 'mutation($id: ID!) { unlockUser(id: $id) { id } }', variables: withUser },
   revokeUserSessions: { operation: 'mutation($userId: ID!) { revokeUserSessions(userId: $userId) }', variables: withUserId },
   createUser: {
     operation: 'mutation($email: String!) { createUser(input: { email: $email }) { id } }',
