@@ -57,6 +57,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
       },
       bcryptCost: config.auth.bcryptCost,
       loginThrottle: config.auth.loginThrottle,
+      loginHistoryDays: config.auth.loginHistoryDays,
       log,
       redisUrl: config.redisUrl,
       limits: config.limits,

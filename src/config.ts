@@ -39,6 +39,8 @@ export const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = {
   ipWindowSeconds: 15 * 60,
 };
 
+export const DEFAULT_LOGIN_HISTORY_DAYS = 90;
+
 /** The import limits when no environment says otherwise (library use without loadConfig, too). */
 export const DEFAULT_LIMITS: Limits = { uploadMaxBytes: 100 * 1024 * 1024, importMaxRows: 5_000_000 };
 
@@ -70,6 +72,7 @@ const variables = z.object({
   JWT_AUDIENCE: z.string().min(1).default('users-service'),
   ACCESS_TOKEN_TTL: duration.default(900),
   REFRESH_TOKEN_TTL: duration.default(30 * 86_400),
+  LOGIN_HISTORY_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULT_LOGIN_HISTORY_DAYS),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(DEFAULT_LOGIN_THROTTLE.maxFailures),
   LOGIN_LOCKOUT_BASE: duration.default(DEFAULT_LOGIN_THROTTLE.lockoutBaseSeconds),
   LOGIN_LOCKOUT_MAX: duration.default(DEFAULT_LOGIN_THROTTLE.lockoutMaxSeconds),
@@ -120,6 +123,8 @@ export interface Config {
     refreshTokenTtlSeconds: number;
     /** LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_BASE/MAX, LOGIN_IP_MAX_FAILURES, LOGIN_IP_WINDOW. */
     loginThrottle: LoginThrottleOptions;
+    /** LOGIN_HISTORY_DAYS: how long login attempts are kept. */
+    loginHistoryDays: number;
     jwksUrl: string | undefined;
     bcryptCost: number;
   };
@@ -167,6 +172,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
       audience: e.JWT_AUDIENCE,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
+      loginHistoryDays: e.LOGIN_HISTORY_DAYS,
       loginThrottle: {
         maxFailures: e.LOGIN_MAX_FAILURES,
         lockoutBaseSeconds: e.LOGIN_LOCKOUT_BASE,

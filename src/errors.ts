@@ -106,6 +106,8 @@ export class TooManyRequestsError extends DomainError {
   constructor(
     readonly retryAfter: number,
     message = `Too many failed attempts; retry in ${retryAfter} seconds`,
+    /** What was over its limit (the login history's reason); not shown to clients. */
+    readonly scope: 'account' | 'address' = 'account',
   ) {
     super(message);
     this.details.retryAfter = retryAfter;

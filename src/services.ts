@@ -4,13 +4,15 @@
 import { AccessCache, DEFAULT_ACCESS_CACHE, type AccessCacheOptions } from './auth/access.cache.js';
 import { AuthService } from './auth/auth.service.js';
 import { LoginThrottle } from './auth/login.throttle.js';
+import { LoginHistoryRepository } from './auth/login-history.repository.js';
+import { LoginHistoryService } from './auth/login-history.service.js';
 import { Redis } from 'ioredis';
 import { SessionRepository } from './auth/session.repository.js';
 import { SessionService } from './auth/session.service.js';
 import { PasswordHasher } from './auth/password.hasher.js';
 import { TokenService } from './auth/token.service.js';
 import { systemClock, type Clock } from './clock.js';
-import { DEFAULT_LIMITS, DEFAULT_LOGIN_THROTTLE, defaultTuning, type Limits, type LoginThrottleOptions, type Tuning } from './config.js';
+import { DEFAULT_LIMITS, DEFAULT_LOGIN_HISTORY_DAYS, DEFAULT_LOGIN_THROTTLE, defaultTuning, type Limits, type LoginThrottleOptions, type Tuning } from './config.js';
 import type { Database } from './db/client.js';
 import { LocalEventBus } from './events/event.bus.js';
 import { EventsService } from './events/event.service.js';
@@ -38,6 +40,8 @@ export interface ServicesOptions {
   db: Database;
   /** ttlSeconds: access tokens (ACCESS_TOKEN_TTL); refreshTtlSeconds: sessions (REFRESH_TOKEN_TTL, default 30 days). */
   jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number; refreshTtlSeconds?: number; jwksUrl?: string | undefined };
+  /** LOGIN_HISTORY_DAYS; default DEFAULT_LOGIN_HISTORY_DAYS. */
+  loginHistoryDays?: number;
   /** Login throttling (auth/login.throttle.ts); default DEFAULT_LOGIN_THROTTLE. */
   loginThrottle?: LoginThrottleOptions;
   /** The per-user access cache (auth/access.cache.ts). */
@@ -67,6 +71,7 @@ export interface Services {
   /** Whether a verified token still grants access (checked on every request and message). */
   access: AccessCache;
   sessions: SessionService;
+  loginHistory: LoginHistoryService;
   hasher: PasswordHasher;
   stats: StatsService;
   events: EventsService;
@@ -97,7 +102,13 @@ export function createServices(options: ServicesOptions): Services {
   // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
   const sessionRepository = new SessionRepository(options.db.prisma);
   const access = new AccessCache(sessionRepository, clock, options.accessCache ?? DEFAULT_ACCESS_CACHE);
-  const sessions = new SessionService(sessionRepository, usersRepository, tokens, events, access, clock, options.jwt.refreshTtlSeconds);
+  const loginHistory = new LoginHistoryService(
+    new LoginHistoryRepository(options.db.prisma),
+    clock,
+    options.loginHistoryDays ?? DEFAULT_LOGIN_HISTORY_DAYS,
+    log.child({ component: 'login-history' }),
+  );
+  const sessions = new SessionService(sessionRepository, usersRepository, tokens, events, access, clock, options.jwt.refreshTtlSeconds, loginHistory);
   // Sessions end in the transaction of the change that ends the account's access.
   events.beforeRecord((tx, recorded) => sessions.endSessionsOnAccountChange(tx, recorded));
   // Every delivered event about a user, from any instance, drops what this one cached about them.
@@ -115,7 +126,7 @@ export function createServices(options: ServicesOptions): Services {
     throttle,
     lock: (userId, until) => lifecycle.lockAfterFailedLogins(userId, until),
     log: log.child({ component: 'auth' }),
-  });
+  }, loginHistory);
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
   const imports = new ImportService({
     repository: new ImportsRepository(options.db.prisma),
@@ -154,6 +165,7 @@ export function createServices(options: ServicesOptions): Services {
     tokens,
     access,
     sessions,
+    loginHistory,
     hasher,
     stats,
     events,
@@ -163,6 +175,7 @@ export function createServices(options: ServicesOptions): Services {
     start: async () => {
       await events.start();
       await expiry.start();
+      await loginHistory.start();
       // The embedded database opens in one process only: a RUNNING import found there is abandoned.
       await imports.startHousekeeping(options.db.kind === 'pglite');
     },
@@ -170,6 +183,7 @@ export function createServices(options: ServicesOptions): Services {
       // First: a running import records its end while the database is still open.
       await imports.close();
       await expiry.stop();
+      loginHistory.stop();
       await events.stop();
       await throttleRedis?.quit().catch(() => throttleRedis.disconnect());
     },

@@ -4,7 +4,9 @@
 // is refused with TOO_MANY_REQUESTS before its password is looked at, known account or not.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import { UnauthenticatedError } from '../errors.js';
+import { TooManyRequestsError, UnauthenticatedError } from '../errors.js';
+import { userStatus } from '../users/user.columns.js';
+import type { LoginHistoryService } from './login-history.service.js';
 import type { Clock } from '../clock.js';
 import type { UserRecord } from '../users/user.model.js';
 import type { UsersRepository } from '../users/user.repository.js';
@@ -30,23 +32,37 @@ export class AuthService {
       lock: (userId: string, until: Date) => Promise<void>;
       log: Logger;
     },
+    private readonly history?: LoginHistoryService,
   ) {}
 
   async login(email: string, password: string, client: ClientInfo = { ip: null, userAgent: null }): Promise<AuthPayload> {
     // An email no account can have (NUL, control characters) is refused before the database
     // sees it; that says nothing about which accounts exist.
     const key = lookupEmail(email, 'email');
-    const throttled = await this.lockout?.throttle.check(key, client.ip);
+    const attempt = { kind: 'LOGIN', email: key, ip: client.ip, userAgent: client.userAgent } as const;
+    let throttled;
+    try {
+      throttled = await this.lockout?.throttle.check(key, client.ip);
+    } catch (error) {
+      if (error instanceof TooManyRequestsError) {
+        await this.history?.record({ ...attempt, outcome: 'FAILURE', reason: error.scope === 'address' ? 'THROTTLED' : 'LOCKED', userId: null, sessionId: null });
+      }
+      throw error;
+    }
     const found = await this.repository.findCredentials(key);
     const ok = await this.hasher.verify(password, found?.passwordHash);
     const now = this.clock.now();
     if (!found || !ok || !this.loginPolicy(found.user, now)) {
+      const reason = !found ? 'UNKNOWN' : !ok ? 'WRONG_PASSWORD' : userStatus(found.user, now);
+      await this.history?.record({ ...attempt, outcome: 'FAILURE', reason, userId: found?.user.id ?? null, sessionId: null });
       if (this.lockout) await this.failed(this.lockout, key, client, found?.user.id);
       throw new UnauthenticatedError('Invalid email or password');
     }
     if (throttled && throttled.failures > 0) await this.lockout?.throttle.clear(key);
     const user = await this.repository.recordLogin(found.user.id, now);
-    return this.sessions.open(user, client);
+    const payload = await this.sessions.open(user, client);
+    await this.history?.record({ ...attempt, outcome: 'SUCCESS', reason: null, userId: user.id, sessionId: payload.sessionId });
+    return payload;
   }
 
   /** unlockUser: clears the account's lock and its email's failure count. */

@@ -57,7 +57,7 @@ export class LoginThrottle {
     );
     if (lock && lock.consumedPoints > 1 && lock.msBeforeNext > 0) throw new TooManyRequestsError(seconds(lock));
     if (fromIp && fromIp.consumedPoints >= this.options.ipMaxFailures && fromIp.msBeforeNext > 0) {
-      throw new TooManyRequestsError(seconds(fromIp), `Too many failed logins from this address; retry in ${seconds(fromIp)} seconds`);
+      throw new TooManyRequestsError(seconds(fromIp), `Too many failed logins from this address; retry in ${seconds(fromIp)} seconds`, 'address');
     }
     return { failures: failures?.consumedPoints ?? 0 };
   }

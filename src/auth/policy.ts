@@ -39,6 +39,8 @@ export const PERMISSIONS = {
   'sessions.own': SIGNED_IN,
   /** Anyone's sessions: `userSessions`, `revokeUserSessions`. */
   'sessions.manage': ['ADMIN'],
+  /** The login history: `userLoginHistory`, `loginHistory`. */
+  'loginHistory.read': ['ADMIN'],
 } as const satisfies Record<string, readonly Role[] | typeof SIGNED_IN>;
 
 export type Permission = keyof typeof PERMISSIONS;

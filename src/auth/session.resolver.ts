@@ -13,7 +13,7 @@ export class SessionResolver {
       'Spend a refresh token for a new access and refresh token. A refresh token already spent ends its whole session. Open to anonymous callers.',
   })
   refreshSession(@Arg('refreshToken') refreshToken: string, @Ctx() ctx: Context): Promise<AuthPayloadData> {
-    return ctx.services.sessions.refresh(refreshToken);
+    return ctx.services.sessions.refresh(refreshToken, ctx.client);
   }
 
   @Authorized('sessions.own')

@@ -25,6 +25,7 @@ import { assertUuid } from '../users/user.validation.js';
 import type { AccessCache } from './access.cache.js';
 import type { RevokeReason, SessionRecord, SessionRepository } from './session.repository.js';
 import type { TokenService } from './token.service.js';
+import type { LoginHistoryService } from './login-history.service.js';
 
 export interface AuthPayload {
   accessToken: string;
@@ -55,6 +56,7 @@ export class SessionService {
     private readonly access: AccessCache,
     private readonly clock: Clock,
     private readonly refreshTtlSeconds: number = DEFAULT_REFRESH_TTL_SECONDS,
+    private readonly history?: LoginHistoryService,
   ) {}
 
   /** Opens a session for a user who has just proved who they are; returns their token pair. */
@@ -73,32 +75,39 @@ export class SessionService {
   }
 
   /** Spends `refreshToken` and returns a new pair; see the top of this file for reuse. */
-  async refresh(refreshToken: string): Promise<AuthPayload> {
-    if (!REFRESH_TOKEN.test(refreshToken)) throw new UnauthenticatedError('Invalid refresh token');
+  async refresh(refreshToken: string, client: ClientInfo = { ip: null, userAgent: null }): Promise<AuthPayload> {
+    const attempt = { kind: 'REFRESH', email: null, ip: client.ip, userAgent: client.userAgent } as const;
+    if (!REFRESH_TOKEN.test(refreshToken)) {
+      await this.history?.record({ ...attempt, outcome: 'FAILURE', reason: 'UNKNOWN_TOKEN', userId: null, sessionId: null });
+      throw new UnauthenticatedError('Invalid refresh token');
+    }
     const now = this.clock.now();
     const outcome = await this.repository.transaction(async (tx) => {
       const spent = await this.repository.spend(tx, hash(refreshToken), now);
-      if (spent.kind === 'unknown') return { refused: 'Invalid refresh token' } as const;
+      if (spent.kind === 'unknown') return { refused: 'Invalid refresh token', reason: 'UNKNOWN_TOKEN' } as const;
       const session = spent.session;
       if (spent.kind === 'reused') {
         const stored = await this.events.record(
           tx,
           await this.end(tx, [session.userId], [session.id], 'REFRESH_TOKEN_REUSED', null, now),
         );
-        return { refused: 'Refresh token already used: the session has been ended', stored } as const;
+        return { refused: 'Refresh token already used: the session has been ended', reason: 'REFRESH_TOKEN_REUSED', stored, session } as const;
       }
-      if (session.revokedAt || session.expiresAt <= now) return { refused: 'Session ended: sign in again' } as const;
+      if (session.revokedAt || session.expiresAt <= now) return { refused: 'Session ended: sign in again', reason: 'SESSION_ENDED', session } as const;
       // Inside the transaction (the embedded database has one connection).
       const account = await this.repository.account(tx, session.userId);
-      if (!account || userStatus(account, now) !== 'ACTIVE' || (account.lockedUntil && account.lockedUntil > now)) return { refused: 'Session ended: the account is not active' } as const;
+      if (!account || userStatus(account, now) !== 'ACTIVE' || (account.lockedUntil && account.lockedUntil > now)) return { refused: 'Session ended: the account is not active', reason: 'INACTIVE', session } as const;
       const next = newRefreshToken();
       await this.repository.addRefreshToken(tx, session.id, hash(next), now);
       return { session, next } as const;
     });
     if ('refused' in outcome) {
       if (outcome.stored) this.committed(outcome.stored);
+      const session = 'session' in outcome ? outcome.session : undefined;
+      await this.history?.record({ ...attempt, outcome: 'FAILURE', reason: outcome.reason ?? null, userId: session?.userId ?? null, sessionId: session?.id ?? null });
       throw new UnauthenticatedError(outcome.refused);
     }
+    await this.history?.record({ ...attempt, outcome: 'SUCCESS', reason: null, userId: outcome.session.userId, sessionId: outcome.session.id });
     const user = (await this.users.findByIds([outcome.session.userId]))[0];
     if (!user) throw new UnauthenticatedError('Session ended: sign in again');
     return this.payload(user, outcome.session, outcome.next);

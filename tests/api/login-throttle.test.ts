@@ -5,6 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LockedUntilDocument,
+  LoginHistoryDocument,
+  RefreshSessionDocument,
+  UserLoginHistoryDocument,
   LoginWithRefreshDocument,
   MeDocument,
   UnlockUserDocument,
@@ -59,6 +62,36 @@ describe('per account, with the defaults (5 failures, 30 s doubling up to 15 min
     const events = (await t.admin.execute(UserEventLogDocument, { userId: user.id, types: ['USER_LOCKED', 'USER_SESSIONS_REVOKED'] })).expectData().userEventLog.edges.map((e) => e.node);
     expect(events.map((e) => e.type)).toEqual(['USER_LOCKED', 'USER_SESSIONS_REVOKED']);
     expect(events[0]).toMatchObject({ __typename: 'UserLocked', userId: user.id, lockedBy: null });
+  });
+
+  it('the login history shows every attempt with its reason; loginHistory finds failures across accounts', async () => {
+    const password = 'the-right-password';
+    const user = await createUser(t.admin, { password });
+    const session = (await attempt(t, user.email, password)).expectData().login;
+    (await t.anonymous.execute(RefreshSessionDocument, { refreshToken: session.refreshToken })).expectData();
+    (await t.anonymous.execute(RefreshSessionDocument, { refreshToken: session.refreshToken })).expectError('UNAUTHENTICATED');
+    await codes(t, user.email, 'wrong-password-1', 6);
+    const page = (await t.admin.execute(UserLoginHistoryDocument, { userId: user.id, first: 100 })).expectData().userLoginHistory;
+    const seen = page.nodes.map((a) => `${a.kind} ${a.outcome} ${a.reason ?? '-'}`).reverse();
+    expect(seen).toEqual([
+      'LOGIN SUCCESS -',
+      'REFRESH SUCCESS -',
+      'REFRESH FAILURE REFRESH_TOKEN_REUSED',
+      ...Array<string>(5).fill('LOGIN FAILURE WRONG_PASSWORD'),
+    ]);
+    expect(page.nodes[page.nodes.length - 1]).toMatchObject({ email: user.email, userId: user.id, sessionId: session.sessionId, ip: expect.any(String) as string });
+    // The sixth attempt was refused before the account was looked up: found by email instead.
+    const ghost = uniqueEmail('ghost');
+    await codes(t, ghost, 'wrong-password-1', 1);
+    const failures = (await t.admin.execute(LoginHistoryDocument, { filter: { email: user.email.toUpperCase() } })).expectData().loginHistory.nodes;
+    expect(failures.map((a) => a.reason)).toEqual(['LOCKED', ...Array<string>(5).fill('WRONG_PASSWORD')]);
+    const unknown = (await t.admin.execute(LoginHistoryDocument, { filter: { email: ghost } })).expectData().loginHistory.nodes;
+    expect(unknown).toMatchObject([{ outcome: 'FAILURE', reason: 'UNKNOWN', userId: null }]);
+    // Pages: first 2, then the rest after the cursor, no overlap.
+    const first = (await t.admin.execute(UserLoginHistoryDocument, { userId: user.id, first: 2 })).expectData().userLoginHistory;
+    expect(first.hasNextPage).toBe(true);
+    const rest = (await t.admin.execute(UserLoginHistoryDocument, { userId: user.id, first: 100, after: first.endCursor })).expectData().userLoginHistory;
+    expect([...first.nodes, ...rest.nodes].map((a) => a.id)).toEqual(page.nodes.map((a) => a.id));
   });
 
   it('an unknown email is throttled exactly like a known one', async () => {

@@ -42,6 +42,8 @@ export const ROOT_FIELD_SAMPLES: Record<string, RootFieldEntry> = {
   users: { operation: '{ users(first: 1) { edges { cursor } } }' },
   userStats: { operation: '{ userStats { total } }' },
   userEventLog: { operation: '{ userEventLog(first: 1) { pageInfo { hasNextPage } } }' },
+  userLoginHistory: { operation: 'query($userId: ID!) { userLoginHistory(userId: $userId) { hasNextPage } }', variables: withUserId },
+  loginHistory: { operation: '{ loginHistory { hasNextPage } }' },
   mySessions: { operation: '{ mySessions { id } }' },
   userSessions: { operation: 'query($userId: ID!) { userSessions(userId: $userId) { id } }', variables: withUserId },
   userImport: {

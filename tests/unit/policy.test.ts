@@ -37,6 +37,7 @@ describe('holding a permission', () => {
       'exports.run',
       'sessions.own',
     ]);
+    expect(held(as('ADMIN'))).toContain('loginHistory.read');
     expect(held(as('USER'))).toEqual(['self.read', 'self.update', 'sessions.own']);
     expect(held(as())).toEqual(['self.read', 'self.update', 'sessions.own']);
     expect(held(as('USER', 'VIEWER'))).toEqual(held(as('VIEWER')));
