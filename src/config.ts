@@ -210,6 +210,14 @@ export interface Tuning {
   };
   /** The CSV importer: each knob is explained where it is used (users/import/import.model.ts). */
   import: ImportTuning;
+  /** Logins (auth/password.hasher.ts). */
+  auth: {
+    /**
+     * bcrypt compares on the worker pool rather than the event loop: measured with 50 parallel
+     * logins, `me` p95 went from seconds to milliseconds (README, Performance).
+     */
+    compareOnWorkers: boolean;
+  };
   /** Export downloads (users/export/export.service.ts). */
   export: {
     /** Batches rendered at once, each by its own database backend. */
@@ -242,6 +250,7 @@ export function defaultTuning(database: DatabaseKind, options: { redis?: boolean
       heartbeatMs: 30_000,
       abandonedAfterMs: 120_000,
     },
+    auth: { compareOnWorkers: true },
     // PostgreSQL: 10k rows per batch measured 5-10% faster than 5k, and no gain past 20k (a JSON
     // batch of 10k users is ~4.6 MB of text).
     export: postgres ? { renderers: 2, batchRows: 10_000 } : { renderers: 1, batchRows: 5_000 },

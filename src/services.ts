@@ -86,12 +86,14 @@ export interface Services {
 export function createServices(options: ServicesOptions): Services {
   const clock = options.clock ?? systemClock;
   const usersRepository = UsersRepository.create(options.db.prisma);
-  const hasher = new PasswordHasher(options.bcryptCost);
+  const tuning = options.tuning ?? defaultTuning(options.db.kind, { redis: options.redisUrl !== undefined });
+  // One bcrypt worker pool for imports and logins (tuning.auth.compareOnWorkers).
+  const passwordPool = new PasswordHashPool(options.bcryptCost);
+  const hasher = new PasswordHasher(options.bcryptCost, tuning.auth.compareOnWorkers ? passwordPool : undefined);
   const tokens = new TokenService(options.jwt);
   const log = options.log ?? createLogger('silent');
   const bus = new LocalEventBus(log.child({ component: 'events' }));
   const recorder = new EventRecorder(options.db.prisma);
-  const tuning = options.tuning ?? defaultTuning(options.db.kind, { redis: options.redisUrl !== undefined });
   const limits = options.limits ?? DEFAULT_LIMITS;
   const transport = options.redisUrl ? new RedisTransport(options.redisUrl, log.child({ component: 'redis' })) : new InProcessTransport();
   const relay = new OutboxRelay(recorder, bus, transport, log.child({ component: 'outbox-relay' }), { ...tuning.relay, ...options.relay });
@@ -130,7 +132,7 @@ export function createServices(options: ServicesOptions): Services {
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
   const imports = new ImportService({
     repository: new ImportsRepository(options.db.prisma),
-    hasher: new PasswordHashPool(options.bcryptCost),
+    hasher: passwordPool,
     // Progress reaches subscribers on every instance as notices on the events transport.
     bus: importProgressBus(events),
     clock,
