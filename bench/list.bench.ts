@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { SYSTEM_PRINCIPAL } from '../src/auth/principal.js';
 import { createLogger } from '../src/logger.js';
 import { normalizeFilter, normalizeOrder } from '../src/users/listing/listing.service.js';
 import type { SortKey, UserFilter } from '../src/users/listing/listing.model.js';
@@ -85,7 +86,10 @@ async function benchOne(label: string, env: Record<string, string>, users: numbe
       process.stdout.write(`${label}: seeded in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     }
     const total = await prisma.user.count();
-    const token = (await app.services.tokens.issue(randomUUID(), ['ADMIN'])).token;
+    // A real admin's token: every request then pays the access check it pays in production.
+    const email = `bench-admin-${randomUUID()}@example.test`;
+    await app.services.users.create(SYSTEM_PRINCIPAL, { email, password: 'bench-password-1', role: 'ADMIN' });
+    const token = (await app.services.auth.login(email, 'bench-password-1')).accessToken;
     const cases = await buildCases(app, token);
     const rows: Record<string, string | number>[] = [];
     for (const c of cases) {

@@ -24,7 +24,8 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.locked_until AS "lockedUntil"
 FROM
   users u
 WHERE
@@ -60,7 +61,8 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.locked_until AS "lockedUntil"
 FROM
   users u
 WHERE
@@ -95,7 +97,8 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.locked_until AS "lockedUntil"
 FROM
   users u
 WHERE
@@ -131,7 +134,8 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.locked_until AS "lockedUntil"
 FROM
   users u
 WHERE
@@ -166,7 +170,8 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.locked_until AS "lockedUntil"
 FROM
   users u
 WHERE
@@ -202,7 +207,8 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.locked_until AS "lockedUntil"
 FROM
   users u
 WHERE
@@ -249,7 +255,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -290,7 +297,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -347,7 +355,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -388,7 +397,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -443,7 +453,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -484,7 +495,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -541,7 +553,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -582,7 +595,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -637,7 +651,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -678,7 +693,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -735,7 +751,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -776,7 +793,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -831,7 +849,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -877,7 +896,8 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.locked_until AS "lockedUntil"
 FROM
   users u
 WHERE
@@ -925,7 +945,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -982,7 +1003,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -1023,7 +1045,8 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.locked_until AS "lockedUntil"
           FROM
             users u
           WHERE
@@ -1067,7 +1090,8 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.locked_until AS "lockedUntil"
 FROM
   users u
 WHERE
@@ -1107,7 +1131,8 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.locked_until AS "lockedUntil"
 FROM
   users u
 WHERE
@@ -1162,7 +1187,8 @@ WITH
       u.version,
       u.suspended_at AS "suspendedAt",
       u.suspended_until AS "suspendedUntil",
-      u.suspension_reason AS "suspensionReason"
+      u.suspension_reason AS "suspensionReason",
+      u.locked_until AS "lockedUntil"
     FROM
       users u
     WHERE
@@ -1210,7 +1236,8 @@ WITH
       u.version,
       u.suspended_at AS "suspendedAt",
       u.suspended_until AS "suspendedUntil",
-      u.suspension_reason AS "suspensionReason"
+      u.suspension_reason AS "suspensionReason",
+      u.locked_until AS "lockedUntil"
     FROM
       users u
     WHERE
@@ -1270,7 +1297,8 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.locked_until AS "lockedUntil"
 FROM
   users u
 WHERE
@@ -1328,7 +1356,8 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.locked_until AS "lockedUntil"
 FROM
   users u
 WHERE

@@ -99,6 +99,21 @@ export class ServiceUnavailableError extends DomainError {
   }
 }
 
+/** Too many attempts (failed logins): retry after `extensions.retryAfter` seconds. */
+export class TooManyRequestsError extends DomainError {
+  readonly code = 'TOO_MANY_REQUESTS';
+  readonly status = 429;
+  constructor(
+    readonly retryAfter: number,
+    message = `Too many failed attempts; retry in ${retryAfter} seconds`,
+    /** What was over its limit (the login history's reason); not shown to clients. */
+    readonly scope: 'account' | 'address' = 'account',
+  ) {
+    super(message);
+    this.details.retryAfter = retryAfter;
+  }
+}
+
 /**
  * GraphQL's and Apollo's own errors about the request (syntax, validation, variable values,
  * HTTP method): they describe the client's request, so code and message are safe to show.

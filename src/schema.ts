@@ -7,6 +7,8 @@ import { buildSchema, type PubSub } from 'type-graphql';
 import { guardTextArguments } from './http/argument.guard.js';
 import { authChecker } from './auth/auth.checker.js';
 import { AuthResolver } from './auth/auth.resolver.js';
+import { SessionResolver } from './auth/session.resolver.js';
+import { LoginHistoryResolver } from './auth/login-history.resolver.js';
 import { UserConnectionResolver, UserResolver } from './users/user.resolver.js';
 import { StatsResolver } from './users/stats/stats.resolver.js';
 import { EventResolver, KIND_SUBSCRIPTION_RESOLVERS } from './events/event.resolver.js';
@@ -17,6 +19,8 @@ import { ExportResolver } from './users/export/export.resolver.js';
 
 export const resolvers = [
   AuthResolver,
+  SessionResolver,
+  LoginHistoryResolver,
   UserResolver,
   UserConnectionResolver,
   StatsResolver,

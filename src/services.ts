@@ -1,11 +1,18 @@
 // Composition root for the domain: plain constructor injection, no container.
 // Library users call createServices() to use the domain without GraphQL (then start() to relay
 // events and end suspensions, stop() before closing the database).
+import { AccessCache, DEFAULT_ACCESS_CACHE, type AccessCacheOptions } from './auth/access.cache.js';
 import { AuthService } from './auth/auth.service.js';
+import { LoginThrottle } from './auth/login.throttle.js';
+import { LoginHistoryRepository } from './auth/login-history.repository.js';
+import { LoginHistoryService } from './auth/login-history.service.js';
+import { Redis } from 'ioredis';
+import { SessionRepository } from './auth/session.repository.js';
+import { SessionService } from './auth/session.service.js';
 import { PasswordHasher } from './auth/password.hasher.js';
 import { TokenService } from './auth/token.service.js';
 import { systemClock, type Clock } from './clock.js';
-import { DEFAULT_LIMITS, defaultTuning, type Limits, type Tuning } from './config.js';
+import { DEFAULT_LIMITS, DEFAULT_LOGIN_HISTORY_DAYS, DEFAULT_LOGIN_THROTTLE, defaultTuning, type Limits, type LoginThrottleOptions, type Tuning } from './config.js';
 import type { Database } from './db/client.js';
 import { LocalEventBus } from './events/event.bus.js';
 import { EventsService } from './events/event.service.js';
@@ -31,7 +38,14 @@ import { ExportService } from './users/export/export.service.js';
 
 export interface ServicesOptions {
   db: Database;
-  jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number; jwksUrl?: string | undefined };
+  /** ttlSeconds: access tokens (ACCESS_TOKEN_TTL); refreshTtlSeconds: sessions (REFRESH_TOKEN_TTL, default 30 days). */
+  jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number; refreshTtlSeconds?: number; jwksUrl?: string | undefined };
+  /** LOGIN_HISTORY_DAYS; default DEFAULT_LOGIN_HISTORY_DAYS. */
+  loginHistoryDays?: number;
+  /** Login throttling (auth/login.throttle.ts); default DEFAULT_LOGIN_THROTTLE. */
+  loginThrottle?: LoginThrottleOptions;
+  /** The per-user access cache (auth/access.cache.ts). */
+  accessCache?: AccessCacheOptions;
   bcryptCost: number;
   clock?: Clock;
   log?: Logger;
@@ -54,6 +68,10 @@ export interface Services {
   users: UsersService;
   auth: AuthService;
   tokens: TokenService;
+  /** Whether a verified token still grants access (checked on every request and message). */
+  access: AccessCache;
+  sessions: SessionService;
+  loginHistory: LoginHistoryService;
   hasher: PasswordHasher;
   stats: StatsService;
   events: EventsService;
@@ -68,12 +86,14 @@ export interface Services {
 export function createServices(options: ServicesOptions): Services {
   const clock = options.clock ?? systemClock;
   const usersRepository = UsersRepository.create(options.db.prisma);
-  const hasher = new PasswordHasher(options.bcryptCost);
+  const tuning = options.tuning ?? defaultTuning(options.db.kind, { redis: options.redisUrl !== undefined });
+  // One bcrypt worker pool for imports and logins (tuning.auth.compareOnWorkers).
+  const passwordPool = new PasswordHashPool(options.bcryptCost);
+  const hasher = new PasswordHasher(options.bcryptCost, tuning.auth.compareOnWorkers ? passwordPool : undefined);
   const tokens = new TokenService(options.jwt);
   const log = options.log ?? createLogger('silent');
   const bus = new LocalEventBus(log.child({ component: 'events' }));
   const recorder = new EventRecorder(options.db.prisma);
-  const tuning = options.tuning ?? defaultTuning(options.db.kind, { redis: options.redisUrl !== undefined });
   const limits = options.limits ?? DEFAULT_LIMITS;
   const transport = options.redisUrl ? new RedisTransport(options.redisUrl, log.child({ component: 'redis' })) : new InProcessTransport();
   const relay = new OutboxRelay(recorder, bus, transport, log.child({ component: 'outbox-relay' }), { ...tuning.relay, ...options.relay });
@@ -82,11 +102,37 @@ export function createServices(options: ServicesOptions): Services {
   const users = new UsersService(usersRepository, hasher, clock, events, lifecycle);
   const expiry = new SuspensionExpiry(lifecycle, events, clock, log.child({ component: 'suspension-expiry' }));
   // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
-  const auth = new AuthService(usersRepository, hasher, tokens, clock, (user, now) => userStatus(user, now) === 'ACTIVE');
+  const sessionRepository = new SessionRepository(options.db.prisma);
+  const access = new AccessCache(sessionRepository, clock, options.accessCache ?? DEFAULT_ACCESS_CACHE);
+  const loginHistory = new LoginHistoryService(
+    new LoginHistoryRepository(options.db.prisma),
+    clock,
+    options.loginHistoryDays ?? DEFAULT_LOGIN_HISTORY_DAYS,
+    log.child({ component: 'login-history' }),
+  );
+  const sessions = new SessionService(sessionRepository, usersRepository, tokens, events, access, clock, options.jwt.refreshTtlSeconds, loginHistory);
+  // Sessions end in the transaction of the change that ends the account's access.
+  events.beforeRecord((tx, recorded) => sessions.endSessionsOnAccountChange(tx, recorded));
+  // Every delivered event about a user, from any instance, drops what this one cached about them.
+  events.onUserEvent('*', (event) => {
+    if (event.userId) access.invalidate(event.userId);
+  });
+  // Throttle counters are shared by every instance: in Redis with REDIS_URL, else in the database.
+  const throttleRedis = options.redisUrl ? new Redis(options.redisUrl, { maxRetriesPerRequest: 3, connectionName: 'users-service:throttle' }) : undefined;
+  throttleRedis?.on('error', (error: Error) => log.warn({ err: error }, 'redis connection error (login throttle)'));
+  const throttle = new LoginThrottle(
+    throttleRedis ? { kind: 'redis', client: throttleRedis } : { kind: 'database', client: options.db.prisma },
+    options.loginThrottle ?? DEFAULT_LOGIN_THROTTLE,
+  );
+  const auth = new AuthService(usersRepository, hasher, sessions, clock, lifecycle, (user, now) => userStatus(user, now) === 'ACTIVE', {
+    throttle,
+    lock: (userId, until) => lifecycle.lockAfterFailedLogins(userId, until),
+    log: log.child({ component: 'auth' }),
+  }, loginHistory);
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
   const imports = new ImportService({
     repository: new ImportsRepository(options.db.prisma),
-    hasher: new PasswordHashPool(options.bcryptCost),
+    hasher: passwordPool,
     // Progress reaches subscribers on every instance as notices on the events transport.
     bus: importProgressBus(events),
     clock,
@@ -119,6 +165,9 @@ export function createServices(options: ServicesOptions): Services {
     users,
     auth,
     tokens,
+    access,
+    sessions,
+    loginHistory,
     hasher,
     stats,
     events,
@@ -128,6 +177,7 @@ export function createServices(options: ServicesOptions): Services {
     start: async () => {
       await events.start();
       await expiry.start();
+      await loginHistory.start();
       // The embedded database opens in one process only: a RUNNING import found there is abandoned.
       await imports.startHousekeeping(options.db.kind === 'pglite');
     },
@@ -135,7 +185,9 @@ export function createServices(options: ServicesOptions): Services {
       // First: a running import records its end while the database is still open.
       await imports.close();
       await expiry.stop();
+      loginHistory.stop();
       await events.stop();
+      await throttleRedis?.quit().catch(() => throttleRedis.disconnect());
     },
   };
 }

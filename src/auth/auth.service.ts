@@ -1,43 +1,82 @@
 // Login and the first admin. Every failed login looks the same from outside (UNAUTHENTICATED,
 // one bcrypt compare) whether the account is unknown, deleted, inactive, or the password wrong.
+// Failures are throttled per email and per client IP (login.throttle.ts); an email with too many
+// is refused with TOO_MANY_REQUESTS before its password is looked at, known account or not.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import { UnauthenticatedError } from '../errors.js';
+import { TooManyRequestsError, UnauthenticatedError } from '../errors.js';
+import { userStatus } from '../users/user.columns.js';
+import type { LoginHistoryService } from './login-history.service.js';
 import type { Clock } from '../clock.js';
 import type { UserRecord } from '../users/user.model.js';
 import type { UsersRepository } from '../users/user.repository.js';
 import { lookupEmail, normalizeEmail } from '../users/user.validation.js';
 import { UserAlreadyExistsError } from '../users/user.error.js';
+import type { LifecycleService } from '../users/lifecycle/lifecycle.service.js';
+import type { LoginThrottle } from './login.throttle.js';
+import type { Principal } from './principal.js';
 import type { PasswordHasher } from './password.hasher.js';
-import type { TokenService } from './token.service.js';
-
-export interface AuthPayload {
-  accessToken: string;
-  expiresAt: Date;
-  user: UserRecord;
-}
+import type { AuthPayload, ClientInfo, SessionService } from './session.service.js';
 
 export class AuthService {
   constructor(
     private readonly repository: UsersRepository,
     private readonly hasher: PasswordHasher,
-    private readonly tokens: TokenService,
+    private readonly sessions: SessionService,
     private readonly clock: Clock,
+    private readonly lifecycle: LifecycleService,
     private readonly loginPolicy: (user: UserRecord, now: Date) => boolean = (user) => user.isActive,
+    private readonly lockout?: {
+      throttle: LoginThrottle;
+      /** Records the lock on the account (User.lockedUntil, USER_LOCKED, its sessions end). */
+      lock: (userId: string, until: Date) => Promise<void>;
+      log: Logger;
+    },
+    private readonly history?: LoginHistoryService,
   ) {}
 
-  async login(email: string, password: string): Promise<AuthPayload> {
+  async login(email: string, password: string, client: ClientInfo = { ip: null, userAgent: null }): Promise<AuthPayload> {
     // An email no account can have (NUL, control characters) is refused before the database
     // sees it; that says nothing about which accounts exist.
-    const found = await this.repository.findCredentials(lookupEmail(email, 'email'));
+    const key = lookupEmail(email, 'email');
+    const attempt = { kind: 'LOGIN', email: key, ip: client.ip, userAgent: client.userAgent } as const;
+    let throttled;
+    try {
+      throttled = await this.lockout?.throttle.check(key, client.ip);
+    } catch (error) {
+      if (error instanceof TooManyRequestsError) {
+        await this.history?.record({ ...attempt, outcome: 'FAILURE', reason: error.scope === 'address' ? 'THROTTLED' : 'LOCKED', userId: null, sessionId: null });
+      }
+      throw error;
+    }
+    const found = await this.repository.findCredentials(key);
     const ok = await this.hasher.verify(password, found?.passwordHash);
     const now = this.clock.now();
     if (!found || !ok || !this.loginPolicy(found.user, now)) {
+      const reason = !found ? 'UNKNOWN' : !ok ? 'WRONG_PASSWORD' : userStatus(found.user, now);
+      await this.history?.record({ ...attempt, outcome: 'FAILURE', reason, userId: found?.user.id ?? null, sessionId: null });
+      if (this.lockout) await this.failed(this.lockout, key, client, found?.user.id);
       throw new UnauthenticatedError('Invalid email or password');
     }
+    if (throttled && throttled.failures > 0) await this.lockout?.throttle.clear(key);
     const user = await this.repository.recordLogin(found.user.id, now);
-    const { token, expiresAt } = await this.tokens.issue(user.id, [user.role]);
-    return { accessToken: token, expiresAt, user };
+    const payload = await this.sessions.open(user, client);
+    await this.history?.record({ ...attempt, outcome: 'SUCCESS', reason: null, userId: user.id, sessionId: payload.sessionId });
+    return payload;
+  }
+
+  /** unlockUser: clears the account's lock and its email's failure count. */
+  async unlock(principal: Principal, id: string): Promise<UserRecord> {
+    const user = await this.lifecycle.unlock(principal, id);
+    await this.lockout?.throttle.clear(user.email);
+    return user;
+  }
+
+  private async failed(lockout: NonNullable<AuthService['lockout']>, key: string, client: ClientInfo, userId: string | undefined): Promise<void> {
+    const lockedUntil = await lockout.throttle.failed(key, client.ip);
+    if (!lockedUntil || !userId) return;
+    // Not awaited: a known account's lock must take no longer to answer than an unknown email's.
+    lockout.lock(userId, lockedUntil).catch((error: unknown) => lockout.log.warn({ err: error, userId }, 'could not record a login lock'));
   }
 
   /**

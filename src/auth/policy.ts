@@ -35,6 +35,12 @@ export const PERMISSIONS = {
   /** `importUsers`, `userImport`, `cancelUserImport`, `userImportProgress`. */
   'imports.run': ['ADMIN'],
   'exports.run': ['ADMIN', 'VIEWER'],
+  /** Your own sign-in sessions: `mySessions`, `logout`, `logoutEverywhere`. */
+  'sessions.own': SIGNED_IN,
+  /** Anyone's sessions: `userSessions`, `revokeUserSessions`. */
+  'sessions.manage': ['ADMIN'],
+  /** The login history: `userLoginHistory`, `loginHistory`. */
+  'loginHistory.read': ['ADMIN'],
 } as const satisfies Record<string, readonly Role[] | typeof SIGNED_IN>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,4 +1,5 @@
-// Who is calling: taken from a verified token, never from the database (roles live in the token).
+// Who is calling: taken from a verified token, then checked against the account (AccessCache), which
+// also replaces our own tokens' roles with the account's current role.
 import type { Role } from '../users/user.model.js';
 
 export interface Principal {
@@ -7,6 +8,10 @@ export interface Principal {
   roles: Role[];
   /** When the token stops being valid (subscriptions close their socket then). */
   expiresAt: Date;
+  /** Our own tokens: the sign-in session they belong to (claim `sid`); ending it refuses them. */
+  sessionId?: string | undefined;
+  /** Signed by an external identity provider (JWKS_URL) rather than by us. */
+  external?: boolean | undefined;
 }
 
 /** A user id for audit columns, or null for subjects that are not UUIDs (external IdP, system). */

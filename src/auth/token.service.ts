@@ -27,10 +27,15 @@ export class TokenService {
     this.jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
   }
 
-  async issue(subject: string, roles: Role[], ttlSeconds = this.config.ttlSeconds): Promise<{ token: string; expiresAt: Date }> {
+  /**
+   * An access token for a session (see SessionService). It ends at `notAfter` at the latest (the
+   * session's own end), so no access token outlives its session.
+   */
+  async issue(subject: string, roles: Role[], sessionId: string, options: { ttlSeconds?: number; notAfter?: Date } = {}): Promise<{ token: string; expiresAt: Date }> {
     const now = Math.floor(Date.now() / 1000);
-    const exp = now + ttlSeconds;
-    const token = await new SignJWT({ roles })
+    let exp = now + (options.ttlSeconds ?? this.config.ttlSeconds);
+    if (options.notAfter) exp = Math.max(now + 1, Math.min(exp, Math.floor(options.notAfter.getTime() / 1000)));
+    const token = await new SignJWT({ roles, sid: sessionId })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(subject)
       .setIssuer(this.config.issuer)
@@ -44,8 +49,9 @@ export class TokenService {
   /** Verifies a bearer token; throws UNAUTHENTICATED with a reason a client can act on. */
   async verify(token: string): Promise<Principal> {
     let payload: JWTPayload;
+    let alg: string | undefined;
     try {
-      const alg = decodeProtectedHeader(token).alg;
+      alg = decodeProtectedHeader(token).alg;
       const options = {
         issuer: this.config.issuer,
         audience: this.config.audience,
@@ -68,7 +74,8 @@ export class TokenService {
     // future comes from a skewed clock or from someone minting long-lived tokens: refused.
     if (payload.iat! > Math.floor(Date.now() / 1000) + CLOCK_TOLERANCE_SECONDS) throw new UnauthenticatedError('Token issued in the future (iat)');
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => ROLES.includes(r as Role)) : [];
-    return { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000) };
+    const sessionId = typeof payload.sid === 'string' ? payload.sid : undefined;
+    return { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000), sessionId, external: alg !== 'HS256' };
   }
 
   /** Parses an `Authorization: Bearer …` value; undefined when absent. */

@@ -125,6 +125,30 @@ export const USER_EVENT_KINDS = {
     dates: [],
     subscription: null,
   }),
+  /** Too many failed logins: the account is locked until `until` (the actor is null: automatic). */
+  USER_LOCKED: kind<{ userId: string; until: Date; lockedBy: string | null }>()({
+    graphqlType: 'UserLocked',
+    actor: 'lockedBy',
+    user: 'userId',
+    dates: ['until'],
+    subscription: null,
+  }),
+  /** An admin cleared a login lock (unlockUser). */
+  USER_UNLOCKED: kind<{ userId: string; unlockedBy: string | null }>()({
+    graphqlType: 'UserUnlocked',
+    actor: 'unlockedBy',
+    user: 'userId',
+    dates: [],
+    subscription: null,
+  }),
+  /** Sign-in sessions of the user ended (logout, revocation, reuse of a refresh token, or the account's access ended). */
+  USER_SESSIONS_REVOKED: kind<{ userId: string; sessionIds: string[]; reason: string; revokedBy: string | null }>()({
+    graphqlType: 'UserSessionsRevoked',
+    actor: 'revokedBy',
+    user: 'userId',
+    dates: [],
+    subscription: null,
+  }),
   USER_BULK_ACTION: kind<{ action: BulkAction; userIds: string[]; performedBy: string | null }>()({
     graphqlType: 'UserBulkAction',
     actor: 'performedBy',

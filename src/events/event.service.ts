@@ -35,7 +35,12 @@ export interface StreamArgs {
   after?: string | null;
 }
 
+/** See EventsService.beforeRecord. */
+export type RecordHook = (tx: Tx, events: readonly NewUserEvent[]) => Promise<NewUserEvent[]>;
+
 export class EventsService {
+  private readonly hooks: RecordHook[] = [];
+
   constructor(
     private readonly recorder: EventRecorder,
     private readonly bus: LocalEventBus,
@@ -48,8 +53,19 @@ export class EventsService {
    * commit, pass the result to committed(). Usable from any Prisma interactive transaction, e.g.
    * `prisma.$transaction(async (tx) => { ...; return events.record(tx, {...}) })`.
    */
-  record(tx: Tx, events: NewUserEvent | readonly NewUserEvent[]): Promise<UserEvent[]> {
-    return this.recorder.record(tx, events, this.clock.now());
+  async record(tx: Tx, events: NewUserEvent | readonly NewUserEvent[]): Promise<UserEvent[]> {
+    let list: readonly NewUserEvent[] = Array.isArray(events) ? events : [events as NewUserEvent];
+    // Hooks run before the outbox lock is taken, so it stays held only from insert to commit.
+    for (const hook of this.hooks) list = [...list, ...(await hook(tx, list))];
+    return this.recorder.record(tx, list, this.clock.now());
+  }
+
+  /**
+   * Runs `hook` in every transaction that records events, before they are written; the events it
+   * returns are recorded with them. Sessions use it to end with the account (session.service.ts).
+   */
+  beforeRecord(hook: RecordHook): void {
+    this.hooks.push(hook);
   }
 
   /** Reports a commit so subscribers get its events now rather than at the next poll. */

@@ -128,6 +128,27 @@ export class UserUnsuspendedEvent extends UserEventInterface {
   @Field({ description: 'true when the suspension ended at its until rather than by unsuspendUser.' }) expired!: boolean;
 }
 
+@UserEventObjectType('USER_LOCKED')
+export class UserLockedEvent extends UserEventInterface {
+  @Field(() => ID) userId!: string;
+  @Field(() => Date, { description: 'When the lock ends by itself.' }) until!: Date;
+  @Field(() => ID, { nullable: true, description: 'null: locked automatically after failed logins.' }) lockedBy!: string | null;
+}
+
+@UserEventObjectType('USER_UNLOCKED')
+export class UserUnlockedEvent extends UserEventInterface {
+  @Field(() => ID) userId!: string;
+  @Field(() => ID, { nullable: true }) unlockedBy!: string | null;
+}
+
+@UserEventObjectType('USER_SESSIONS_REVOKED')
+export class UserSessionsRevokedEvent extends UserEventInterface {
+  @Field(() => ID) userId!: string;
+  @Field(() => [ID], { description: 'The sessions that ended.' }) sessionIds!: string[];
+  @Field({ description: 'LOGOUT, LOGOUT_EVERYWHERE, REVOKED, REFRESH_TOKEN_REUSED, PASSWORD_CHANGED, ACCOUNT_DISABLED or ACCOUNT_LOCKED.' }) reason!: string;
+  @Field(() => ID, { nullable: true }) revokedBy!: string | null;
+}
+
 @UserEventObjectType('USER_BULK_ACTION')
 export class UserBulkActionEvent extends UserEventInterface {
   @Field(() => BulkActionEnum) action!: BulkActionValue;

@@ -5,6 +5,7 @@ import DataLoader from 'dataloader';
 import type { Request } from 'express';
 import type { AuthContext } from '../auth/auth.checker.js';
 import type { Principal } from '../auth/principal.js';
+import type { ClientInfo } from '../auth/session.service.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import type { UserRecord } from '../users/user.model.js';
@@ -21,6 +22,8 @@ export interface Context extends AuthContext {
   loaders: Loaders;
   /** The request body's declared length (Content-Length), when there is one: uploads use it. */
   requestBytes?: number | undefined;
+  /** Where the request came from (Express's req.ip, User-Agent): kept on sessions. */
+  client: ClientInfo;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -37,26 +40,34 @@ export function buildContext(
   services: Services,
   log: Logger,
   requestId: string,
-  auth: { principal?: Principal | undefined; authError?: Error | undefined; requestBytes?: number | undefined },
+  auth: { principal?: Principal | undefined; authError?: Error | undefined; requestBytes?: number | undefined; client?: ClientInfo },
 ): Context {
-  return { requestId, log: log.child({ requestId }), services, loaders: createLoaders(services), ...auth };
+  return { requestId, log: log.child({ requestId }), services, loaders: createLoaders(services), client: { ip: null, userAgent: null }, ...auth };
 }
 
 /** The context of an HTTP request: its bearer token checked, its request id kept or made. */
 export async function contextFromRequest(req: Request, services: Services, log: Logger): Promise<Context> {
   const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
+  const client: ClientInfo = { ip: req.ip ?? null, userAgent: headerText(req.headers['user-agent']) };
   try {
-    const principal = await services.tokens.fromAuthorizationHeader(req.headers.authorization);
-    return buildContext(services, log, requestId, { principal, requestBytes: declaredLength(req) });
+    const verified = await services.tokens.fromAuthorizationHeader(req.headers.authorization);
+    // The account decides, not only the signature: a suspended user's token stops here.
+    const principal = verified && (await services.access.check(verified));
+    return buildContext(services, log, requestId, { principal, requestBytes: declaredLength(req), client });
   } catch (error) {
     // Not thrown here: `login` must still work with a stale token in the client's headers.
-    return buildContext(services, log, requestId, { authError: error as Error, requestBytes: declaredLength(req) });
+    return buildContext(services, log, requestId, { authError: error as Error, requestBytes: declaredLength(req), client });
   }
 }
 
 function declaredLength(req: Request): number | undefined {
   const n = Number(req.headers['content-length']);
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+function headerText(value: string | string[] | undefined): string | null {
+  const v = Array.isArray(value) ? value[0] : value;
+  return v ? v.slice(0, 512) : null;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

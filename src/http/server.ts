@@ -53,11 +53,15 @@ export async function startServer(options: ServerOptions, port: number, host: st
   });
 
   const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: WEBSOCKET_MAX_MESSAGE_BYTES });
+  const wsAuth = websocketAuth(services, log);
+  const wsFormatting = websocketErrorFormatting(schema, log);
   const wsServer = serveGraphQLOverWebSocket<Record<string, unknown>, { context?: Context }>(
     {
       schema,
-      ...websocketAuth(services, log),
-      ...websocketErrorFormatting(schema, log),
+      onConnect: wsAuth.onConnect,
+      onClose: wsAuth.onClose,
+      ...wsFormatting,
+      onSubscribe: wsAuth.guardSubscribe(wsFormatting.onSubscribe!),
       context: (ctx) => ctx.extra.context!,
       // One execution per event per distinct live-only operation, not one per subscriber.
       subscribe: sharedSubscriptions().subscribe,

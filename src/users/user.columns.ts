@@ -128,6 +128,8 @@ export const USER_COLUMNS = {
   suspendedAt: { column: 'suspended_at', type: 'timestamptz', nullable: true, render: 'time', export: 'SUSPENDED_AT' },
   suspendedUntil: { column: 'suspended_until', type: 'timestamptz', nullable: true, render: 'time', export: 'SUSPENDED_UNTIL' },
   suspensionReason: { column: 'suspension_reason', type: 'text', nullable: true, render: 'text', export: 'SUSPENSION_REASON' },
+  // Not exported or imported: a lock is the service's own state, not a user's data.
+  lockedUntil: { column: 'locked_until', type: 'timestamptz', nullable: true },
   passwordHash: { column: 'password_hash', type: 'text', nullable: true, secret: true, import: { blank: 'keep', always: true } },
 } as const satisfies Record<string, ColumnSpec>;
 

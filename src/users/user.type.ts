@@ -78,6 +78,12 @@ export class User implements UserRecord {
 
   @Field(() => String, { nullable: true })
   suspensionReason!: string | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Set after too many failed logins (LOGIN_MAX_FAILURES); the account is locked while it is ahead. unlockUser clears it.',
+  })
+  lockedUntil!: Date | null;
 }
 
 @ObjectType()
@@ -85,10 +91,19 @@ export class AuthPayload {
   @Field()
   accessToken!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When accessToken expires (ACCESS_TOKEN_TTL after issue, 15 minutes by default).' })
   expiresAt!: Date;
 
-  @UserAccess({ inheritedFrom: ['login'], why: 'the user who has just proved their password' })
+  @Field({ description: 'Opaque; spend it with refreshSession for a new pair before refreshTokenExpiresAt. Each one works once.' })
+  refreshToken!: string;
+
+  @Field(() => Date, { description: 'When the session ends (REFRESH_TOKEN_TTL after login, 30 days by default).' })
+  refreshTokenExpiresAt!: Date;
+
+  @Field(() => ID, { description: 'The sign-in session both tokens belong to.' })
+  sessionId!: string;
+
+  @UserAccess({ inheritedFrom: ['login', 'refreshSession'], why: 'the user who has just proved their password or refresh token' })
   @Field(() => User)
   user!: Relation<User>;
 }

@@ -34,7 +34,9 @@ describe('login', () => {
     const result = (await t.anonymous.execute(LoginDocument, { email: user.email.toUpperCase(), password })).expectData().login;
     expect(result.user.id).toBe(user.id);
     expect(result.user.lastLoginAt).not.toBeNull();
-    expect(new Date(result.expiresAt).getTime()).toBeGreaterThan(Date.now() + 3500_000);
+    // ACCESS_TOKEN_TTL's default: 15 minutes.
+    expect(new Date(result.expiresAt).getTime()).toBeGreaterThan(Date.now() + 850_000);
+    expect(new Date(result.expiresAt).getTime()).toBeLessThanOrEqual(Date.now() + 900_000);
     const me = (await t.anonymous.withToken(result.accessToken).execute(MeDocument)).expectData().me;
     expect(me.id).toBe(user.id);
   });
@@ -93,7 +95,9 @@ describe('token verification', () => {
   }
 
   it('accepts an iat within the 5 s clock tolerance (an issuer clock may run a little ahead)', async () => {
-    const ahead = await token({ roles: ['ADMIN'] }, { iat: Math.floor(Date.now() / 1000) + 2 });
+    // The admin's own subject and session: a well-signed token must also belong to a live session.
+    const { sub, sid } = JSON.parse(Buffer.from(t.admin.token!.split('.')[1]!, 'base64url').toString()) as { sub: string; sid: string };
+    const ahead = await token({ roles: ['ADMIN'], sid }, { iat: Math.floor(Date.now() / 1000) + 2, sub });
     (await t.anonymous.withToken(ahead).execute(UsersDocument, { first: 1 })).expectData();
   });
 

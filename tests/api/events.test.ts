@@ -2,6 +2,7 @@
 // replay-then-live without gap or duplicate, and WebSocket authentication.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  MySessionsDocument,
   CreateUserDocument,
   OnUserCreatedDocument,
   OnUserDeletedDocument,
@@ -51,7 +52,7 @@ describe('events are recorded with the change', () => {
     const [event, ...rest] = await logFor(user.id);
     expect(rest).toEqual([]);
     expect(event).toMatchObject({ __typename: 'UserCreated', type: 'USER_CREATED', userId: user.id, email: user.email });
-    expect(event!.__typename === 'UserCreated' && event!.createdBy).toBe((await t.admin.execute<{ me: { id: string } }>('{ me { id } }')).expectData().me.id);
+    expect(event!.__typename === 'UserCreated' && event.createdBy).toBe((await t.admin.execute<{ me: { id: string } }>('{ me { id } }')).expectData().me.id);
     expect(BigInt(event!.sequence)).toBeGreaterThan(0n);
     expect(Date.parse(event!.occurredAt)).toBeGreaterThanOrEqual(before - 1000);
   });
@@ -204,8 +205,10 @@ describe('WebSocket authentication', () => {
   });
 
   it('lets a VIEWER subscribe and closes the socket with 4401 when the token expires', async () => {
-    const { user } = await clientFor(t.admin, 'VIEWER');
-    const { token, expiresAt } = await t.app.services.tokens.issue(user.id, ['VIEWER'], 3);
+    const { user, client } = await clientFor(t.admin, 'VIEWER');
+    // The login's own session, with a 3 s access token.
+    const sessionId = (await client.execute(MySessionsDocument)).expectData().mySessions.find((s) => s.current)!.id;
+    const { token, expiresAt } = await t.app.services.tokens.issue(user.id, ['VIEWER'], sessionId, { ttlSeconds: 3 });
     const viewer = wsClient(t.wsUrl, token);
     const sub = await live(() => subscribe(viewer, OnUserCreatedDocument));
     const created = await createUser(t.admin);

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { MeDocument, UsersDocument } from '../generated/graphql.js';
+import { DeleteUserDocument, MeDocument, SuspendUserDocument, UsersDocument } from '../generated/graphql.js';
+import { createUser } from '../testkit/seed.js';
 import { startTestApp, type TestApp } from '../testkit/app.js';
 
 let t: TestApp;
@@ -34,10 +35,10 @@ afterAll(async () => {
   jwks?.close();
 });
 
-function externalToken(key: CryptoKey, alg: string, kid: string, roles: string[], overrides: { aud?: string } = {}): Promise<string> {
+function externalToken(key: CryptoKey, alg: string, kid: string, roles: string[], overrides: { aud?: string; sub?: string } = {}): Promise<string> {
   return new SignJWT({ roles })
     .setProtectedHeader({ alg, kid })
-    .setSubject('idp|12345')
+    .setSubject(overrides.sub ?? 'idp|12345')
     .setIssuer('users-service')
     .setAudience(overrides.aud ?? 'users-service')
     .setIssuedAt()
@@ -73,5 +74,21 @@ describe('tokens from an external identity provider', () => {
   it('gives an external subject with no local user USER_MANAGEMENT_USER_NOT_FOUND on me', async () => {
     const client = t.anonymous.withToken(await externalToken(rsa.privateKey, 'RS256', 'rsa-1', ['USER']));
     (await client.execute(MeDocument)).expectError('USER_MANAGEMENT_USER_NOT_FOUND');
+  });
+
+  it('refuses the token of a subject that is one of our users once that user is suspended or deleted (issue 12)', async () => {
+    for (const end of ['suspend', 'delete'] as const) {
+      const user = await createUser(t.admin, { role: 'VIEWER' });
+      const client = t.anonymous.withToken(await externalToken(rsa.privateKey, 'RS256', 'rsa-1', ['VIEWER'], { sub: user.id }));
+      (await client.execute(UsersDocument, { first: 1 })).expectData();
+      if (end === 'suspend') (await t.admin.execute(SuspendUserDocument, { id: user.id, reason: 'idp test' })).expectData();
+      else (await t.admin.execute(DeleteUserDocument, { id: user.id })).expectData();
+      (await client.execute(UsersDocument, { first: 1 })).expectError('UNAUTHENTICATED');
+    }
+  });
+
+  it('keeps accepting other subjects: revoking them is the provider\'s job', async () => {
+    const client = t.anonymous.withToken(await externalToken(rsa.privateKey, 'RS256', 'rsa-1', ['VIEWER'], { sub: '00000000-0000-4000-8000-00000000beef' }));
+    (await client.execute(UsersDocument, { first: 1 })).expectData();
   });
 });

@@ -77,7 +77,8 @@ describe('activate and deactivate', () => {
   it('a user whose account was deactivated cannot change their profile with a token issued before', async () => {
     const { client, user } = await clientFor(t.admin, 'USER');
     (await t.admin.execute(DeactivateUserDocument, { id: user.id })).expectData();
-    (await client.execute(UpdateMeDocument, { input: { name: 'still here' } })).expectError('USER_MANAGEMENT_USER_INACTIVE');
+    // The token dies with the account (issue 12), before the service's own inactive check.
+    (await client.execute(UpdateMeDocument, { input: { name: 'still here' } })).expectError('UNAUTHENTICATED');
   });
 
   it('refuses an admin deactivating, suspending or deleting themselves, and non-admins', async () => {

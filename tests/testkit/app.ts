@@ -89,6 +89,9 @@ export async function startTestApp(
     // Every test database is already migrated (see global-setup): start without the check.
     ...(url ? { DATABASE_URL: url } : { DATA_DIR: 'memory://' }),
     MIGRATE_ON_START: 'false',
+    // Every test logs in from 127.0.0.1, and on PostgreSQL the counters are shared by the run:
+    // the per-IP ceiling is tested with its own database (tests/api/login-throttle.test.ts).
+    LOGIN_IP_MAX_FAILURES: '1000000',
     ...options.env,
   });
   const app = await startApp(config, {

@@ -25,6 +25,7 @@ export interface RootFieldSample {
 export type RootFieldEntry = RootFieldSample | { public: true };
 
 const withUser = (fx: SampleFixtures) => fx.user().then(({ id }) => ({ id }));
+const withUserId = (fx: SampleFixtures) => fx.user().then(({ id }) => ({ userId: id }));
 const withIds = (fx: SampleFixtures) => fx.user().then(({ id }) => ({ ids: [id] }));
 const subscription = (field: string, selection = '{ sequence }'): RootFieldSample => ({
   operation: `subscription { ${field} ${selection} }`,
@@ -41,6 +42,10 @@ export const ROOT_FIELD_SAMPLES: Record<string, RootFieldEntry> = {
   users: { operation: '{ users(first: 1) { edges { cursor } } }' },
   userStats: { operation: '{ userStats { total } }' },
   userEventLog: { operation: '{ userEventLog(first: 1) { pageInfo { hasNextPage } } }' },
+  userLoginHistory: { operation: 'query($userId: ID!) { userLoginHistory(userId: $userId) { hasNextPage } }', variables: withUserId },
+  loginHistory: { operation: '{ loginHistory { hasNextPage } }' },
+  mySessions: { operation: '{ mySessions { id } }' },
+  userSessions: { operation: 'query($userId: ID!) { userSessions(userId: $userId) { id } }', variables: withUserId },
   userImport: {
     operation: 'query($id: ID!) { userImport(id: $id) { id } }',
     variables: (fx) => fx.finishedImport().then((id) => ({ id })),
@@ -48,6 +53,12 @@ export const ROOT_FIELD_SAMPLES: Record<string, RootFieldEntry> = {
 
   // Mutation
   login: { public: true },
+  refreshSession: { public: true },
+  // The sampling principal has no session: these end nothing, but still reach their service.
+  logout: { operation: 'mutation { logout }' },
+  logoutEverywhere: { operation: 'mutation { logoutEverywhere }' },
+  unlockUser: { operation: 'mutation($id: ID!) { unlockUser(id: $id) { id } }', variables: withUser },
+  revokeUserSessions: { operation: 'mutation($userId: ID!) { revokeUserSessions(userId: $userId) }', variables: withUserId },
   createUser: {
     operation: 'mutation($email: String!) { createUser(input: { email: $email }) { id } }',
     variables: () => Promise.resolve({ email: `sample-${randomUUID()}@example.test` }),

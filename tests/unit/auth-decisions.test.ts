@@ -34,13 +34,13 @@ describe('authorization decisions', () => {
     expect(undecided).toEqual([]);
   });
 
-  it('only login is public', async () => {
+  it('only login and refreshSession are public', async () => {
     await createSchema();
     const storage = getMetadataStorage();
     const publicFields = [...storage.queries, ...storage.mutations, ...storage.subscriptions]
       .filter((f) => isPublicField(f.target.name, f.methodName))
       .map((f) => f.schemaName);
-    expect(publicFields).toEqual(['login']);
+    expect(publicFields.sort()).toEqual(['login', 'refreshSession']);
   });
 });
 

@@ -9,7 +9,8 @@ describe('loadConfig', () => {
     expect(config.database.dataDir).toBe('./data');
     expect(config.database.migrateOnStart).toBe(true);
     expect(config.auth.bcryptCost).toBe(12);
-    expect(config.auth.accessTokenTtlSeconds).toBe(3600);
+    expect(config.auth.accessTokenTtlSeconds).toBe(900);
+    expect(config.auth.refreshTokenTtlSeconds).toBe(30 * 86_400);
     expect(config.introspection).toBe(true);
     expect(config.limits.uploadMaxBytes).toBe(100 * 1024 * 1024);
   });

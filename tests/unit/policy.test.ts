@@ -35,9 +35,11 @@ describe('holding a permission', () => {
       'events.read',
       'subscriptions.connect',
       'exports.run',
+      'sessions.own',
     ]);
-    expect(held(as('USER'))).toEqual(['self.read', 'self.update']);
-    expect(held(as())).toEqual(['self.read', 'self.update']);
+    expect(held(as('ADMIN'))).toContain('loginHistory.read');
+    expect(held(as('USER'))).toEqual(['self.read', 'self.update', 'sessions.own']);
+    expect(held(as())).toEqual(['self.read', 'self.update', 'sessions.own']);
     expect(held(as('USER', 'VIEWER'))).toEqual(held(as('VIEWER')));
     expect(PERMISSION_NAMES.filter((name) => holds(undefined, name))).toEqual([]);
   });

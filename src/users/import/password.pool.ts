@@ -1,7 +1,8 @@
 // bcrypt hashing for imported plaintext passwords, on worker threads: bcryptjs is pure
 // JavaScript, and one hash at cost 12 blocks a thread for ~300 ms, so hashing on the event loop
 // would stall every request while an import runs. Workers start on first use and exit when
-// idle, so a server that never imports passwords never pays for them.
+// idle, so a server that never imports passwords never pays for them. Logins compare on the same
+// workers (compare), for the same reason.
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -11,9 +12,9 @@ import { Worker } from 'node:worker_threads';
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const bcrypt = require(workerData.bcryptPath);
-parentPort.on('message', ({ id, passwords, cost }) => {
+parentPort.on('message', ({ id, jobs, cost }) => {
   try {
-    parentPort.postMessage({ id, hashes: passwords.map((p) => bcrypt.hashSync(p, cost)) });
+    parentPort.postMessage({ id, results: jobs.map((j) => (j.hash === undefined ? bcrypt.hashSync(j.password, cost) : bcrypt.compareSync(j.password, j.hash))) });
   } catch (error) {
     parentPort.postMessage({ id, error: String(error && error.message || error) });
   }
@@ -27,7 +28,9 @@ export function defaultHashWorkers(): number {
 
 interface Job {
   password: string;
-  resolve: (hash: string) => void;
+  /** Set for a compare. */
+  hash?: string;
+  resolve: (result: string | boolean) => void;
   reject: (error: Error) => void;
 }
 
@@ -51,10 +54,19 @@ export class PasswordHashPool {
   ) {}
 
   hash(password: string): Promise<string> {
-    return new Promise((resolve, reject) => {
+    return new Promise<string | boolean>((resolve, reject) => {
       this.queue.push({ password, resolve, reject });
       this.dispatch();
-    });
+    }).then(String);
+  }
+
+  /** bcrypt's compare on a worker. A login is one job: it goes ahead of batching (see dispatch). */
+  compare(password: string, hash: string): Promise<boolean> {
+    return new Promise<string | boolean>((resolve, reject) => {
+      // Ahead of queued import hashes: a login waits for one batch at most, not for the import.
+      this.queue.unshift({ password, hash, resolve, reject });
+      this.dispatch();
+    }).then((r) => r === true);
   }
 
   /** Stops the workers; pending hashes fail. */
@@ -70,11 +82,12 @@ export class PasswordHashPool {
       let slot = this.slots.find((s) => !s.busy);
       if (!slot && this.slots.length < this.size) slot = this.spawn();
       if (!slot) return;
-      const jobs = this.queue.splice(0, BATCH);
+      // A compare goes alone: a login must not wait for seven other hashes in its batch.
+      const jobs = this.queue[0]?.hash !== undefined ? this.queue.splice(0, 1) : this.queue.splice(0, BATCH);
       slot.busy = jobs;
       // Referenced only while busy: an idle worker must not keep a CLI or a test alive.
       slot.worker.ref();
-      slot.worker.postMessage({ id: this.nextId++, passwords: jobs.map((j) => j.password), cost: this.cost });
+      slot.worker.postMessage({ id: this.nextId++, jobs: jobs.map((j) => ({ password: j.password, hash: j.hash })), cost: this.cost });
     }
     if (this.slots.every((s) => !s.busy)) {
       this.idleTimer = setTimeout(() => void this.close(), IDLE_EXIT_MS);
@@ -87,13 +100,13 @@ export class PasswordHashPool {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath } });
     worker.unref();
     const slot: Slot = { worker, busy: undefined };
-    worker.on('message', (msg: { hashes?: string[]; error?: string }) => {
+    worker.on('message', (msg: { results?: (string | boolean)[]; error?: string }) => {
       const jobs = slot.busy ?? [];
       slot.busy = undefined;
       worker.unref();
       jobs.forEach((job, i) => {
-        const hash = msg.hashes?.[i];
-        if (hash) job.resolve(hash);
+        const result = msg.results?.[i];
+        if (result !== undefined) job.resolve(result);
         else job.reject(new Error(msg.error ?? 'hashing failed'));
       });
       this.dispatch();

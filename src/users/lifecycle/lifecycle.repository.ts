@@ -13,7 +13,7 @@ import { mapUniqueViolation } from '../user.repository.js';
 type Db = PrismaClient | Tx;
 
 /** The columns lifecycle rules look at. */
-const LOCKED = ['id', 'email', 'isActive', 'deletedAt', 'suspendedAt', 'suspendedUntil'] as const;
+const LOCKED = ['id', 'email', 'isActive', 'deletedAt', 'suspendedAt', 'suspendedUntil', 'lockedUntil'] as const;
 export type LifecycleRow = Pick<UserRecord, (typeof LOCKED)[number]>;
 
 const lockedRows = rowsOf('lifecycle lock', recordSchema(LOCKED));
@@ -26,7 +26,9 @@ export type LifecycleChange =
   | { kind: 'suspend'; reason: string; until: Date | null }
   | { kind: 'unsuspend' }
   | { kind: 'delete' }
-  | { kind: 'restore' };
+  | { kind: 'restore' }
+  | { kind: 'lock'; until: Date }
+  | { kind: 'unlock' };
 
 export class LifecycleRepository {
   constructor(
@@ -137,5 +139,9 @@ function setClause(change: LifecycleChange, actorId: string | null, now: Date): 
       return Prisma.sql`deleted_at = ${now}, deleted_by_id = ${actorId}::uuid`;
     case 'restore':
       return Prisma.sql`deleted_at = NULL, deleted_by_id = NULL`;
+    case 'lock':
+      return Prisma.sql`locked_until = ${change.until}::timestamptz`;
+    case 'unlock':
+      return Prisma.sql`locked_until = NULL`;
   }
 }

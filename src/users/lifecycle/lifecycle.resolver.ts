@@ -43,6 +43,12 @@ export class LifecycleResolver {
   }
 
   @Authorized('users.write')
+  @Mutation(() => User, { description: 'Clears a login lock (lockedUntil) and the failure count of the email; records UserUnlocked.' })
+  unlockUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
+    return ctx.services.auth.unlock(principalOf(ctx), id);
+  }
+
+  @Authorized('users.write')
   @Mutation(() => User, { description: 'Undoes a soft delete. USER_MANAGEMENT_USER_ALREADY_EXISTS if a live user has taken the email meanwhile.' })
   restoreUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
     return ctx.services.lifecycle.restore(principalOf(ctx), id);

@@ -30,7 +30,7 @@ import type { LifecycleChange, LifecycleRepository, LifecycleRow } from './lifec
 
 export const MAX_BULK_IDS = 1000;
 
-export type LifecycleAction = 'ACTIVATE' | 'DEACTIVATE' | 'SUSPEND' | 'UNSUSPEND' | 'DELETE' | 'RESTORE';
+export type LifecycleAction = 'ACTIVATE' | 'DEACTIVATE' | 'SUSPEND' | 'UNSUSPEND' | 'DELETE' | 'RESTORE' | 'LOCK' | 'UNLOCK';
 
 /**
  * What nobody may do to themselves: each locks the caller out (or takes away what they could
@@ -103,6 +103,27 @@ export class LifecycleService {
   /** Undoes a soft delete; USER_MANAGEMENT_USER_ALREADY_EXISTS if a live user took the email. */
   restore(principal: Principal, id: string): Promise<UserRecord> {
     return this.single(principal, 'RESTORE', id, { kind: 'restore' });
+  }
+
+  /** Clears a login lock (USER_UNLOCKED); a user who is not locked is returned unchanged. */
+  unlock(principal: Principal, id: string): Promise<UserRecord> {
+    return this.single(principal, 'UNLOCK', id, { kind: 'unlock' });
+  }
+
+  /**
+   * Locks an account after too many failed logins (auth/login.throttle.ts decides when, and
+   * until when). Automatic: no principal, no actor. Ends the account's sessions, like any change
+   * that ends its access. Nothing happens to a deleted or unknown id.
+   */
+  async lockAfterFailedLogins(userId: string, until: Date): Promise<void> {
+    const change: LifecycleChange = { kind: 'lock', until };
+    const stored = await this.repository.transaction(async (repo, tx) => {
+      const rows = await repo.lock([userId]);
+      const live = rows.filter((r) => !r.deletedAt);
+      await repo.apply(live, change, null, this.clock.now(), { newVersion: false });
+      return this.events.record(tx, live.map((r): NewUserEvent => ({ type: 'USER_LOCKED', actor: null, payload: { userId: r.id, until } })));
+    });
+    this.events.committed(stored);
   }
 
   bulkActivate(principal: Principal, ids: readonly string[]): Promise<BulkActionResult> {
@@ -267,6 +288,10 @@ function decide(action: LifecycleAction, row: LifecycleRow | undefined, id: stri
       return row.suspendedAt ? 'change' : 'noop';
     case 'DELETE':
       return 'change';
+    case 'UNLOCK':
+      return row.lockedUntil ? 'change' : 'noop';
+    case 'LOCK':
+      return 'change';
   }
 }
 
@@ -284,5 +309,9 @@ function eventFor(change: LifecycleChange, userId: string, by: string): NewUserE
       return { type: 'USER_DELETED', actor: by, payload: { userId } };
     case 'restore':
       return { type: 'USER_RESTORED', actor: by, payload: { userId } };
+    case 'lock':
+      return { type: 'USER_LOCKED', actor: by, payload: { userId, until: change.until } };
+    case 'unlock':
+      return { type: 'USER_UNLOCKED', actor: by, payload: { userId } };
   }
 }
