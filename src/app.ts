@@ -76,7 +76,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
     started = services;
     const schema = await createSchema();
     const server = await startServer(
-      { schema, services, log, introspection: config.introspection, uploadMaxBytes: config.limits.uploadMaxBytes },
+      { schema, services, log, introspection: config.introspection, uploadMaxBytes: config.limits.uploadMaxBytes, cors: config.cors },
       config.port,
       config.host,
     );

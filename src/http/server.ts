@@ -8,10 +8,12 @@ import express, { type Request } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-ts';
 import { WebSocketServer } from 'ws';
+import type { CorsSettings } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import { createApollo } from './apollo.server.js';
 import { contextFromRequest, type Context } from './context.js';
+import { corsMiddleware, websocketOriginAllowed } from './cors.js';
 import { httpErrorHandler, unknownRoute } from './error.middleware.js';
 import { exportDownload } from './export.route.js';
 import { liveness, readiness } from './health.route.js';
@@ -32,6 +34,7 @@ export interface ServerOptions {
   log: Logger;
   introspection: boolean;
   uploadMaxBytes: number;
+  cors: CorsSettings;
 }
 
 export interface RunningServer {
@@ -52,7 +55,17 @@ export async function startServer(options: ServerOptions, port: number, host: st
     req.on('error', (error) => log.debug({ reason: error.message }, 'request stream error'));
   });
 
-  const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: WEBSOCKET_MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({
+    server: http,
+    path: '/graphql',
+    maxPayload: WEBSOCKET_MAX_MESSAGE_BYTES,
+    // Before the upgrade: a page from an origin not allowed never gets a socket (403).
+    verifyClient: ({ req }, done) => {
+      if (websocketOriginAllowed(options.cors, req)) return done(true);
+      log.info({ origin: req.headers.origin?.slice(0, 200) }, 'websocket refused: origin not allowed');
+      done(false, 403, 'Origin not allowed');
+    },
+  });
   const wsServer = serveGraphQLOverWebSocket<Record<string, unknown>, { context?: Context }>(
     {
       schema,
@@ -68,6 +81,9 @@ export async function startServer(options: ServerOptions, port: number, host: st
 
   const apollo = createApollo({ schema, introspection: options.introspection, http, websocket: wsServer, log });
   await apollo.start();
+
+  // Before every route it covers, so a preflight is answered here and never reaches Apollo's CSRF check.
+  app.use(['/graphql', '/exports'], corsMiddleware(options.cors));
 
   app.get('/healthz', liveness);
   app.get('/readyz', readiness(services.db, log));
