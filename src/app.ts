@@ -9,6 +9,7 @@ import { applyMigrations } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
 import { createSchema } from './schema.js';
 import { startServer, type RunningServer } from './http/server.js';
+import { TrustedDocuments } from './http/operation.gate.js';
 import { createServices, type Services } from './services.js';
 import type { Clock } from './clock.js';
 
@@ -76,7 +77,12 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
     started = services;
     const schema = await createSchema();
     const server = await startServer(
-      { schema, services, log, introspection: config.introspection, uploadMaxBytes: config.limits.uploadMaxBytes, cors: config.cors },
+      { schema, services, log, introspection: config.introspection, uploadMaxBytes: config.limits.uploadMaxBytes,
+        cors: config.cors,
+        operationLimits: config.operationLimits,
+        trustedDocuments: config.trustedDocuments ? TrustedDocuments.load(config.trustedDocuments) : undefined,
+        production: config.production,
+      },
       config.port,
       config.host,
     );

@@ -8,7 +8,7 @@ import express, { type Request } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-ts';
 import { WebSocketServer } from 'ws';
-import type { CorsSettings } from '../config.js';
+import type { CorsSettings, OperationLimits } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import { createApollo } from './apollo.server.js';
@@ -17,6 +17,7 @@ import { corsMiddleware, websocketOriginAllowed } from './cors.js';
 import { httpErrorHandler, unknownRoute } from './error.middleware.js';
 import { exportDownload } from './export.route.js';
 import { liveness, readiness } from './health.route.js';
+import { OperationGate, operationGateMiddleware, type TrustedDocuments } from './operation.gate.js';
 import { sharedSubscriptions } from './subscription.executor.js';
 import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './upload.middleware.js';
 import { websocketAuth } from './websocket.auth.js';
@@ -35,6 +36,11 @@ export interface ServerOptions {
   introspection: boolean;
   uploadMaxBytes: number;
   cors: CorsSettings;
+  operationLimits: OperationLimits;
+  /** TRUSTED_DOCUMENTS, loaded: only these operations run. */
+  trustedDocuments?: TrustedDocuments | undefined;
+  /** NODE_ENV=production: no landing page, no "did you mean" in errors. */
+  production: boolean;
 }
 
 export interface RunningServer {
@@ -55,6 +61,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
     req.on('error', (error) => log.debug({ reason: error.message }, 'request stream error'));
   });
 
+  const gate = new OperationGate(schema, options.operationLimits, options.trustedDocuments);
   const wss = new WebSocketServer({
     server: http,
     path: '/graphql',
@@ -70,7 +77,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
     {
       schema,
       ...websocketAuth(services, log),
-      ...websocketErrorFormatting(schema, log),
+      ...websocketErrorFormatting(schema, log, gate),
       context: (ctx) => ctx.extra.context!,
       // One execution per event per distinct live-only operation, not one per subscriber.
       subscribe: sharedSubscriptions().subscribe,
@@ -79,7 +86,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
     log.child({ component: 'websocket' }),
   );
 
-  const apollo = createApollo({ schema, introspection: options.introspection, http, websocket: wsServer, log });
+  const apollo = createApollo({ schema, introspection: options.introspection, production: options.production, http, websocket: wsServer, log });
   await apollo.start();
 
   // Before every route it covers, so a preflight is answered here and never reaches Apollo's CSRF check.
@@ -97,6 +104,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
     graphqlUploadExpress({ maxFileSize: options.uploadMaxBytes, maxFiles: 1, maxFieldSize: UPLOAD_MAX_FIELD_BYTES }),
     uploadErrors({ maxBytes: options.uploadMaxBytes, maxFieldBytes: UPLOAD_MAX_FIELD_BYTES }),
     express.json({ limit: JSON_BODY_LIMIT_BYTES }),
+    operationGateMiddleware(gate, options.trustedDocuments),
     expressMiddleware(apollo, {
       context: ({ req }) => contextFromRequest(req, services, log),
     }),
