@@ -14,7 +14,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { RequestHandler } from 'express';
-import { GraphQLError, Lexer, parse, Source, TokenKind, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { Lexer, parse, Source, TokenKind, validate, type DocumentNode, type GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { OperationLimits } from '../config.js';
 import { DEFAULT_PAGE_SIZE } from '../users/listing/listing.model.js';
@@ -152,7 +152,7 @@ export class TrustedDocuments {
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new Error(`TRUSTED_DOCUMENTS: cannot read ${file} as JSON (${(error as Error).message})`);
+      throw new Error(`TRUSTED_DOCUMENTS: cannot read ${file} as JSON (${(error as Error).message})`, { cause: error });
     }
     if (!isRecord(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) {
       throw new Error(`TRUSTED_DOCUMENTS: ${file} must be a JSON object of hash → GraphQL document`);

@@ -123,7 +123,7 @@ describe('TRUSTED_DOCUMENTS', () => {
   });
 
   it('runs the listed operations, sent as text or by hash, and refuses any other', async () => {
-    expect((await trusted.admin.execute(allowed)).expectData()).toMatchObject({ me: { email: expect.any(String) } });
+    expect((await trusted.admin.execute<{ me: { email: string } }>(allowed)).expectData().me.email).toBeTruthy();
     (await refusedBeforeExecution(trusted, '{ me { id } }')).expectError('OPERATION_NOT_TRUSTED');
     for (const body of [{ documentId: hash }, { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }]) {
       const response = await fetch(trusted.url, {
