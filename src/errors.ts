@@ -86,6 +86,16 @@ export class UnsupportedMediaTypeError extends DomainError {
   readonly status = 415;
 }
 
+/** Over a rate limit (http/rate.limit.ts): wait `retryAfter` seconds (also the Retry-After header). */
+export class TooManyRequestsError extends DomainError {
+  readonly code = 'TOO_MANY_REQUESTS';
+  readonly status = 429;
+  constructor(readonly retryAfter: number) {
+    super(`Too many requests; retry in ${retryAfter} seconds`);
+    this.details.retryAfter = retryAfter;
+  }
+}
+
 /** Seconds a client should wait before retrying after an outage (`extensions.retryAfter`, `Retry-After`). */
 export const RETRY_AFTER_SECONDS = 5;
 

@@ -8,7 +8,7 @@ import express, { type Request } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-ts';
 import { WebSocketServer } from 'ws';
-import type { CorsSettings, OperationLimits } from '../config.js';
+import type { CorsSettings, OperationLimits, RateLimits, TrustProxy } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import { createApollo } from './apollo.server.js';
@@ -17,6 +17,7 @@ import { corsMiddleware, websocketOriginAllowed } from './cors.js';
 import { httpErrorHandler, unknownRoute } from './error.middleware.js';
 import { exportDownload } from './export.route.js';
 import { liveness, readiness } from './health.route.js';
+import { createRateLimiter } from './rate.limit.js';
 import { OperationGate, operationGateMiddleware, type TrustedDocuments } from './operation.gate.js';
 import { sharedSubscriptions } from './subscription.executor.js';
 import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './upload.middleware.js';
@@ -41,6 +42,11 @@ export interface ServerOptions {
   trustedDocuments?: TrustedDocuments | undefined;
   /** NODE_ENV=production: no landing page, no "did you mean" in errors. */
   production: boolean;
+  rateLimits: RateLimits;
+  /** Shares rate limit counters between instances. */
+  redisUrl: string | undefined;
+  /** Express's `trust proxy`: which X-Forwarded-* headers to believe (req.ip, req.protocol). */
+  trustProxy: TrustProxy;
 }
 
 export interface RunningServer {
@@ -54,6 +60,8 @@ export async function startServer(options: ServerOptions, port: number, host: st
   const { schema, services, log } = options;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy);
+  const rateLimiter = createRateLimiter(options.rateLimits, options.redisUrl, services, log.child({ component: 'rate-limit' }));
   const http = createServer(app);
   // A request stream emits 'error' (client gone mid-body, say) only when someone listens, and
   // then kills the process if nobody does: every request gets a listener that logs it.
@@ -96,7 +104,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
   app.get('/readyz', readiness(services.db, log));
 
   // Export links: the signed token in the path is the credential (no bearer token).
-  app.get('/exports/:token', exportDownload(services.exports, log.child({ component: 'export' })));
+  app.get('/exports/:token', rateLimiter.exports, exportDownload(services.exports, log.child({ component: 'export' })));
 
   app.use(
     '/graphql',
@@ -105,6 +113,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
     uploadErrors({ maxBytes: options.uploadMaxBytes, maxFieldBytes: UPLOAD_MAX_FIELD_BYTES }),
     express.json({ limit: JSON_BODY_LIMIT_BYTES }),
     operationGateMiddleware(gate, options.trustedDocuments),
+    rateLimiter.graphql,
     expressMiddleware(apollo, {
       context: ({ req }) => contextFromRequest(req, services, log),
     }),
@@ -125,6 +134,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
     url,
     stop: async () => {
       await apollo.stop();
+      await rateLimiter.close();
     },
   };
 }

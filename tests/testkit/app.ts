@@ -89,6 +89,10 @@ export async function startTestApp(
     // Every test database is already migrated (see global-setup): start without the check.
     ...(url ? { DATABASE_URL: url } : { DATA_DIR: 'memory://' }),
     MIGRATE_ON_START: 'false',
+    // A test file sends thousands of requests from one address in seconds; rate limits are on
+    // where a test asks for them (tests/api/rate-limit.test.ts).
+    RATE_LIMIT_POINTS: '0',
+    RATE_LIMIT_IP_POINTS: '0',
     ...options.env,
   });
   const app = await startApp(config, {
