@@ -4,11 +4,11 @@
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { formatGraphQLError, logFailure, RETRY_AFTER_SECONDS } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Context } from './context.js';
+import { landingPage } from './landing.page.js';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -43,7 +43,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<Context> {
     logger: log.child({ component: 'apollo' }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: options.http }),
-      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      landingPage({ production: options.production }),
       {
         requestDidStart: ({ contextValue }) =>
           Promise.resolve({

@@ -7,8 +7,9 @@ export type OperationLimit = 'MAX_DEPTH' | 'MAX_ALIASES' | 'MAX_TOKENS' | 'MAX_D
 export class OperationLimitError extends DomainError {
   readonly code: `${OperationLimit}_EXCEEDED`;
   readonly status = 400;
+  /** `what`: the measure, plural ("aliases", "levels of nesting"). */
   constructor(limit: OperationLimit, max: number, actual: number | undefined, what: string) {
-    super(`The operation ${what} ${actual !== undefined ? `(${actual}) ` : ''}exceeds the limit of ${max}`);
+    super(`The operation has ${actual ?? 'more'} ${what}; the limit (${limit}) is ${max}`);
     this.code = `${limit}_EXCEEDED`;
     this.details.limit = max;
     if (actual !== undefined) this.details.actual = actual;

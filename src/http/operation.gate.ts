@@ -6,7 +6,7 @@
 //
 // The cost model (README, Operation limits): every field costs 1 plus its selection, and a
 // paged field (one with `first`/`last`) costs 1 + n × its selection, n being `first`, `last` or
-// the default page size. `users(first: 100) { edges { node { id email } } }` costs
+// the default page size, counted up to MAX_COUNTED_PAGE. `users(first: 100) { edges { node { id email } } }` costs
 // 1 + 100 × (1 + 1 + 2) = 401.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -34,11 +34,18 @@ export interface CheckedOperation {
   variables: Record<string, unknown>;
 }
 
+/**
+ * The largest n the model counts. A users page holds at most 100 rows; the event log (500) and an
+ * import's stored errors (10,000) allow bigger pages of cheaper rows, and a page over a field's own
+ * maximum is that field's BAD_USER_INPUT (naming `first`), not a cost refusal.
+ */
+export const MAX_COUNTED_PAGE = 100;
+
 /** Every field costs 1 plus its selection; a paged field, n times its selection. */
 export const pageCost: ComplexityEstimator = ({ field, args, childComplexity }) => {
   const paged = field.args.some((a) => a.name === 'first' || a.name === 'last');
   if (!paged) return 1 + childComplexity;
-  const n = positive(args.first) ?? positive(args.last) ?? DEFAULT_PAGE_SIZE;
+  const n = Math.min(MAX_COUNTED_PAGE, positive(args.first) ?? positive(args.last) ?? DEFAULT_PAGE_SIZE);
   return 1 + n * childComplexity;
 };
 
@@ -63,7 +70,7 @@ export class OperationGate {
     if (this.trusted && !this.trusted.allows(request.query)) return { error: new OperationNotTrustedError() };
     const tokens = countTokens(request.query, this.limits.tokens);
     if (tokens === undefined) return {};
-    if (tokens > this.limits.tokens) return { error: new OperationLimitError('MAX_TOKENS', this.limits.tokens, undefined, 'has more tokens than allowed') };
+    if (tokens > this.limits.tokens) return { error: new OperationLimitError('MAX_TOKENS', this.limits.tokens, undefined, 'tokens') };
     let document: DocumentNode;
     try {
       document = parse(request.query, { noLocation: true });
@@ -81,7 +88,7 @@ export class OperationGate {
       // Unknown operation name, variables of the wrong type: GraphQL's own validation says so.
       return {};
     }
-    if (cost > this.limits.cost) return { error: new OperationLimitError('MAX_COST', this.limits.cost, cost, 'costs more than allowed') };
+    if (cost > this.limits.cost) return { error: new OperationLimitError('MAX_COST', this.limits.cost, cost, 'cost points') };
     return { operation: { document, operationName, variables } };
   }
 
@@ -95,9 +102,9 @@ export class OperationGate {
       };
     const quiet = { propagateOnRejection: false, exposeLimits: true };
     const rules: ValidationRule[] = [
-      maxDepthRule({ ...quiet, n: this.limits.depth, onReject: [onReject('MAX_DEPTH', this.limits.depth, 'is nested deeper than allowed')] }),
-      maxAliasesRule({ ...quiet, n: this.limits.aliases, onReject: [onReject('MAX_ALIASES', this.limits.aliases, 'has more aliases than allowed')] }),
-      maxDirectivesRule({ ...quiet, n: this.limits.directives, onReject: [onReject('MAX_DIRECTIVES', this.limits.directives, 'has more directives than allowed')] }),
+      maxDepthRule({ ...quiet, n: this.limits.depth, onReject: [onReject('MAX_DEPTH', this.limits.depth, 'levels of nesting')] }),
+      maxAliasesRule({ ...quiet, n: this.limits.aliases, onReject: [onReject('MAX_ALIASES', this.limits.aliases, 'aliases')] }),
+      maxDirectivesRule({ ...quiet, n: this.limits.directives, onReject: [onReject('MAX_DIRECTIVES', this.limits.directives, 'directives')] }),
     ];
     validate(this.schema, document, rules);
     return refused;

@@ -18,6 +18,7 @@ import { httpErrorHandler, unknownRoute } from './error.middleware.js';
 import { exportDownload } from './export.route.js';
 import { liveness, readiness } from './health.route.js';
 import { createRateLimiter } from './rate.limit.js';
+import { securityHeaders } from './security.headers.js';
 import { OperationGate, operationGateMiddleware, type TrustedDocuments } from './operation.gate.js';
 import { sharedSubscriptions } from './subscription.executor.js';
 import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './upload.middleware.js';
@@ -97,6 +98,8 @@ export async function startServer(options: ServerOptions, port: number, host: st
   const apollo = createApollo({ schema, introspection: options.introspection, production: options.production, http, websocket: wsServer, log });
   await apollo.start();
 
+  // Every answer, errors and 404s included.
+  app.use(securityHeaders({ production: options.production }));
   // Before every route it covers, so a preflight is answered here and never reaches Apollo's CSRF check.
   app.use(['/graphql', '/exports'], corsMiddleware(options.cors));
 
