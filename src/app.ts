@@ -60,8 +60,9 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
       redisUrl: config.redisUrl,
       limits: config.limits,
       tuning: config.tuning,
-      // Export links point at PUBLIC_URL, or at this server once it listens.
-      exportBaseUrl: () => config.publicUrl ?? origin,
+      // Export links point at PUBLIC_URL, else where the client reached us (the Host it used,
+      // or X-Forwarded-Proto/Host from a TRUST_PROXY proxy), never at the bind address.
+      exportBaseUrl: (requestOrigin) => config.publicUrl ?? requestOrigin ?? origin,
       ...(overrides.clock ? { clock: overrides.clock } : {}),
     });
     const admin = await services.auth.bootstrapAdmin(config.bootstrapAdmin, !config.database.url, log);

@@ -21,6 +21,11 @@ export interface Context extends AuthContext {
   loaders: Loaders;
   /** The request body's declared length (Content-Length), when there is one: uploads use it. */
   requestBytes?: number | undefined;
+  /**
+   * The origin the client reached (scheme and Host; X-Forwarded-Proto/Host only from a proxy
+   * TRUST_PROXY trusts): export links point there. Unset over WebSocket.
+   */
+  origin?: string | undefined;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -37,7 +42,7 @@ export function buildContext(
   services: Services,
   log: Logger,
   requestId: string,
-  auth: { principal?: Principal | undefined; authError?: Error | undefined; requestBytes?: number | undefined },
+  auth: { principal?: Principal | undefined; authError?: Error | undefined; requestBytes?: number | undefined; origin?: string | undefined },
 ): Context {
   return { requestId, log: log.child({ requestId }), services, loaders: createLoaders(services), ...auth };
 }
@@ -47,11 +52,19 @@ export async function contextFromRequest(req: Request, services: Services, log: 
   const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
   try {
     const principal = await services.tokens.fromAuthorizationHeader(req.headers.authorization);
-    return buildContext(services, log, requestId, { principal, requestBytes: declaredLength(req) });
+    return buildContext(services, log, requestId, { principal, requestBytes: declaredLength(req), origin: originOf(req) });
   } catch (error) {
     // Not thrown here: `login` must still work with a stale token in the client's headers.
-    return buildContext(services, log, requestId, { authError: error as Error, requestBytes: declaredLength(req) });
+    return buildContext(services, log, requestId, { authError: error as Error, requestBytes: declaredLength(req), origin: originOf(req) });
   }
+}
+
+/** Express reads X-Forwarded-Proto and X-Forwarded-Host only when `trust proxy` allows. */
+function originOf(req: Request): string | undefined {
+  const host = req.host;
+  // A Host header is the client's to choose: only a plain host[:port] becomes part of a link.
+  if (!host || !/^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(host)) return undefined;
+  return `${req.protocol}://${host}`;
 }
 
 function declaredLength(req: Request): number | undefined {
