@@ -14,7 +14,21 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { RequestHandler } from 'express';
-import { Lexer, parse, Source, TokenKind, validate, type DocumentNode, type GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  Kind,
+  Lexer,
+  parse,
+  Source,
+  TokenKind,
+  TypeInfo,
+  validate,
+  ValidationContext,
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValidationRule,
+} from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { OperationLimits } from '../config.js';
 import { DEFAULT_PAGE_SIZE } from '../users/listing/listing.model.js';
@@ -68,13 +82,14 @@ export class OperationGate {
   check(request: OperationRequest): { operation?: CheckedOperation; error?: Error } {
     if (typeof request.query !== 'string') return {};
     if (this.trusted && !this.trusted.allows(request.query)) return { error: new OperationNotTrustedError() };
-    const tokens = countTokens(request.query, this.limits.tokens);
-    if (tokens === undefined) return {};
-    if (tokens > this.limits.tokens) return { error: new OperationLimitError('MAX_TOKENS', this.limits.tokens, undefined, 'tokens') };
     let document: DocumentNode;
     try {
-      document = parse(request.query, { noLocation: true });
+      // graphql's parser stops one token past maxTokens, so a huge document costs what a small one does.
+      document = parse(request.query, { noLocation: true, maxTokens: this.limits.tokens });
     } catch {
+      // The token limit, or a syntax error, which Apollo reports with its own code.
+      const tokens = countTokens(request.query, this.limits.tokens);
+      if (tokens !== undefined && tokens > this.limits.tokens) return { error: new OperationLimitError('MAX_TOKENS', this.limits.tokens, undefined, 'tokens') };
       return {};
     }
     const refused = this.structuralLimit(document);
@@ -106,8 +121,27 @@ export class OperationGate {
       maxAliasesRule({ ...quiet, n: this.limits.aliases, onReject: [onReject('MAX_ALIASES', this.limits.aliases, 'aliases')] }),
       maxDirectivesRule({ ...quiet, n: this.limits.directives, onReject: [onReject('MAX_DIRECTIVES', this.limits.directives, 'directives')] }),
     ];
-    validate(this.schema, document, rules);
+    checkOperations(this.schema, document, rules);
     return refused;
+  }
+}
+
+/**
+ * Runs rules that look only at operation definitions (graphql-armor's count from there, reading
+ * fragments through the context) without graphql's full validation walk, which tracks the type
+ * of every node and took most of the time of a refusal. A rule of another shape gets the walk.
+ */
+function checkOperations(schema: GraphQLSchema, document: DocumentNode, rules: ValidationRule[]): void {
+  const context = new ValidationContext(schema, document, new TypeInfo(schema), () => undefined);
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  for (const rule of rules) {
+    const visitor = rule(context) as { OperationDefinition?: { enter?: unknown } };
+    const enter = visitor.OperationDefinition?.enter;
+    if (typeof enter !== 'function' || Object.keys(visitor).some((key) => key !== 'OperationDefinition' && /^[A-Z]/.test(key))) {
+      validate(schema, document, [rule]);
+      continue;
+    }
+    for (const operation of operations) (enter as (node: OperationDefinitionNode) => void).call(visitor, operation);
   }
 }
 
