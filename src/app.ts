@@ -9,6 +9,7 @@ import { applyMigrations } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
 import { createSchema } from './schema.js';
 import { startServer, type RunningServer } from './http/server.js';
+import { TrustedDocuments } from './http/operation.gate.js';
 import { createServices, type Services } from './services.js';
 import type { Clock } from './clock.js';
 
@@ -62,8 +63,9 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
       redisUrl: config.redisUrl,
       limits: config.limits,
       tuning: config.tuning,
-      // Export links point at PUBLIC_URL, or at this server once it listens.
-      exportBaseUrl: () => config.publicUrl ?? origin,
+      // Export links point at PUBLIC_URL, else where the client reached us (the Host it used,
+      // or X-Forwarded-Proto/Host from a TRUST_PROXY proxy), never at the bind address.
+      exportBaseUrl: (requestOrigin) => config.publicUrl ?? requestOrigin ?? origin,
       ...(overrides.clock ? { clock: overrides.clock } : {}),
     });
     const admin = await services.auth.bootstrapAdmin(config.bootstrapAdmin, !config.database.url, log);
@@ -79,7 +81,15 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
     started = services;
     const schema = await createSchema();
     const server = await startServer(
-      { schema, services, log, introspection: config.introspection, uploadMaxBytes: config.limits.uploadMaxBytes },
+      { schema, services, log, introspection: config.introspection, uploadMaxBytes: config.limits.uploadMaxBytes,
+        cors: config.cors,
+        operationLimits: config.operationLimits,
+        trustedDocuments: config.trustedDocuments ? TrustedDocuments.load(config.trustedDocuments) : undefined,
+        production: config.production,
+        rateLimits: config.rateLimits,
+        redisUrl: config.redisUrl,
+        trustProxy: config.trustProxy,
+      },
       config.port,
       config.host,
     );

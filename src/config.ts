@@ -58,6 +58,57 @@ export interface Limits {
  */
 const POSTGRES_IMPORT_WRITERS = 2;
 
+/** Operation limits when no environment says otherwise (README, Operation limits). */
+export const DEFAULT_OPERATION_LIMITS: OperationLimits = { depth: 10, aliases: 15, tokens: 5_000, directives: 10, cost: 20_000 };
+
+export interface OperationLimits {
+  /** MAX_DEPTH: deepest selection nesting (introspection's own nesting is not counted). */
+  depth: number;
+  /** MAX_ALIASES: aliases in one operation. */
+  aliases: number;
+  /** MAX_TOKENS: lexical tokens in one document. */
+  tokens: number;
+  /** MAX_DIRECTIVES: directives in one operation. */
+  directives: number;
+  /** MAX_COST: the cost model's total (http/operation.limits.ts). */
+  cost: number;
+}
+
+/** Rate limits when no environment says otherwise: generous, a person clicking never meets them. */
+export const DEFAULT_RATE_LIMITS = { principalPoints: 600, ipPoints: 1_200, windowSeconds: 60 };
+
+export interface RateLimits {
+  /** RATE_LIMIT_POINTS: points per window for one signed-in principal (0 turns it off). */
+  principalPoints: number;
+  /** RATE_LIMIT_IP_POINTS: points per window for one client address (0 turns it off). */
+  ipPoints: number;
+  /** RATE_LIMIT_WINDOW: the window, in seconds. */
+  windowSeconds: number;
+}
+
+/** Express's `trust proxy` setting: false, true, a hop count, or addresses/subnets. */
+export type TrustProxy = boolean | number | string[];
+
+function parseTrustProxy(value: string): TrustProxy | undefined {
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const known = /^(loopback|linklocal|uniquelocal|[0-9a-f:.]+(\/\d{1,3})?)$/;
+  return list.length > 0 && list.every((s) => known.test(s)) ? list : undefined;
+}
+
+function isOriginOrStar(value: string): boolean {
+  if (value === '*') return true;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const variables = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -89,6 +140,28 @@ const variables = z.object({
   IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.importMaxRows),
   // Chunks of one import written at once on PostgreSQL (the embedded database always uses 1).
   IMPORT_WRITERS: z.coerce.number().int().min(1).max(8).default(POSTGRES_IMPORT_WRITERS),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))
+    .pipe(z.array(z.string().refine(isOriginOrStar, 'each entry must be an origin like https://app.example.com (scheme, host, optional port; no path) or *')))
+    .optional(),
+  TRUST_PROXY: z
+    .string()
+    .transform((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if (parsed === undefined) ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count, or comma-separated addresses/subnets (loopback, 10.0.0.0/8, …)' });
+      return parsed ?? false;
+    })
+    .default(false),
+  MAX_DEPTH: z.coerce.number().int().min(1).default(DEFAULT_OPERATION_LIMITS.depth),
+  MAX_ALIASES: z.coerce.number().int().min(0).default(DEFAULT_OPERATION_LIMITS.aliases),
+  MAX_TOKENS: z.coerce.number().int().min(10).default(DEFAULT_OPERATION_LIMITS.tokens),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).default(DEFAULT_OPERATION_LIMITS.directives),
+  MAX_COST: z.coerce.number().int().min(1).default(DEFAULT_OPERATION_LIMITS.cost),
+  TRUSTED_DOCUMENTS: z.string().min(1).optional(),
+  RATE_LIMIT_POINTS: z.coerce.number().int().min(0).default(DEFAULT_RATE_LIMITS.principalPoints),
+  RATE_LIMIT_IP_POINTS: z.coerce.number().int().min(0).default(DEFAULT_RATE_LIMITS.ipPoints),
+  RATE_LIMIT_WINDOW: duration.default(DEFAULT_RATE_LIMITS.windowSeconds),
 });
 
 function schemaFor(options: LoadOptions) {
@@ -107,6 +180,14 @@ function schemaFor(options: LoadOptions) {
 }
 
 export type Env = z.infer<typeof variables>;
+
+/** Which browser origins may call the API (http/cors.ts). */
+export interface CorsSettings {
+  /** CORS_ORIGINS: exact origins, or ['*'] for any (then without credentials). */
+  origins: string[];
+  /** Outside production: http://localhost:* and http://127.0.0.1:* as well. */
+  allowLocalhost: boolean;
+}
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -131,6 +212,14 @@ export interface Config {
   bootstrapAdmin: { email: string; password: string } | undefined;
   logLevel: Env['LOG_LEVEL'];
   introspection: boolean;
+  /** NODE_ENV=production: no landing page, no "did you mean" (and no introspection unless INTROSPECTION=true). */
+  production: boolean;
+  cors: CorsSettings;
+  trustProxy: TrustProxy;
+  operationLimits: OperationLimits;
+  /** TRUSTED_DOCUMENTS: path of a JSON file of the only operations allowed. */
+  trustedDocuments: string | undefined;
+  rateLimits: RateLimits;
   redisUrl: string | undefined;
   limits: Limits;
   tuning: Tuning;
@@ -185,7 +274,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
     },
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     logLevel: e.LOG_LEVEL,
-    introspection: e.INTROSPECTION ?? true,
+    introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
+    production: e.NODE_ENV === 'production',
+    cors: { origins: e.CORS_ORIGINS ?? [], allowLocalhost: e.NODE_ENV !== 'production' },
+    trustProxy: e.TRUST_PROXY,
+    operationLimits: { depth: e.MAX_DEPTH, aliases: e.MAX_ALIASES, tokens: e.MAX_TOKENS, directives: e.MAX_DIRECTIVES, cost: e.MAX_COST },
+    trustedDocuments: e.TRUSTED_DOCUMENTS,
+    rateLimits: { principalPoints: e.RATE_LIMIT_POINTS, ipPoints: e.RATE_LIMIT_IP_POINTS, windowSeconds: e.RATE_LIMIT_WINDOW },
     redisUrl: e.REDIS_URL,
     limits: { uploadMaxBytes: e.UPLOAD_MAX_BYTES, importMaxRows: e.IMPORT_MAX_ROWS },
     tuning: defaultTuning(e.DATABASE_URL ? 'postgres' : 'pglite', { redis: e.REDIS_URL !== undefined, importWriters: e.IMPORT_WRITERS }),

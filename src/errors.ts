@@ -99,13 +99,16 @@ export class ServiceUnavailableError extends DomainError {
   }
 }
 
-/** Too many attempts (failed logins): retry after `extensions.retryAfter` seconds. */
+/**
+ * Over a limit: requests (http/rate.limit.ts, also the Retry-After header) or failed logins
+ * (auth/login.throttle.ts). Retry after `extensions.retryAfter` seconds.
+ */
 export class TooManyRequestsError extends DomainError {
   readonly code = 'TOO_MANY_REQUESTS';
   readonly status = 429;
   constructor(
     readonly retryAfter: number,
-    message = `Too many failed attempts; retry in ${retryAfter} seconds`,
+    message = `Too many requests; retry in ${retryAfter} seconds`,
     /** What was over its limit (the login history's reason); not shown to clients. */
     readonly scope: 'account' | 'address' = 'account',
   ) {

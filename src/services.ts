@@ -57,8 +57,11 @@ export interface ServicesOptions {
   tuning?: Tuning;
   /** Overrides of the relay's tuning, and its name (tests give one a saved position of its own). */
   relay?: Partial<RelayOptions>;
-  /** Base of export download links (PUBLIC_URL or the server's address, known once it listens). */
-  exportBaseUrl?: () => string;
+  /**
+   * Base of export download links, given the origin the request came to: PUBLIC_URL, else that
+   * origin, else the server's own address (known once it listens).
+   */
+  exportBaseUrl?: (requestOrigin: string | undefined) => string;
 }
 
 export interface Services {
@@ -155,7 +158,7 @@ export function createServices(options: ServicesOptions): Services {
     new ExportsRepository(options.db.prisma),
     new ExportLinkSigner(options.jwt.secret, options.jwt.issuer),
     clock,
-    options.exportBaseUrl ?? (() => 'http://localhost:4000'),
+    options.exportBaseUrl ?? ((requestOrigin) => requestOrigin ?? 'http://localhost:4000'),
     tuning.export,
   );
   return {

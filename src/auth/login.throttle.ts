@@ -55,7 +55,7 @@ export class LoginThrottle {
     const [lock, failures, fromIp] = await store(() =>
       Promise.all([this.locks.get(email), this.failures.get(email), ip ? this.ips.get(ip) : Promise.resolve(null)]),
     );
-    if (lock && lock.consumedPoints > 1 && lock.msBeforeNext > 0) throw new TooManyRequestsError(seconds(lock));
+    if (lock && lock.consumedPoints > 1 && lock.msBeforeNext > 0) throw new TooManyRequestsError(seconds(lock), `Too many failed attempts; retry in ${seconds(lock)} seconds`);
     if (fromIp && fromIp.consumedPoints >= this.options.ipMaxFailures && fromIp.msBeforeNext > 0) {
       throw new TooManyRequestsError(seconds(fromIp), `Too many failed logins from this address; retry in ${seconds(fromIp)} seconds`, 'address');
     }

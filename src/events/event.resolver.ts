@@ -57,9 +57,10 @@ export class EventResolver {
   @Query(() => UserEventConnection, { description: 'The audit log of user events, oldest first.' })
   async userEventLog(@Args() args: UserEventLogArgs, @Ctx() ctx: Context): Promise<UserEventConnection> {
     const page = await ctx.services.events.log(principalOf(ctx), args);
+    const edges = page.events.map((e) => ({ cursor: e.sequence.toString(), node: toGraphQLEvent(e) }));
     return {
-      edges: page.events.map((e) => ({ cursor: e.sequence.toString(), node: toGraphQLEvent(e) })),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      edges,
+      pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: page.endCursor },
     };
   }
 

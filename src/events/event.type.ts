@@ -176,6 +176,12 @@ export class UserEventPageInfo {
   @Field()
   hasNextPage!: boolean;
 
+  @Field({ description: 'Always false: the log pages forward only (first/after), for which the Relay spec lets it be false.' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: "The first edge's cursor." })
+  startCursor!: string | null;
+
   @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page, or to userEvents to continue live.' })
   endCursor!: string | null;
 }

@@ -4,15 +4,17 @@
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { formatGraphQLError, logFailure, RETRY_AFTER_SECONDS } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Context } from './context.js';
+import { landingPage } from './landing.page.js';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
   introspection: boolean;
+  /** No landing page and no "did you mean" suggestions in errors. */
+  production: boolean;
   /** The server Apollo drains on stop. */
   http: Server;
   /** The WebSocket side, disposed of when Apollo stops. */
@@ -26,6 +28,12 @@ export function createApollo(options: ApolloOptions): ApolloServer<Context> {
     schema: options.schema,
     introspection: options.introspection,
     csrfPrevention: true,
+    // Every request carries its document, so the operation gate (operation.gate.ts) sees and
+    // checks every operation; a cached hash would let a costly document run with new variables.
+    persistedQueries: false,
+    // Production: no "Did you mean …?" in validation errors, which would map the schema for
+    // a stranger with introspection off.
+    hideSchemaDetailsFromClientErrors: options.production,
     // main.ts owns SIGINT/SIGTERM (drain, close the database, exit 0); Apollo's own handlers
     // would re-raise the signal after stopping and kill the process mid-shutdown.
     stopOnTerminationSignals: false,
@@ -35,7 +43,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<Context> {
     logger: log.child({ component: 'apollo' }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: options.http }),
-      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      landingPage({ production: options.production }),
       {
         requestDidStart: ({ contextValue }) =>
           Promise.resolve({

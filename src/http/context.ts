@@ -24,6 +24,11 @@ export interface Context extends AuthContext {
   requestBytes?: number | undefined;
   /** Where the request came from (Express's req.ip, User-Agent): kept on sessions. */
   client: ClientInfo;
+  /**
+   * The origin the client reached (scheme and Host; X-Forwarded-Proto/Host only from a proxy
+   * TRUST_PROXY trusts): export links point there. Unset over WebSocket.
+   */
+  origin?: string | undefined;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -40,7 +45,7 @@ export function buildContext(
   services: Services,
   log: Logger,
   requestId: string,
-  auth: { principal?: Principal | undefined; authError?: Error | undefined; requestBytes?: number | undefined; client?: ClientInfo },
+  auth: { principal?: Principal | undefined; authError?: Error | undefined; requestBytes?: number | undefined; client?: ClientInfo; origin?: string | undefined },
 ): Context {
   return { requestId, log: log.child({ requestId }), services, loaders: createLoaders(services), client: { ip: null, userAgent: null }, ...auth };
 }
@@ -53,11 +58,19 @@ export async function contextFromRequest(req: Request, services: Services, log: 
     const verified = await services.tokens.fromAuthorizationHeader(req.headers.authorization);
     // The account decides, not only the signature: a suspended user's token stops here.
     const principal = verified && (await services.access.check(verified));
-    return buildContext(services, log, requestId, { principal, requestBytes: declaredLength(req), client });
+    return buildContext(services, log, requestId, { principal, requestBytes: declaredLength(req), client, origin: originOf(req) });
   } catch (error) {
     // Not thrown here: `login` must still work with a stale token in the client's headers.
-    return buildContext(services, log, requestId, { authError: error as Error, requestBytes: declaredLength(req), client });
+    return buildContext(services, log, requestId, { authError: error as Error, requestBytes: declaredLength(req), client, origin: originOf(req) });
   }
+}
+
+/** Express reads X-Forwarded-Proto and X-Forwarded-Host only when `trust proxy` allows. */
+function originOf(req: Request): string | undefined {
+  const host = req.host;
+  // A Host header is the client's to choose: only a plain host[:port] becomes part of a link.
+  if (!host || !/^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(host)) return undefined;
+  return `${req.protocol}://${host}`;
 }
 
 function declaredLength(req: Request): number | undefined {

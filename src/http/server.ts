@@ -8,13 +8,18 @@ import express, { type Request } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-ts';
 import { WebSocketServer } from 'ws';
+import type { CorsSettings, OperationLimits, RateLimits, TrustProxy } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import { createApollo } from './apollo.server.js';
 import { contextFromRequest, type Context } from './context.js';
+import { corsMiddleware, websocketOriginAllowed } from './cors.js';
 import { httpErrorHandler, unknownRoute } from './error.middleware.js';
 import { exportDownload } from './export.route.js';
 import { liveness, readiness } from './health.route.js';
+import { createRateLimiter } from './rate.limit.js';
+import { securityHeaders } from './security.headers.js';
+import { OperationGate, operationGateMiddleware, type TrustedDocuments } from './operation.gate.js';
 import { sharedSubscriptions } from './subscription.executor.js';
 import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './upload.middleware.js';
 import { websocketAuth } from './websocket.auth.js';
@@ -32,6 +37,17 @@ export interface ServerOptions {
   log: Logger;
   introspection: boolean;
   uploadMaxBytes: number;
+  cors: CorsSettings;
+  operationLimits: OperationLimits;
+  /** TRUSTED_DOCUMENTS, loaded: only these operations run. */
+  trustedDocuments?: TrustedDocuments | undefined;
+  /** NODE_ENV=production: no landing page, no "did you mean" in errors. */
+  production: boolean;
+  rateLimits: RateLimits;
+  /** Shares rate limit counters between instances. */
+  redisUrl: string | undefined;
+  /** Express's `trust proxy`: which X-Forwarded-* headers to believe (req.ip, req.protocol). */
+  trustProxy: TrustProxy;
 }
 
 export interface RunningServer {
@@ -45,6 +61,8 @@ export async function startServer(options: ServerOptions, port: number, host: st
   const { schema, services, log } = options;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy);
+  const rateLimiter = createRateLimiter(options.rateLimits, options.redisUrl, services, log.child({ component: 'rate-limit' }));
   const http = createServer(app);
   // A request stream emits 'error' (client gone mid-body, say) only when someone listens, and
   // then kills the process if nobody does: every request gets a listener that logs it.
@@ -52,9 +70,20 @@ export async function startServer(options: ServerOptions, port: number, host: st
     req.on('error', (error) => log.debug({ reason: error.message }, 'request stream error'));
   });
 
-  const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: WEBSOCKET_MAX_MESSAGE_BYTES });
+  const gate = new OperationGate(schema, options.operationLimits, options.trustedDocuments);
+  const wss = new WebSocketServer({
+    server: http,
+    path: '/graphql',
+    maxPayload: WEBSOCKET_MAX_MESSAGE_BYTES,
+    // Before the upgrade: a page from an origin not allowed never gets a socket (403).
+    verifyClient: ({ req }, done) => {
+      if (websocketOriginAllowed(options.cors, req)) return done(true);
+      log.info({ origin: req.headers.origin?.slice(0, 200) }, 'websocket refused: origin not allowed');
+      done(false, 403, 'Origin not allowed');
+    },
+  });
   const wsAuth = websocketAuth(services, log);
-  const wsFormatting = websocketErrorFormatting(schema, log);
+  const wsFormatting = websocketErrorFormatting(schema, log, gate);
   const wsServer = serveGraphQLOverWebSocket<Record<string, unknown>, { context?: Context }>(
     {
       schema,
@@ -70,14 +99,19 @@ export async function startServer(options: ServerOptions, port: number, host: st
     log.child({ component: 'websocket' }),
   );
 
-  const apollo = createApollo({ schema, introspection: options.introspection, http, websocket: wsServer, log });
+  const apollo = createApollo({ schema, introspection: options.introspection, production: options.production, http, websocket: wsServer, log });
   await apollo.start();
+
+  // Every answer, errors and 404s included.
+  app.use(securityHeaders({ production: options.production }));
+  // Before every route it covers, so a preflight is answered here and never reaches Apollo's CSRF check.
+  app.use(['/graphql', '/exports'], corsMiddleware(options.cors));
 
   app.get('/healthz', liveness);
   app.get('/readyz', readiness(services.db, log));
 
   // Export links: the signed token in the path is the credential (no bearer token).
-  app.get('/exports/:token', exportDownload(services.exports, log.child({ component: 'export' })));
+  app.get('/exports/:token', rateLimiter.exports, exportDownload(services.exports, log.child({ component: 'export' })));
 
   app.use(
     '/graphql',
@@ -85,6 +119,8 @@ export async function startServer(options: ServerOptions, port: number, host: st
     graphqlUploadExpress({ maxFileSize: options.uploadMaxBytes, maxFiles: 1, maxFieldSize: UPLOAD_MAX_FIELD_BYTES }),
     uploadErrors({ maxBytes: options.uploadMaxBytes, maxFieldBytes: UPLOAD_MAX_FIELD_BYTES }),
     express.json({ limit: JSON_BODY_LIMIT_BYTES }),
+    operationGateMiddleware(gate, options.trustedDocuments),
+    rateLimiter.graphql,
     expressMiddleware(apollo, {
       context: ({ req }) => contextFromRequest(req, services, log),
     }),
@@ -105,6 +141,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
     url,
     stop: async () => {
       await apollo.stop();
+      await rateLimiter.close();
     },
   };
 }

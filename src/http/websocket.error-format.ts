@@ -18,10 +18,11 @@ import {
 import type { ServerOptions } from 'graphql-ws';
 import { formatGraphQLError, logFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { OperationGate } from './operation.gate.js';
 
 type Hooks = Pick<ServerOptions, 'onSubscribe' | 'onNext' | 'onError'>;
 
-export function websocketErrorFormatting(schema: GraphQLSchema, log: Logger): Hooks {
+export function websocketErrorFormatting(schema: GraphQLSchema, log: Logger, gate: OperationGate): Hooks {
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
     errors.map((error) => {
       logFailure(log, error, { transport: 'websocket', path: error.path });
@@ -29,6 +30,9 @@ export function websocketErrorFormatting(schema: GraphQLSchema, log: Logger): Ho
     });
   return {
     onSubscribe: (_ctx, _id, payload) => {
+      // The same operation limits as over HTTP, before anything else.
+      const refused = gate.check(payload).error;
+      if (refused) return [new GraphQLError(refused.message, { originalError: refused })];
       let document: DocumentNode;
       try {
         document = parse(payload.query);

@@ -10,6 +10,17 @@ export type BulkAction =
   | 'IMPORT'
   | 'SUSPEND';
 
+/** The error code the same action on this one id would have raised. */
+export type BulkFailureCode =
+  /** Not a UUID. */
+  | 'BAD_USER_INPUT'
+  /** An admin acting on themselves (deactivate, delete, suspend). */
+  | 'FORBIDDEN'
+  /** The user is deactivated: activate it first. */
+  | 'USER_MANAGEMENT_USER_INACTIVE'
+  /** No live user with this id (deleted ones included, except for restore). */
+  | 'USER_MANAGEMENT_USER_NOT_FOUND';
+
 export type CreateUserInput = {
   /** http(s) URL, at most 512 characters. */
   avatarUrl?: string | null | undefined;
@@ -49,6 +60,25 @@ export type ImportMode =
   | 'SKIP_EXISTING'
   /** The user is updated with the row's values (only the file's columns; unchanged users are skipped). */
   | 'UPSERT';
+
+/** Why a row was not written. */
+export type ImportRowErrorCode =
+  /** The row has more or fewer fields than the header. */
+  | 'COLUMN_COUNT'
+  /** Both password and passwordHash are filled in. */
+  | 'CONFLICTING_PASSWORDS'
+  /** An earlier row of the file has the same email. */
+  | 'DUPLICATE_IN_FILE'
+  /** INSERT mode: a live user already has this email. */
+  | 'EMAIL_TAKEN'
+  /** The cell is not valid UTF-8. */
+  | 'INVALID_ENCODING'
+  /** passwordHash is not a bcrypt hash ($2a$, $2b$, $2y$). */
+  | 'INVALID_PASSWORD_HASH'
+  /** The cell breaks the rule createUser applies to that field (the message says which). */
+  | 'INVALID_VALUE'
+  /** A required cell (email) is blank. */
+  | 'REQUIRED';
 
 export type ImportStatus =
   | 'CANCELLED'
@@ -339,7 +369,7 @@ export type ImportUsersMutationVariables = Exact<{
 }>;
 
 
-export type ImportUsersMutation = { importUsers: { id: string, status: ImportStatus, filename: string, mode: ImportMode, dryRun: boolean, totalRows: number, processedRows: number, created: number, updated: number, skipped: number, failed: number, errorCount: number, lastCommittedRow: number, startedAt: string, finishedAt: string | null, errors: Array<{ row: number, email: string | null, field: string, code: string, message: string }>, failure: { code: string, message: string } | null } };
+export type ImportUsersMutation = { importUsers: { id: string, status: ImportStatus, filename: string, mode: ImportMode, dryRun: boolean, totalRows: number, processedRows: number, created: number, updated: number, skipped: number, failed: number, errorCount: number, lastCommittedRow: number, startedAt: string, finishedAt: string | null, errors: Array<{ row: number, email: string | null, field: string, code: ImportRowErrorCode, message: string }>, failure: { code: string, message: string } | null } };
 
 export type UserImportQueryVariables = Exact<{
   id: string | number;
@@ -347,7 +377,7 @@ export type UserImportQueryVariables = Exact<{
 }>;
 
 
-export type UserImportQuery = { userImport: { id: string, status: ImportStatus, filename: string, mode: ImportMode, dryRun: boolean, totalRows: number, processedRows: number, created: number, updated: number, skipped: number, failed: number, errorCount: number, lastCommittedRow: number, startedAt: string, finishedAt: string | null, errors: Array<{ row: number, email: string | null, field: string, code: string, message: string }>, failure: { code: string, message: string } | null } | null };
+export type UserImportQuery = { userImport: { id: string, status: ImportStatus, filename: string, mode: ImportMode, dryRun: boolean, totalRows: number, processedRows: number, created: number, updated: number, skipped: number, failed: number, errorCount: number, lastCommittedRow: number, startedAt: string, finishedAt: string | null, errors: Array<{ row: number, email: string | null, field: string, code: ImportRowErrorCode, message: string }>, failure: { code: string, message: string } | null } | null };
 
 export type CancelUserImportMutationVariables = Exact<{
   id: string | number;
@@ -365,7 +395,7 @@ export type UserImportProgressSubscription = { userImportProgress: { id: string,
 
 export type LifecycleUserFieldsFragment = { id: string, email: string, isActive: boolean, status: UserStatus, suspendedAt: string | null, suspendedUntil: string | null, suspensionReason: string | null, deletedAt: string | null, version: number };
 
-export type BulkResultFieldsFragment = { action: BulkAction, requested: number, succeeded: Array<string>, failed: Array<{ id: string, code: string, message: string }> };
+export type BulkResultFieldsFragment = { action: BulkAction, requested: number, succeeded: Array<string>, failed: Array<{ id: string, code: BulkFailureCode, message: string }> };
 
 export type ActivateUserMutationVariables = Exact<{
   id: string | number;
@@ -424,21 +454,21 @@ export type BulkActivateUsersMutationVariables = Exact<{
 }>;
 
 
-export type BulkActivateUsersMutation = { bulkActivateUsers: { action: BulkAction, requested: number, succeeded: Array<string>, failed: Array<{ id: string, code: string, message: string }> } };
+export type BulkActivateUsersMutation = { bulkActivateUsers: { action: BulkAction, requested: number, succeeded: Array<string>, failed: Array<{ id: string, code: BulkFailureCode, message: string }> } };
 
 export type BulkDeactivateUsersMutationVariables = Exact<{
   ids: Array<string | number> | string | number;
 }>;
 
 
-export type BulkDeactivateUsersMutation = { bulkDeactivateUsers: { action: BulkAction, requested: number, succeeded: Array<string>, failed: Array<{ id: string, code: string, message: string }> } };
+export type BulkDeactivateUsersMutation = { bulkDeactivateUsers: { action: BulkAction, requested: number, succeeded: Array<string>, failed: Array<{ id: string, code: BulkFailureCode, message: string }> } };
 
 export type BulkDeleteUsersMutationVariables = Exact<{
   ids: Array<string | number> | string | number;
 }>;
 
 
-export type BulkDeleteUsersMutation = { bulkDeleteUsers: { action: BulkAction, requested: number, succeeded: Array<string>, failed: Array<{ id: string, code: string, message: string }> } };
+export type BulkDeleteUsersMutation = { bulkDeleteUsers: { action: BulkAction, requested: number, succeeded: Array<string>, failed: Array<{ id: string, code: BulkFailureCode, message: string }> } };
 
 export type BulkSuspendUsersMutationVariables = Exact<{
   ids: Array<string | number> | string | number;
@@ -447,7 +477,7 @@ export type BulkSuspendUsersMutationVariables = Exact<{
 }>;
 
 
-export type BulkSuspendUsersMutation = { bulkSuspendUsers: { action: BulkAction, requested: number, succeeded: Array<string>, failed: Array<{ id: string, code: string, message: string }> } };
+export type BulkSuspendUsersMutation = { bulkSuspendUsers: { action: BulkAction, requested: number, succeeded: Array<string>, failed: Array<{ id: string, code: BulkFailureCode, message: string }> } };
 
 export type UnlockUserMutationVariables = Exact<{
   id: string | number;

@@ -92,6 +92,10 @@ export async function startTestApp(
     // Every test logs in from 127.0.0.1, and on PostgreSQL the counters are shared by the run:
     // the per-IP ceiling is tested with its own database (tests/api/login-throttle.test.ts).
     LOGIN_IP_MAX_FAILURES: '1000000',
+    // A test file sends thousands of requests from one address in seconds; rate limits are on
+    // where a test asks for them (tests/api/rate-limit.test.ts).
+    RATE_LIMIT_POINTS: '0',
+    RATE_LIMIT_IP_POINTS: '0',
     ...options.env,
   });
   const app = await startApp(config, {

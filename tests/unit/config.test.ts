@@ -55,6 +55,24 @@ describe('loadConfig', () => {
     expect(embedded.import.chunkRows).toBe(onPostgres.import.chunkRows);
   });
 
+  it('reads CORS_ORIGINS as exact origins, and allows localhost by default only outside production', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, http://b.example:8080' }).cors).toEqual({
+      origins: ['https://a.example', 'http://b.example:8080'],
+      allowLocalhost: true,
+    });
+    expect(loadConfig({ NODE_ENV: 'production' }).cors).toEqual({ origins: [], allowLocalhost: false });
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://a.example/app' })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'a.example' })).toThrow(/CORS_ORIGINS/);
+  });
+
+  it('reads TRUST_PROXY as Express does: a flag, a hop count or addresses', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+  });
+
   it('wants ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
     expect(() => loadConfig({ ADMIN_EMAIL: 'a@b.test' })).toThrow(/ADMIN_PASSWORD/);
   });

@@ -22,6 +22,6 @@ export class ExportResolver {
     bom: boolean,
     @Ctx() ctx: Context,
   ): Promise<ExportLink> {
-    return ctx.services.exports.createLink(principalOf(ctx), { format, filter, fields, bom });
+    return ctx.services.exports.createLink(principalOf(ctx), { format, filter, fields, bom }, ctx.origin);
   }
 }

@@ -36,8 +36,11 @@ export class ExportService {
     private readonly repository: ExportsRepository,
     private readonly signer: ExportLinkSigner,
     private readonly clock: Clock,
-    /** Where download links point: PUBLIC_URL, or this server's own address. */
-    private readonly baseUrl: () => string,
+    /**
+     * Where download links point, given the origin the request came to (when there was an HTTP
+     * request): PUBLIC_URL, else that origin, else this server's own address.
+     */
+    private readonly baseUrl: (requestOrigin: string | undefined) => string,
     /**
      * How batches are read. On PostgreSQL rendering is a database backend's work, and one backend
      * is one core: with 2 `renderers`, two batches render side by side (see chunks()). The
@@ -48,10 +51,10 @@ export class ExportService {
   ) {}
 
   /** Records what to export and returns a short-lived link that streams exactly that. */
-  async createLink(principal: Principal, args: ExportArgs): Promise<ExportLink> {
+  async createLink(principal: Principal, args: ExportArgs, requestOrigin?: string): Promise<ExportLink> {
     const request = await this.create(principal, args);
     const token = await this.signer.sign(request.id, request.expiresAt);
-    return { url: `${this.baseUrl().replace(/\/+$/, '')}/exports/${token}`, expiresAt: request.expiresAt, format: request.format, fields: request.fields, bom: request.bom };
+    return { url: `${this.baseUrl(requestOrigin).replace(/\/+$/, '')}/exports/${token}`, expiresAt: request.expiresAt, format: request.format, fields: request.fields, bom: request.bom };
   }
 
   async create(principal: Principal, args: ExportArgs): Promise<ExportRequest> {

@@ -2,6 +2,7 @@
 // the shape.
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { asEnum } from '../../graphql-enum.js';
+import { ROW_ERROR_CODES } from './import.error.js';
 import { IMPORT_MODES, IMPORT_STATUSES, type ImportMode as ImportModeValue, type ImportStatus as ImportStatusValue } from './import.model.js';
 
 export const ImportMode = asEnum(IMPORT_MODES);
@@ -34,6 +35,22 @@ export class ImportUsersOptions {
   wait?: boolean | null;
 }
 
+const ImportRowErrorCodeEnum = asEnum(Object.values(ROW_ERROR_CODES));
+registerEnumType(ImportRowErrorCodeEnum, {
+  name: 'ImportRowErrorCode',
+  description: 'Why a row was not written.',
+  valuesConfig: {
+    REQUIRED: { description: 'A required cell (email) is blank.' },
+    INVALID_VALUE: { description: 'The cell breaks the rule createUser applies to that field (the message says which).' },
+    INVALID_PASSWORD_HASH: { description: 'passwordHash is not a bcrypt hash ($2a$, $2b$, $2y$).' },
+    INVALID_ENCODING: { description: 'The cell is not valid UTF-8.' },
+    DUPLICATE_IN_FILE: { description: 'An earlier row of the file has the same email.' },
+    EMAIL_TAKEN: { description: 'INSERT mode: a live user already has this email.' },
+    COLUMN_COUNT: { description: 'The row has more or fewer fields than the header.' },
+    CONFLICTING_PASSWORDS: { description: 'Both password and passwordHash are filled in.' },
+  },
+});
+
 @ObjectType({ description: 'A problem with one field of one row. The row was not written.' })
 export class ImportRowError {
   @Field(() => Int, { description: 'Record number in the file, the header being row 1 (as a spreadsheet numbers rows).' })
@@ -45,7 +62,7 @@ export class ImportRowError {
   @Field({ description: 'The column, e.g. phoneNumber; "row" for problems with the whole row.' })
   field!: string;
 
-  @Field({ description: 'Stable code: REQUIRED, INVALID_VALUE, INVALID_PASSWORD_HASH, INVALID_ENCODING, DUPLICATE_IN_FILE, EMAIL_TAKEN, COLUMN_COUNT, CONFLICTING_PASSWORDS.' })
+  @Field(() => ImportRowErrorCodeEnum)
   code!: string;
 
   @Field()

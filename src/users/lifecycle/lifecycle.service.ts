@@ -51,10 +51,20 @@ export function refuseOnYourself(principal: Principal, userId: string, action: L
   return new ForbiddenError(NOT_YOURSELF[action as SelfLockout]);
 }
 
+/** Why one id of a bulk action was not applied (the GraphQL enum BulkFailureCode). */
+export const BULK_FAILURE_CODES = ['USER_MANAGEMENT_USER_NOT_FOUND', 'USER_MANAGEMENT_USER_INACTIVE', 'FORBIDDEN', 'BAD_USER_INPUT'] as const;
+export type BulkFailureCode = (typeof BULK_FAILURE_CODES)[number];
+
 export interface BulkFailure {
   id: string;
-  code: string;
+  code: BulkFailureCode;
   message: string;
+}
+
+function bulkFailureCode(code: string): BulkFailureCode {
+  if ((BULK_FAILURE_CODES as readonly string[]).includes(code)) return code as BulkFailureCode;
+  // decide() produced an error the schema has no value for: a bug, masked to the client.
+  throw new Error(`bulk failure code ${code} is not in BULK_FAILURE_CODES`);
 }
 
 export interface BulkActionResult {
@@ -209,7 +219,7 @@ export class LifecycleService {
       else malformed.push({ id: raw, code: 'BAD_USER_INPUT', message: 'must be a UUID' });
     }
     const outcome = await this.apply(principal, action, ids, resolvedChange, action);
-    const failed = [...malformed, ...outcome.failures.map(({ id, error }) => ({ id, code: error.code, message: error.message }))];
+    const failed = [...malformed, ...outcome.failures.map(({ id, error }) => ({ id, code: bulkFailureCode(error.code), message: error.message }))];
     return { action, requested: seen.size, succeeded: outcome.succeeded, failed };
   }
 
