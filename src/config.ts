@@ -1,5 +1,6 @@
 // The only reader of process.env. Parses once at start, reports every problem at once. Also the
 // one home of every default: the variables' (below) and the tuning numbers' (defaultTuning).
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { ImportTuning } from './users/import/import.model.js';
 
@@ -62,6 +63,22 @@ const variables = z.object({
   IMPORT_WRITERS: z.coerce.number().int().min(1).max(8).default(POSTGRES_IMPORT_WRITERS),
 });
 
+/** Every variable this module reads (tests/unit/env-example.test.ts holds .env.example to it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(variables.shape);
+
+/** Read at start from the working directory when present; see processEnvironment. */
+export const ENV_FILE = '.env';
+
+/**
+ * process.env after merging `.env` into it. Node's own parser (the same as --env-file) leaves a
+ * variable that is already set alone, so the real environment wins over the file: a deployment
+ * can override one value without editing the file.
+ */
+function processEnvironment(): NodeJS.ProcessEnv {
+  if (existsSync(ENV_FILE)) process.loadEnvFile(ENV_FILE);
+  return process.env;
+}
+
 function schemaFor(options: LoadOptions) {
   return variables.superRefine((env, ctx) => {
     if (options.requireJwtSecret !== false && env.DATABASE_URL && !env.JWT_SECRET) {
@@ -117,8 +134,11 @@ export interface LoadOptions {
   requireJwtSecret?: boolean;
 }
 
-/** Parses an environment (process.env by default). Throws ConfigError naming every bad variable. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
+/**
+ * Parses an environment: by default the process's, with `.env` merged in. Throws ConfigError
+ * naming every bad variable.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = processEnvironment(), options: LoadOptions = {}): Config {
   // Empty strings mean "unset": shells and .env files often export VAR= .
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schemaFor(options).safeParse(cleaned);
@@ -206,7 +226,7 @@ export function defaultTuning(database: DatabaseKind, options: { redis?: boolean
 }
 
 /** The configuration of a tool that signs no token (the migration CLI): JWT_SECRET is optional. */
-export function loadMigrationConfig(source: NodeJS.ProcessEnv = process.env): Config {
+export function loadMigrationConfig(source: NodeJS.ProcessEnv = processEnvironment()): Config {
   return loadConfig(source, { requireJwtSecret: false });
 }
 
