@@ -1,7 +1,7 @@
 // The server as a user starts it: `node dist/src/main.js` (what `npm start` runs after building),
 // configured only by the environment, stopped by a signal.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,9 +31,9 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function start(env: Record<string, string>): Started {
+function start(env: Record<string, string>, cwd = root): Started {
   const child = spawn(process.execPath, [main], {
-    cwd: root,
+    cwd,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', BCRYPT_COST: '4', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -120,6 +120,28 @@ describe('starting the server', () => {
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
   }, 240_000);
+});
+
+describe('.env', () => {
+  it('is read from the working directory, and the real environment wins over it', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'users-dotenv-'));
+    const fileDataDir = join(dir, 'from-file');
+    const envDataDir = join(dir, 'from-env');
+    writeFileSync(join(dir, '.env'), `# a comment\nPORT=${port}\nHOST=127.0.0.1\nDATA_DIR=${fileDataDir}\nADMIN_EMAIL=dotenv@example.test\nADMIN_PASSWORD="dotenv password"\n`);
+    const server = start({ DATA_DIR: envDataDir }, dir);
+    try {
+      await waitForReady(port, server);
+      expect((await login(port, 'dotenv@example.test', 'dotenv password')).data?.login.accessToken).toBeTruthy();
+      expect(existsSync(join(envDataDir, 'jwt-secret'))).toBe(true);
+      expect(existsSync(fileDataDir)).toBe(false);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('a hostile client', () => {
