@@ -32,6 +32,7 @@ export interface StartOverrides {
 export async function startApp(config: Config, overrides: StartOverrides = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.logLevel);
   let origin = 'http://localhost';
+  const phases = startPhases();
   const db = await openDatabase({
     url: config.database.url,
     dataDir: config.database.dataDir,
@@ -39,12 +40,14 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
     countQueries: overrides.countQueries ?? false,
     loadDataDir: overrides.databaseImage,
   });
+  phases.mark('database');
   let started: Services | undefined;
   try {
     if (config.database.migrateOnStart) {
       const { applied } = await applyMigrations(db, { log: (msg) => log.debug(msg) });
       if (applied.length) log.info({ applied }, 'applied migrations');
     }
+    phases.mark('migrations');
     const services = createServices({
       db,
       jwt: {
@@ -63,6 +66,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
       exportBaseUrl: () => config.publicUrl ?? origin,
       ...(overrides.clock ? { clock: overrides.clock } : {}),
     });
+    phases.mark('services');
     const admin = await services.auth.bootstrapAdmin(config.bootstrapAdmin, !config.database.url, log);
     if (admin?.generatedPassword) {
       // Printed once, to stdout, so the person starting the server can log in.
@@ -71,17 +75,22 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
           'Log in with the login mutation; this password is not shown again.\n\n',
       );
     }
+    phases.mark('admin');
     // The outbox relay (events to subscribers) and the suspension expiry timer.
     await services.start();
     started = services;
+    phases.mark('relay');
     const schema = await createSchema();
+    phases.mark('schema');
     const server = await startServer(
       { schema, services, log, introspection: config.introspection, uploadMaxBytes: config.limits.uploadMaxBytes },
       config.port,
       config.host,
     );
     origin = new URL(server.url).origin;
-    log.info({ url: server.url, database: db.kind }, 'users service ready');
+    phases.mark('server');
+    // Where the start went, for `npm run bench -- start` and anyone asking why a start was slow.
+    log.info({ url: server.url, database: db.kind, startMs: phases.all() }, 'users service ready');
     let stopping: Promise<void> | undefined;
     return {
       config,
@@ -95,6 +104,20 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
     await db.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** Milliseconds each start-up phase took, since the process began (so module loading shows too). */
+function startPhases(): { mark(name: string): void; all(): Record<string, number> } {
+  const marks: Record<string, number> = { modules: Math.round(performance.now()) };
+  let last = performance.now();
+  return {
+    mark(name) {
+      const now = performance.now();
+      marks[name] = Math.round(now - last);
+      last = now;
+    },
+    all: () => ({ ...marks, total: Math.round(performance.now()) }),
+  };
 }
 
 async function shutdown(server: RunningServer, db: Database, log: Logger, services: Services): Promise<void> {

@@ -49,7 +49,7 @@ export class AuthService {
     allowGenerated: boolean,
     log: Logger,
   ): Promise<{ email: string; generatedPassword?: string } | undefined> {
-    if ((await this.repository.countAll()) > 0) return undefined;
+    if (await this.repository.anyExists()) return undefined;
     if (!configured && !allowGenerated) {
       log.warn('users table is empty and ADMIN_EMAIL/ADMIN_PASSWORD are not set: nobody can log in yet');
       return undefined;
