@@ -16,7 +16,7 @@ import { freePort } from '../devkit/free-port.js';
 import { projectRoot } from '../src/paths.js';
 import { ms, printTable } from './table.js';
 
-const BASE_ENV = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', BCRYPT_COST: '4', ADMIN_EMAIL: 'bench@example.test', ADMIN_PASSWORD: 'bench-password-1' };
+const BASE_ENV = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', BCRYPT_COST: '4', SHUTDOWN_DELAY: '0s', ADMIN_EMAIL: 'bench@example.test', ADMIN_PASSWORD: 'bench-password-1' };
 
 /** Milliseconds from spawning `npm start` to the first 200 from /readyz; then stops it. */
 async function npmStartToReady(env: Record<string, string>): Promise<number> {

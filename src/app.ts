@@ -97,7 +97,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
       services,
       server,
       log,
-      stop: () => (stopping ??= shutdown(server, db, log, services)),
+      stop: () => (stopping ??= shutdown(server, db, log, services, config.shutdownDelayMs)),
     };
   } catch (error) {
     await started?.stop().catch(() => undefined);
@@ -120,7 +120,12 @@ function startPhases(): { mark(name: string): void; all(): Record<string, number
   };
 }
 
-async function shutdown(server: RunningServer, db: Database, log: Logger, services: Services): Promise<void> {
+async function shutdown(server: RunningServer, db: Database, log: Logger, services: Services, delayMs: number): Promise<void> {
+  server.beginDrain();
+  if (delayMs > 0) {
+    log.info({ delayMs }, 'shutting down: /readyz answers 503, still serving while load balancers notice');
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
   // Running imports stop after their current chunk (and record it) before requests drain:
   // an import that a client waits on would otherwise hold the drain for its whole length.
   await services.imports.close();

@@ -37,6 +37,13 @@ export interface Limits {
  */
 const POSTGRES_IMPORT_WRITERS = 2;
 
+/**
+ * SHUTDOWN_DELAY: after SIGTERM, /readyz answers 503 while the server keeps serving for this long,
+ * so a load balancer (which polls readiness every few seconds) stops sending traffic before the
+ * listening socket closes; then in-flight requests drain.
+ */
+const DEFAULT_SHUTDOWN_DELAY_MS = 3_000;
+
 const variables = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -61,6 +68,11 @@ const variables = z.object({
   IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.importMaxRows),
   // Chunks of one import written at once on PostgreSQL (the embedded database always uses 1).
   IMPORT_WRITERS: z.coerce.number().int().min(1).max(8).default(POSTGRES_IMPORT_WRITERS),
+  SHUTDOWN_DELAY: z
+    .string()
+    .regex(/^\d+(ms|s|m)$/, 'must be a duration like 0s, 500ms or 10s')
+    .transform(parseDurationMs)
+    .default(DEFAULT_SHUTDOWN_DELAY_MS),
 });
 
 /** Every variable this module reads (tests/unit/env-example.test.ts holds .env.example to it). */
@@ -117,6 +129,8 @@ export interface Config {
   redisUrl: string | undefined;
   limits: Limits;
   tuning: Tuning;
+  /** SHUTDOWN_DELAY in milliseconds. */
+  shutdownDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -166,6 +180,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = processEnvironment(), opt
     redisUrl: e.REDIS_URL,
     limits: { uploadMaxBytes: e.UPLOAD_MAX_BYTES, importMaxRows: e.IMPORT_MAX_ROWS },
     tuning: defaultTuning(e.DATABASE_URL ? 'postgres' : 'pglite', { redis: e.REDIS_URL !== undefined, importWriters: e.IMPORT_WRITERS }),
+    shutdownDelayMs: e.SHUTDOWN_DELAY,
   };
 }
 
@@ -228,6 +243,12 @@ export function defaultTuning(database: DatabaseKind, options: { redis?: boolean
 /** The configuration of a tool that signs no token (the migration CLI): JWT_SECRET is optional. */
 export function loadMigrationConfig(source: NodeJS.ProcessEnv = processEnvironment()): Config {
   return loadConfig(source, { requireJwtSecret: false });
+}
+
+function parseDurationMs(value: string): number {
+  const match = /^(\d+)(ms|s|m)$/.exec(value);
+  if (!match) throw new Error(`bad duration ${value}`);
+  return Number(match[1]) * { ms: 1, s: 1_000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
 }
 
 function parseDurationSeconds(value: string): number {

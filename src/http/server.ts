@@ -14,7 +14,7 @@ import { createApollo } from './apollo.server.js';
 import { contextFromRequest, type Context } from './context.js';
 import { httpErrorHandler, unknownRoute } from './error.middleware.js';
 import { exportDownload } from './export.route.js';
-import { liveness, readiness } from './health.route.js';
+import { liveness, readiness, type DrainState } from './health.route.js';
 import { sharedSubscriptions } from './subscription.executor.js';
 import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './upload.middleware.js';
 import { websocketAuth } from './websocket.auth.js';
@@ -37,6 +37,11 @@ export interface ServerOptions {
 export interface RunningServer {
   http: Server;
   url: string;
+  /**
+   * Shutdown has begun: /readyz answers 503 and responses ask keep-alive clients to reconnect
+   * (elsewhere), while everything is still served.
+   */
+  beginDrain(): void;
   /** Stops accepting, drains in-flight requests, closes sockets. */
   stop(): Promise<void>;
 }
@@ -45,6 +50,11 @@ export async function startServer(options: ServerOptions, port: number, host: st
   const { schema, services, log } = options;
   const app = express();
   app.disable('x-powered-by');
+  const drain: DrainState = { draining: false };
+  app.use((_req, res, next) => {
+    if (drain.draining) res.set('connection', 'close');
+    next();
+  });
   const http = createServer(app);
   // A request stream emits 'error' (client gone mid-body, say) only when someone listens, and
   // then kills the process if nobody does: every request gets a listener that logs it.
@@ -70,7 +80,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
   await apollo.start();
 
   app.get('/healthz', liveness);
-  app.get('/readyz', readiness(services.db, log));
+  app.get('/readyz', readiness(services.db, log, drain));
 
   // Export links: the signed token in the path is the credential (no bearer token).
   app.get('/exports/:token', exportDownload(services.exports, log.child({ component: 'export' })));
@@ -99,6 +109,9 @@ export async function startServer(options: ServerOptions, port: number, host: st
   return {
     http,
     url,
+    beginDrain: () => {
+      drain.draining = true;
+    },
     stop: async () => {
       await apollo.stop();
     },

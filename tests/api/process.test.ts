@@ -33,7 +33,7 @@ interface Started {
 function start(env: Record<string, string>, cwd = root): Started {
   const child = spawn(process.execPath, [main], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', BCRYPT_COST: '4', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', BCRYPT_COST: '4', SHUTDOWN_DELAY: '0s', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

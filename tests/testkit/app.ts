@@ -89,6 +89,7 @@ export async function startTestApp(
     // Every test database is already migrated (see global-setup): start without the check.
     ...(url ? { DATABASE_URL: url } : { DATA_DIR: 'memory://' }),
     MIGRATE_ON_START: 'false',
+    SHUTDOWN_DELAY: '0s',
     ...options.env,
   });
   const app = await startApp(config, {
