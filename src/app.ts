@@ -83,7 +83,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
     const schema = await createSchema();
     phases.mark('schema');
     const server = await startServer(
-      { schema, services, log, introspection: config.introspection, uploadMaxBytes: config.limits.uploadMaxBytes },
+      { schema, services, log, introspection: config.introspection, uploadMaxBytes: config.limits.uploadMaxBytes, metricsToken: config.metricsToken },
       config.port,
       config.host,
     );

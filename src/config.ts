@@ -68,6 +68,7 @@ const variables = z.object({
   IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.importMaxRows),
   // Chunks of one import written at once on PostgreSQL (the embedded database always uses 1).
   IMPORT_WRITERS: z.coerce.number().int().min(1).max(8).default(POSTGRES_IMPORT_WRITERS),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SHUTDOWN_DELAY: z
     .string()
     .regex(/^\d+(ms|s|m)$/, 'must be a duration like 0s, 500ms or 10s')
@@ -131,6 +132,8 @@ export interface Config {
   tuning: Tuning;
   /** SHUTDOWN_DELAY in milliseconds. */
   shutdownDelayMs: number;
+  /** METRICS_TOKEN: GET /metrics needs it as a bearer token; unset, /metrics is not served. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -181,6 +184,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = processEnvironment(), opt
     limits: { uploadMaxBytes: e.UPLOAD_MAX_BYTES, importMaxRows: e.IMPORT_MAX_ROWS },
     tuning: defaultTuning(e.DATABASE_URL ? 'postgres' : 'pglite', { redis: e.REDIS_URL !== undefined, importWriters: e.IMPORT_WRITERS }),
     shutdownDelayMs: e.SHUTDOWN_DELAY,
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

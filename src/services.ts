@@ -13,6 +13,7 @@ import { OutboxRelay, type RelayOptions } from './events/outbox.relay.js';
 import { InProcessTransport, RedisTransport } from './events/event.transport.js';
 import { EventRecorder } from './events/user-event.repository.js';
 import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
 import { LifecycleRepository } from './users/lifecycle/lifecycle.repository.js';
 import { LifecycleService } from './users/lifecycle/lifecycle.service.js';
 import { SuspensionExpiry } from './users/lifecycle/suspension-expiry.job.js';
@@ -45,6 +46,8 @@ export interface ServicesOptions {
   relay?: Partial<RelayOptions>;
   /** Base of export download links (PUBLIC_URL or the server's address, known once it listens). */
   exportBaseUrl?: () => string;
+  /** Where counters go (default: a registry of its own, never scraped). */
+  metrics?: Metrics;
 }
 
 export interface Services {
@@ -60,6 +63,7 @@ export interface Services {
   lifecycle: LifecycleService;
   imports: ImportService;
   exports: ExportService;
+  metrics: Metrics;
   /** Starts the outbox relay and the suspension expiry timer. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -67,6 +71,7 @@ export interface Services {
 
 export function createServices(options: ServicesOptions): Services {
   const clock = options.clock ?? systemClock;
+  const metrics = options.metrics ?? new Metrics();
   const usersRepository = UsersRepository.create(options.db.prisma);
   const hasher = new PasswordHasher(options.bcryptCost);
   const tokens = new TokenService(options.jwt);
@@ -82,7 +87,14 @@ export function createServices(options: ServicesOptions): Services {
   const users = new UsersService(usersRepository, hasher, clock, events, lifecycle);
   const expiry = new SuspensionExpiry(lifecycle, events, clock, log.child({ component: 'suspension-expiry' }));
   // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
-  const auth = new AuthService(usersRepository, hasher, tokens, clock, (user, now) => userStatus(user, now) === 'ACTIVE');
+  const auth = new AuthService(
+    usersRepository,
+    hasher,
+    tokens,
+    clock,
+    (user, now) => userStatus(user, now) === 'ACTIVE',
+    () => metrics.loginFailures.inc(),
+  );
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
   const imports = new ImportService({
     repository: new ImportsRepository(options.db.prisma),
@@ -102,7 +114,10 @@ export function createServices(options: ServicesOptions): Services {
           actor: e.actorId,
           payload: { action: 'IMPORT', userIds: [...e.createdIds, ...e.updatedIds] },
         }),
-      afterCommit: (recorded) => events.committed(recorded),
+      afterCommit: (recorded) => {
+        for (const event of recorded) if (event.type === 'USER_BULK_ACTION') metrics.importRowsCommitted.inc(event.payload.userIds.length);
+        events.committed(recorded);
+      },
     },
   });
   const exports = new ExportService(
@@ -112,8 +127,13 @@ export function createServices(options: ServicesOptions): Services {
     options.exportBaseUrl ?? (() => 'http://localhost:4000'),
     tuning.export,
   );
+  metrics.onScrape(async () => ({
+    pool: options.db.poolStats?.(),
+    outbox: { ...(await recorder.lag(relay.position)), relayed: relay.position },
+  }));
   return {
     db: options.db,
+    metrics,
     clock,
     usersRepository,
     users,

@@ -24,6 +24,8 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly clock: Clock,
     private readonly loginPolicy: (user: UserRecord, now: Date) => boolean = (user) => user.isActive,
+    /** Told of every failed login (the metrics count them). */
+    private readonly onLoginFailure: () => void = () => undefined,
   ) {}
 
   async login(email: string, password: string): Promise<AuthPayload> {
@@ -33,6 +35,7 @@ export class AuthService {
     const ok = await this.hasher.verify(password, found?.passwordHash);
     const now = this.clock.now();
     if (!found || !ok || !this.loginPolicy(found.user, now)) {
+      this.onLoginFailure();
       throw new UnauthenticatedError('Invalid email or password');
     }
     const user = await this.repository.recordLogin(found.user.id, now);

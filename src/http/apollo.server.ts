@@ -8,7 +8,9 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { GraphQLSchema } from 'graphql';
 import { formatGraphQLError, logFailure, RETRY_AFTER_SECONDS } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { Context } from './context.js';
+import { graphqlMetricsPlugin } from './metrics.route.js';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -18,6 +20,7 @@ export interface ApolloOptions {
   /** The WebSocket side, disposed of when Apollo stops. */
   websocket: { dispose(): Promise<void> };
   log: Logger;
+  metrics: Metrics;
 }
 
 export function createApollo(options: ApolloOptions): ApolloServer<Context> {
@@ -36,6 +39,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<Context> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: options.http }),
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      graphqlMetricsPlugin<Context>(options.metrics),
       {
         requestDidStart: ({ contextValue }) =>
           Promise.resolve({

@@ -10,11 +10,13 @@ import { graphqlUploadExpress } from 'graphql-upload-ts';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
+import { accessLog } from './access-log.js';
 import { createApollo } from './apollo.server.js';
 import { contextFromRequest, type Context } from './context.js';
 import { httpErrorHandler, unknownRoute } from './error.middleware.js';
 import { exportDownload } from './export.route.js';
 import { liveness, readiness, type DrainState } from './health.route.js';
+import { httpMetrics, metricsEndpoint } from './metrics.route.js';
 import { sharedSubscriptions } from './subscription.executor.js';
 import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './upload.middleware.js';
 import { websocketAuth } from './websocket.auth.js';
@@ -32,6 +34,8 @@ export interface ServerOptions {
   log: Logger;
   introspection: boolean;
   uploadMaxBytes: number;
+  /** METRICS_TOKEN: GET /metrics is served only with it (as a bearer token), 404 without. */
+  metricsToken?: string | undefined;
 }
 
 export interface RunningServer {
@@ -51,6 +55,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
   const app = express();
   app.disable('x-powered-by');
   const drain: DrainState = { draining: false };
+  app.use(accessLog(log), httpMetrics(services.metrics));
   app.use((_req, res, next) => {
     if (drain.draining) res.set('connection', 'close');
     next();
@@ -63,11 +68,20 @@ export async function startServer(options: ServerOptions, port: number, host: st
   });
 
   const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: WEBSOCKET_MAX_MESSAGE_BYTES });
+  wss.on('connection', (socket) => {
+    services.metrics.subscribers.inc();
+    socket.once('close', () => services.metrics.subscribers.dec());
+  });
+  const formatting = websocketErrorFormatting(schema, log);
   const wsServer = serveGraphQLOverWebSocket<Record<string, unknown>, { context?: Context }>(
     {
       schema,
       ...websocketAuth(services, log),
-      ...websocketErrorFormatting(schema, log),
+      ...formatting,
+      onNext: (...args) => {
+        services.metrics.eventsDelivered.inc();
+        return formatting.onNext?.(...args);
+      },
       context: (ctx) => ctx.extra.context!,
       // One execution per event per distinct live-only operation, not one per subscriber.
       subscribe: sharedSubscriptions().subscribe,
@@ -76,14 +90,15 @@ export async function startServer(options: ServerOptions, port: number, host: st
     log.child({ component: 'websocket' }),
   );
 
-  const apollo = createApollo({ schema, introspection: options.introspection, http, websocket: wsServer, log });
+  const apollo = createApollo({ schema, introspection: options.introspection, http, websocket: wsServer, log, metrics: services.metrics });
   await apollo.start();
 
   app.get('/healthz', liveness);
   app.get('/readyz', readiness(services.db, log, drain));
+  if (options.metricsToken) app.get('/metrics', metricsEndpoint(services.metrics, options.metricsToken));
 
   // Export links: the signed token in the path is the credential (no bearer token).
-  app.get('/exports/:token', exportDownload(services.exports, log.child({ component: 'export' })));
+  app.get('/exports/:token', exportDownload(services.exports, log.child({ component: 'export' }), services.metrics));
 
   app.use(
     '/graphql',
