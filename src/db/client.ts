@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { lockDataDir, type DataDirLock } from './data-dir.lock.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -92,9 +93,19 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   const { dataDir } = options;
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  // pg_trgm backs the substring search index; PGlite ships it as a separate extension module.
-  const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm }, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
+  let lock: DataDirLock | undefined;
+  if (!dataDir.startsWith('memory://')) {
+    mkdirSync(dataDir, { recursive: true });
+    lock = lockDataDir(dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    // pg_trgm backs the substring search index; PGlite ships it as a separate extension module.
+    pglite = await PGlite.create(dataDir, { extensions: { pg_trgm }, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const adapterFactory = new PrismaPGlite(pglite);
   const { prisma, counter } = createClient(adapterFactory, options.countQueries ?? false);
   return {
@@ -109,8 +120,12 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     },
     dumpDataDir: () => pglite.dumpDataDir('none'),
     close: async () => {
-      await prisma.$disconnect();
-      await pglite.close();
+      try {
+        await prisma.$disconnect();
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

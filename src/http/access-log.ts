@@ -40,5 +40,5 @@ export function accessLog(log: Logger): RequestHandler {
     customErrorMessage: () => 'request failed',
     // Failures are logged with their cause by errors.ts; the access line stays one level.
     customLogLevel: () => 'info',
-  }) as unknown as RequestHandler;
+  });
 }
