@@ -27,6 +27,8 @@ export interface StartOverrides {
   countQueries?: boolean;
   /** Embedded database only: start from this data directory image (tests: a migrated copy). */
   databaseImage?: Blob;
+  /** Runs last in stop(), after the database closed (main.ts: flush the traces). */
+  onStopped?: () => Promise<void>;
 }
 
 export async function startApp(config: Config, overrides: StartOverrides = {}): Promise<App> {
@@ -97,7 +99,10 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
       services,
       server,
       log,
-      stop: () => (stopping ??= shutdown(server, db, log, services, config.shutdownDelayMs)),
+      stop: () =>
+        (stopping ??= shutdown(server, db, log, services, config.shutdownDelayMs).then(async () => {
+          await overrides.onStopped?.();
+        })),
     };
   } catch (error) {
     await started?.stop().catch(() => undefined);

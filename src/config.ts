@@ -68,6 +68,8 @@ const variables = z.object({
   IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.importMaxRows),
   // Chunks of one import written at once on PostgreSQL (the embedded database always uses 1).
   IMPORT_WRITERS: z.coerce.number().int().min(1).max(8).default(POSTGRES_IMPORT_WRITERS),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),
+  OTEL_SERVICE_NAME: z.string().min(1).default('users-service'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SHUTDOWN_DELAY: z
     .string()
@@ -134,6 +136,8 @@ export interface Config {
   shutdownDelayMs: number;
   /** METRICS_TOKEN: GET /metrics needs it as a bearer token; unset, /metrics is not served. */
   metricsToken: string | undefined;
+  /** OpenTelemetry traces go to this OTLP/HTTP endpoint; undefined: tracing is off. */
+  tracing: { endpoint: string; serviceName: string } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -185,6 +189,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = processEnvironment(), opt
     tuning: defaultTuning(e.DATABASE_URL ? 'postgres' : 'pglite', { redis: e.REDIS_URL !== undefined, importWriters: e.IMPORT_WRITERS }),
     shutdownDelayMs: e.SHUTDOWN_DELAY,
     metricsToken: e.METRICS_TOKEN,
+    tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME } : undefined,
   };
 }
 

@@ -5,7 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
+import { trace } from '@opentelemetry/api';
 import { pinoHttp } from 'pino-http';
+
+const traceOf = new WeakMap<IncomingMessage, string>();
 import type { Logger } from '../logger.js';
 
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
@@ -28,6 +31,10 @@ export function accessLog(log: Logger): RequestHandler {
     logger: log.child({ component: 'access' }),
     genReqId: (req, res) => {
       const id = requestIdOf(req);
+      // The access line is written when the response ends, outside the request's trace context:
+      // keep its trace id from here, where the HTTP server span is active.
+      const span = trace.getActiveSpan()?.spanContext();
+      if (span) traceOf.set(req, span.traceId);
       res.setHeader('x-request-id', id);
       return id;
     },
@@ -35,6 +42,10 @@ export function accessLog(log: Logger): RequestHandler {
     serializers: {
       req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: loggablePath(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customProps: (req) => {
+      const traceId = traceOf.get(req);
+      return traceId ? { trace_id: traceId } : {};
     },
     customSuccessMessage: () => 'request completed',
     customErrorMessage: () => 'request failed',
