@@ -92,7 +92,7 @@ describe('starting the server', () => {
 
   it('starts on the embedded database, prints the first admin once, keeps its secret, and stops on SIGTERM', async () => {
     const port = await freePort();
-    const first = start({ PORT: String(port), DATA_DIR: dataDir });
+    const first = start({ PORT: String(port), DATA_DIR: dataDir, SHUTDOWN_DELAY: '2s' });
     await waitForReady(port, first);
     const match = /Created the first admin: (\S+) \/ (\S+)/.exec(first.output());
     expect(match, first.output()).not.toBeNull();
@@ -103,6 +103,9 @@ describe('starting the server', () => {
     expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(true);
 
     first.child.kill('SIGTERM');
+    // Before the socket closes, the load balancer's probe already sees the instance going.
+    await expect.poll(() => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status), { timeout: 1_500, interval: 50 }).toBe(503);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect(await first.exited).toBe(0);
 
     // Same data: no second admin, the same password works, and the old token is still valid.
