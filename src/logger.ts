@@ -11,7 +11,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     base: { service: 'users-service' },
     // With tracing on (telemetry.ts), each line logged inside a traced request names its trace.
     // Off, there is never an active span and this adds nothing.
-    mixin: () => {
+    mixin: (_object: object, _level: number, logger: Logger) => {
+      // The access log binds the request's trace id itself (access-log.ts): no second key.
+      if ('trace_id' in logger.bindings()) return {};
       const span = trace.getActiveSpan()?.spanContext();
       return span ? { trace_id: span.traceId, span_id: span.spanId } : {};
     },

@@ -86,6 +86,7 @@ describe('tracing', () => {
       const line = stdout.split('\n').find((l) => l.includes('"trace-create-1"') && l.includes('"access"'))!;
       const traceId = (JSON.parse(line) as { trace_id?: string }).trace_id;
       expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(line.match(/"trace_id"/g)).toHaveLength(1);
 
       await eventually(() => spans.some((s) => s.traceId === traceId && /INSERT/i.test(s.name)), 15_000, 'spans exported');
       const trace = spans.filter((s) => s.traceId === traceId);
