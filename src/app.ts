@@ -28,11 +28,14 @@ export interface StartOverrides {
   countQueries?: boolean;
   /** Embedded database only: start from this data directory image (tests: a migrated copy). */
   databaseImage?: Blob;
+  /** Runs last in stop(), after the database closed (main.ts: flush the traces). */
+  onStopped?: () => Promise<void>;
 }
 
 export async function startApp(config: Config, overrides: StartOverrides = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.logLevel);
   let origin = 'http://localhost';
+  const phases = startPhases();
   const db = await openDatabase({
     url: config.database.url,
     dataDir: config.database.dataDir,
@@ -40,12 +43,14 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
     countQueries: overrides.countQueries ?? false,
     loadDataDir: overrides.databaseImage,
   });
+  phases.mark('database');
   let started: Services | undefined;
   try {
     if (config.database.migrateOnStart) {
       const { applied } = await applyMigrations(db, { log: (msg) => log.debug(msg) });
       if (applied.length) log.info({ applied }, 'applied migrations');
     }
+    phases.mark('migrations');
     const services = createServices({
       db,
       jwt: {
@@ -68,6 +73,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
       exportBaseUrl: (requestOrigin) => config.publicUrl ?? requestOrigin ?? origin,
       ...(overrides.clock ? { clock: overrides.clock } : {}),
     });
+    phases.mark('services');
     const admin = await services.auth.bootstrapAdmin(config.bootstrapAdmin, !config.database.url, log);
     if (admin?.generatedPassword) {
       // Printed once, to stdout, so the person starting the server can log in.
@@ -76,10 +82,13 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
           'Log in with the login mutation; this password is not shown again.\n\n',
       );
     }
+    phases.mark('admin');
     // The outbox relay (events to subscribers) and the suspension expiry timer.
     await services.start();
     started = services;
+    phases.mark('relay');
     const schema = await createSchema();
+    phases.mark('schema');
     const server = await startServer(
       { schema, services, log, introspection: config.introspection, uploadMaxBytes: config.limits.uploadMaxBytes,
         cors: config.cors,
@@ -89,19 +98,25 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
         rateLimits: config.rateLimits,
         redisUrl: config.redisUrl,
         trustProxy: config.trustProxy,
+        metricsToken: config.metricsToken,
       },
       config.port,
       config.host,
     );
     origin = new URL(server.url).origin;
-    log.info({ url: server.url, database: db.kind }, 'users service ready');
+    phases.mark('server');
+    // Where the start went, for `npm run bench -- start` and anyone asking why a start was slow.
+    log.info({ url: server.url, database: db.kind, startMs: phases.all() }, 'users service ready');
     let stopping: Promise<void> | undefined;
     return {
       config,
       services,
       server,
       log,
-      stop: () => (stopping ??= shutdown(server, db, log, services)),
+      stop: () =>
+        (stopping ??= shutdown(server, db, log, services, config.shutdownDelayMs).then(async () => {
+          await overrides.onStopped?.();
+        })),
     };
   } catch (error) {
     await started?.stop().catch(() => undefined);
@@ -110,7 +125,26 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
   }
 }
 
-async function shutdown(server: RunningServer, db: Database, log: Logger, services: Services): Promise<void> {
+/** Milliseconds each start-up phase took, since the process began (so module loading shows too). */
+function startPhases(): { mark(name: string): void; all(): Record<string, number> } {
+  const marks: Record<string, number> = { modules: Math.round(performance.now()) };
+  let last = performance.now();
+  return {
+    mark(name) {
+      const now = performance.now();
+      marks[name] = Math.round(now - last);
+      last = now;
+    },
+    all: () => ({ ...marks, total: Math.round(performance.now()) }),
+  };
+}
+
+async function shutdown(server: RunningServer, db: Database, log: Logger, services: Services, delayMs: number): Promise<void> {
+  server.beginDrain();
+  if (delayMs > 0) {
+    log.info({ delayMs }, 'shutting down: /readyz answers 503, still serving while load balancers notice');
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
   // Running imports stop after their current chunk (and record it) before requests drain:
   // an import that a client waits on would otherwise hold the drain for its whole length.
   await services.imports.close();

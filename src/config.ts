@@ -1,5 +1,6 @@
 // The only reader of process.env. Parses once at start, reports every problem at once. Also the
 // one home of every default: the variables' (below) and the tuning numbers' (defaultTuning).
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { ImportTuning } from './users/import/import.model.js';
 
@@ -108,6 +109,12 @@ function isOriginOrStar(value: string): boolean {
     return false;
   }
 }
+/**
+ * SHUTDOWN_DELAY: after SIGTERM, /readyz answers 503 while the server keeps serving for this long,
+ * so a load balancer (which polls readiness every few seconds) stops sending traffic before the
+ * listening socket closes; then in-flight requests drain.
+ */
+const DEFAULT_SHUTDOWN_DELAY_MS = 3_000;
 
 const variables = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -162,7 +169,31 @@ const variables = z.object({
   RATE_LIMIT_POINTS: z.coerce.number().int().min(0).default(DEFAULT_RATE_LIMITS.principalPoints),
   RATE_LIMIT_IP_POINTS: z.coerce.number().int().min(0).default(DEFAULT_RATE_LIMITS.ipPoints),
   RATE_LIMIT_WINDOW: duration.default(DEFAULT_RATE_LIMITS.windowSeconds),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),
+  OTEL_SERVICE_NAME: z.string().min(1).default('users-service'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SHUTDOWN_DELAY: z
+    .string()
+    .regex(/^\d+(ms|s|m)$/, 'must be a duration like 0s, 500ms or 10s')
+    .transform(parseDurationMs)
+    .default(DEFAULT_SHUTDOWN_DELAY_MS),
 });
+
+/** Every variable this module reads (tests/unit/env-example.test.ts holds .env.example to it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(variables.shape);
+
+/** Read at start from the working directory when present; see processEnvironment. */
+export const ENV_FILE = '.env';
+
+/**
+ * process.env after merging `.env` into it. Node's own parser (the same as --env-file) leaves a
+ * variable that is already set alone, so the real environment wins over the file: a deployment
+ * can override one value without editing the file.
+ */
+function processEnvironment(): NodeJS.ProcessEnv {
+  if (existsSync(ENV_FILE)) process.loadEnvFile(ENV_FILE);
+  return process.env;
+}
 
 function schemaFor(options: LoadOptions) {
   return variables.superRefine((env, ctx) => {
@@ -223,6 +254,12 @@ export interface Config {
   redisUrl: string | undefined;
   limits: Limits;
   tuning: Tuning;
+  /** SHUTDOWN_DELAY in milliseconds. */
+  shutdownDelayMs: number;
+  /** METRICS_TOKEN: GET /metrics needs it as a bearer token; unset, /metrics is not served. */
+  metricsToken: string | undefined;
+  /** OpenTelemetry traces go to this OTLP/HTTP endpoint; undefined: tracing is off. */
+  tracing: { endpoint: string; serviceName: string } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -240,8 +277,11 @@ export interface LoadOptions {
   requireJwtSecret?: boolean;
 }
 
-/** Parses an environment (process.env by default). Throws ConfigError naming every bad variable. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
+/**
+ * Parses an environment: by default the process's, with `.env` merged in. Throws ConfigError
+ * naming every bad variable.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = processEnvironment(), options: LoadOptions = {}): Config {
   // Empty strings mean "unset": shells and .env files often export VAR= .
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schemaFor(options).safeParse(cleaned);
@@ -284,6 +324,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
     redisUrl: e.REDIS_URL,
     limits: { uploadMaxBytes: e.UPLOAD_MAX_BYTES, importMaxRows: e.IMPORT_MAX_ROWS },
     tuning: defaultTuning(e.DATABASE_URL ? 'postgres' : 'pglite', { redis: e.REDIS_URL !== undefined, importWriters: e.IMPORT_WRITERS }),
+    shutdownDelayMs: e.SHUTDOWN_DELAY,
+    metricsToken: e.METRICS_TOKEN,
+    tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME } : undefined,
   };
 }
 
@@ -353,8 +396,14 @@ export function defaultTuning(database: DatabaseKind, options: { redis?: boolean
 }
 
 /** The configuration of a tool that signs no token (the migration CLI): JWT_SECRET is optional. */
-export function loadMigrationConfig(source: NodeJS.ProcessEnv = process.env): Config {
+export function loadMigrationConfig(source: NodeJS.ProcessEnv = processEnvironment()): Config {
   return loadConfig(source, { requireJwtSecret: false });
+}
+
+function parseDurationMs(value: string): number {
+  const match = /^(\d+)(ms|s|m)$/.exec(value);
+  if (!match) throw new Error(`bad duration ${value}`);
+  return Number(match[1]) * { ms: 1, s: 1_000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
 }
 
 function parseDurationSeconds(value: string): number {

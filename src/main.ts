@@ -1,7 +1,7 @@
 // Process entry: read config, start, stop cleanly on SIGINT/SIGTERM.
 import 'reflect-metadata';
-import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { DataDirLockedError } from './db/data-dir.lock.js';
 import type { Logger } from './logger.js';
 
 async function main(): Promise<void> {
@@ -15,7 +15,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await startApp(config);
+  // Tracing patches modules as they load: start it before the app (and express, graphql, pg…) load.
+  const tracing = config.tracing ? await (await import('./telemetry.js')).startTracing(config.tracing) : undefined;
+  const { startApp } = await import('./app.js');
+  const app = await startApp(config, tracing ? { onStopped: () => tracing.shutdown() } : {});
   guardProcess(app.log);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -52,6 +55,10 @@ function guardProcess(log: Logger): void {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof DataDirLockedError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

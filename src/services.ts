@@ -20,6 +20,7 @@ import { OutboxRelay, type RelayOptions } from './events/outbox.relay.js';
 import { InProcessTransport, RedisTransport } from './events/event.transport.js';
 import { EventRecorder } from './events/user-event.repository.js';
 import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
 import { LifecycleRepository } from './users/lifecycle/lifecycle.repository.js';
 import { LifecycleService } from './users/lifecycle/lifecycle.service.js';
 import { SuspensionExpiry } from './users/lifecycle/suspension-expiry.job.js';
@@ -62,6 +63,8 @@ export interface ServicesOptions {
    * origin, else the server's own address (known once it listens).
    */
   exportBaseUrl?: (requestOrigin: string | undefined) => string;
+  /** Where counters go (default: a registry of its own, never scraped). */
+  metrics?: Metrics;
 }
 
 export interface Services {
@@ -81,6 +84,7 @@ export interface Services {
   lifecycle: LifecycleService;
   imports: ImportService;
   exports: ExportService;
+  metrics: Metrics;
   /** Starts the outbox relay and the suspension expiry timer. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -88,6 +92,7 @@ export interface Services {
 
 export function createServices(options: ServicesOptions): Services {
   const clock = options.clock ?? systemClock;
+  const metrics = options.metrics ?? new Metrics();
   const usersRepository = UsersRepository.create(options.db.prisma);
   const tuning = options.tuning ?? defaultTuning(options.db.kind, { redis: options.redisUrl !== undefined });
   // One bcrypt worker pool for imports and logins (tuning.auth.compareOnWorkers).
@@ -131,7 +136,7 @@ export function createServices(options: ServicesOptions): Services {
     throttle,
     lock: (userId, until) => lifecycle.lockAfterFailedLogins(userId, until),
     log: log.child({ component: 'auth' }),
-  }, loginHistory);
+  }, loginHistory, () => metrics.loginFailures.inc());
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
   const imports = new ImportService({
     repository: new ImportsRepository(options.db.prisma),
@@ -151,7 +156,10 @@ export function createServices(options: ServicesOptions): Services {
           actor: e.actorId,
           payload: { action: 'IMPORT', userIds: [...e.createdIds, ...e.updatedIds] },
         }),
-      afterCommit: (recorded) => events.committed(recorded),
+      afterCommit: (recorded) => {
+        for (const event of recorded) if (event.type === 'USER_BULK_ACTION') metrics.importRowsCommitted.inc(event.payload.userIds.length);
+        events.committed(recorded);
+      },
     },
   });
   const exports = new ExportService(
@@ -161,8 +169,13 @@ export function createServices(options: ServicesOptions): Services {
     options.exportBaseUrl ?? ((requestOrigin) => requestOrigin ?? 'http://localhost:4000'),
     tuning.export,
   );
+  metrics.onScrape(async () => ({
+    pool: options.db.poolStats?.(),
+    outbox: { ...(await recorder.lag(relay.position)), relayed: relay.position },
+  }));
   return {
     db: options.db,
+    metrics,
     clock,
     usersRepository,
     users,

@@ -33,6 +33,8 @@ export class AuthService {
       log: Logger;
     },
     private readonly history?: LoginHistoryService,
+    /** Told of every failed login (the metrics count them). */
+    private readonly onLoginFailure: () => void = () => undefined,
   ) {}
 
   async login(email: string, password: string, client: ClientInfo = { ip: null, userAgent: null }): Promise<AuthPayload> {
@@ -56,6 +58,7 @@ export class AuthService {
       const reason = !found ? 'UNKNOWN' : !ok ? 'WRONG_PASSWORD' : userStatus(found.user, now);
       await this.history?.record({ ...attempt, outcome: 'FAILURE', reason, userId: found?.user.id ?? null, sessionId: null });
       if (this.lockout) await this.failed(this.lockout, key, client, found?.user.id);
+      this.onLoginFailure();
       throw new UnauthenticatedError('Invalid email or password');
     }
     if (throttled && throttled.failures > 0) await this.lockout?.throttle.clear(key);
@@ -88,7 +91,7 @@ export class AuthService {
     allowGenerated: boolean,
     log: Logger,
   ): Promise<{ email: string; generatedPassword?: string } | undefined> {
-    if ((await this.repository.countAll()) > 0) return undefined;
+    if (await this.repository.anyExists()) return undefined;
     if (!configured && !allowGenerated) {
       log.warn('users table is empty and ADMIN_EMAIL/ADMIN_PASSWORD are not set: nobody can log in yet');
       return undefined;

@@ -1,6 +1,7 @@
 // Operator CLI for bulk moves, against the configured database (DATABASE_URL, or the embedded
-// one in DATA_DIR: stop the server first, PGlite has one user at a time). It runs the same
-// ImportService and ExportService as the GraphQL API, as the system principal.
+// one in DATA_DIR, which a running server locks: the CLI then refuses, naming it) with the same
+// ImportService and ExportService as the GraphQL API, as the system principal; or, with
+// --server, through a running server's API (server.client.ts).
 //
 //   npm run users -- import users.csv [--mode insert|upsert|skip-existing] [--dry-run]
 //   npm run users -- export --format csv|json|ndjson [--out file] [--fields email,name,...] [--bom] [--bom]
@@ -9,7 +10,7 @@
 // 0 done, 1 the import failed or was cancelled, 2 usage, 3 done with row errors.
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,18 +22,36 @@ import { createLogger } from '../logger.js';
 import { createServices, type Services } from '../services.js';
 import { EXPORT_FORMATS, FIELD_KEYS, USER_FIELDS, type ExportFormat, type UserField } from '../users/export/export.model.js';
 import { isFinished, type ImportMode, type ImportRecord } from '../users/import/import.model.js';
+import { countCsvRows } from './csv.rows.js';
+import { ImportProgressBar } from './progress.bar.js';
+import { ServerClient, ServerError } from './server.client.js';
 
 const USAGE = `usage:
-  npm run users -- import <file.csv> [--mode insert|upsert|skip-existing] [--dry-run]
-  npm run users -- export --format csv|json|ndjson [--out file] [--fields email,name,...] [--bom]
+  npm run users -- import <file.csv> [--mode insert|upsert|skip-existing] [--dry-run] [server options]
+  npm run users -- export --format csv|json|ndjson [--out file] [--fields email,name,...] [--bom] [server options]
+server options (through a running server's API instead of the database; required while a server
+holds the embedded database, and for a remote deployment):
+  --server <url> (--token <access token> | --email <admin email> --password <password>)
 `;
 
 class UsageError extends Error {}
 
+const SERVER_OPTIONS = {
+  server: { type: 'string' },
+  token: { type: 'string' },
+  email: { type: 'string' },
+  password: { type: 'string' },
+} as const;
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== 'import' && command !== 'export') throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
+  if (rest.some((a) => a === '--server' || a.startsWith('--server='))) {
+    return command === 'import' ? importThroughServer(rest) : exportThroughServer(rest);
+  }
   const config = loadConfig();
+  // Opening (and on first use creating) the database takes seconds: say so rather than sit silent.
+  process.stderr.write(config.database.url ? 'connecting to PostgreSQL…\n' : `opening the embedded database in ${config.database.dataDir}…\n`);
   const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, poolSize: config.database.poolSize });
   try {
     if (config.database.migrateOnStart) await applyMigrations(db);
@@ -65,41 +84,84 @@ function servicesFor(config: Config, db: Database): Services {
   });
 }
 
-async function importCommand(services: Services, argv: string[]): Promise<number> {
+function importArgs(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { mode: { type: 'string', default: 'insert' }, 'dry-run': { type: 'boolean', default: false } },
+    options: { mode: { type: 'string', default: 'insert' }, 'dry-run': { type: 'boolean', default: false }, ...SERVER_OPTIONS },
   });
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UsageError('import takes one CSV file');
   const mode = values.mode.toUpperCase().replace(/-/g, '_') as ImportMode;
   if (!['INSERT', 'UPSERT', 'SKIP_EXISTING'].includes(mode)) throw new UsageError(`--mode must be insert, upsert or skip-existing, not "${values.mode}"`);
-  const size = statSync(file).size;
+  return { file, mode, dryRun: values['dry-run'], values };
+}
+
+/** What the summary needs of an import, local (ImportRecord) or remote (the API's UserImport). */
+type ImportSummary = Pick<
+  ImportRecord,
+  'id' | 'status' | 'filename' | 'dryRun' | 'totalRows' | 'processedRows' | 'created' | 'updated' | 'skipped' | 'failed' | 'errorCount' | 'lastCommittedRow'
+> & { failure: { code: string; message: string } | null };
+
+async function importCommand(services: Services, argv: string[]): Promise<number> {
+  const { file, mode, dryRun } = importArgs(argv);
+  const bar = new ImportProgressBar(await countCsvRows(file));
   const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
   const started = performance.now();
-  const running = await services.imports.start(SYSTEM_PRINCIPAL, { filename: basename(file), stream }, { mode, dryRun: values['dry-run'], wait: false });
-
-  const bar = new ProgressBar(size, started);
+  const running = await services.imports.start(SYSTEM_PRINCIPAL, { filename: basename(file), stream }, { mode, dryRun, wait: false });
   const onSignal = () => {
     process.stderr.write('\ncancelling after the current chunk…\n');
     void services.imports.cancel(SYSTEM_PRINCIPAL, running.id);
   };
   process.once('SIGINT', onSignal);
-  const timer = setInterval(() => bar.draw(stream.bytesRead), 200);
   let final: ImportRecord = running;
   try {
+    // One record per committed chunk: the bar moves with the commits.
     for await (const record of services.imports.progress(SYSTEM_PRINCIPAL, running.id)) {
       final = record;
-      bar.rows = record.processedRows;
-      bar.draw(stream.bytesRead);
+      bar.update(record);
       if (isFinished(record)) break;
     }
   } finally {
-    clearInterval(timer);
     process.off('SIGINT', onSignal);
     bar.done();
   }
+  return summarize(final, started, (n) => services.imports.errors(SYSTEM_PRINCIPAL, final.id, n));
+}
+
+/** How often the CLI asks a server how its import is doing. */
+const REMOTE_POLL_MS = 500;
+
+async function importThroughServer(argv: string[]): Promise<number> {
+  const { file, mode, dryRun, values } = importArgs(argv);
+  const client = await connect(values);
+  const bar = new ImportProgressBar(await countCsvRows(file));
+  const started = performance.now();
+  let final: ImportSummary = await client.startImport(file, { mode, dryRun });
+  const onSignal = () => {
+    process.stderr.write('\ncancelling after the current chunk…\n');
+    void client.cancelImport(final.id);
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    bar.update(final);
+    while (!isFinished(final)) {
+      await new Promise((r) => setTimeout(r, REMOTE_POLL_MS));
+      final = await client.importStatus(final.id);
+      bar.update(final);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    bar.done();
+  }
+  return summarize(final, started, (n) => client.rowErrors(final.id, n));
+}
+
+async function summarize(
+  final: ImportSummary,
+  started: number,
+  firstErrors: (n: number) => Promise<{ row: number; email: string | null; field: string; code: string; message: string }[]>,
+): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   const lines = [
     `${final.dryRun ? 'Dry run' : 'Import'} of ${final.filename}: ${final.status} in ${seconds.toFixed(1)} s (${Math.round(final.processedRows / seconds).toLocaleString('en')} rows/s)`,
@@ -108,7 +170,7 @@ async function importCommand(services: Services, argv: string[]): Promise<number
   if (final.failure) lines.push(`  ${final.failure.code}: ${final.failure.message}`);
   if (final.status !== 'SUCCEEDED') lines.push(`  committed: every row up to row ${final.lastCommittedRow} without an error; nothing after it`);
   if (final.errorCount > 0) {
-    const errors = await services.imports.errors(SYSTEM_PRINCIPAL, final.id, 20);
+    const errors = await firstErrors(20);
     lines.push(`  first row errors (${final.errorCount.toLocaleString('en')} in all; import id ${final.id}):`);
     for (const e of errors) lines.push(`    row ${e.row}${e.email ? ` (${e.email})` : ''} ${e.field}: ${e.message} [${e.code}]`);
   }
@@ -117,14 +179,45 @@ async function importCommand(services: Services, argv: string[]): Promise<number
   return final.failed > 0 ? 3 : 0;
 }
 
-async function exportCommand(services: Services, argv: string[]): Promise<number> {
+function connect(values: { server?: string | undefined; token?: string | undefined; email?: string | undefined; password?: string | undefined }): Promise<ServerClient> {
+  if (!values.server) throw new UsageError('--server needs a URL');
+  if (!values.token && !(values.email && values.password)) throw new UsageError('--server needs --token, or --email and --password');
+  return ServerClient.connect(values.server, values);
+}
+
+function exportArgs(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
-    options: { format: { type: 'string', default: 'csv' }, out: { type: 'string' }, fields: { type: 'string' }, bom: { type: 'boolean', default: false } },
+    options: { format: { type: 'string', default: 'csv' }, out: { type: 'string' }, fields: { type: 'string' }, bom: { type: 'boolean', default: false }, ...SERVER_OPTIONS },
   });
   const format = values.format.toUpperCase() as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`--format must be csv, json or ndjson, not "${values.format}"`);
   const fields = values.fields ? values.fields.split(',').map(fieldByName) : null;
+  return { format, fields, values };
+}
+
+async function exportThroughServer(argv: string[]): Promise<number> {
+  const { format, fields, values } = exportArgs(argv);
+  const client = await connect(values);
+  const response = await client.exportDownload({ format, fields, bom: values.bom });
+  const out = values.out ? createWriteStream(values.out) : process.stdout;
+  const started = performance.now();
+  let bytes = 0;
+  for await (const chunk of response.body! as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  if (values.out) {
+    out.end();
+    await once(out, 'finish');
+  }
+  const seconds = (performance.now() - started) / 1000;
+  process.stderr.write(`Exported ${(bytes / 1024 / 1024).toFixed(1)} MB as ${format} from ${values.server} to ${values.out ?? 'stdout'} in ${seconds.toFixed(1)} s\n`);
+  return 0;
+}
+
+async function exportCommand(services: Services, argv: string[]): Promise<number> {
+  const { format, fields, values } = exportArgs(argv);
   const request = await services.exports.create(SYSTEM_PRINCIPAL, { format, fields, bom: values.bom });
   const out = values.out ? createWriteStream(values.out) : process.stdout;
   const started = performance.now();
@@ -154,32 +247,6 @@ function fieldByName(name: string): UserField {
   return field;
 }
 
-/** A one-line bar on a terminal (by bytes read, since rows are not known in advance). */
-class ProgressBar {
-  rows = 0;
-  private readonly enabled = process.stderr.isTTY;
-
-  constructor(
-    private readonly totalBytes: number,
-    private readonly started: number,
-  ) {}
-
-  draw(bytes: number): void {
-    if (!this.enabled) return;
-    const ratio = this.totalBytes ? Math.min(1, bytes / this.totalBytes) : 1;
-    const width = 30;
-    const filled = Math.round(ratio * width);
-    const rate = Math.round(this.rows / Math.max(0.001, (performance.now() - this.started) / 1000));
-    process.stderr.write(
-      `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}%  ${this.rows.toLocaleString('en')} rows committed  ${rate.toLocaleString('en')} rows/s `,
-    );
-  }
-
-  done(): void {
-    if (this.enabled) process.stderr.write('\n');
-  }
-}
-
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
@@ -187,7 +254,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${error.message}\n${USAGE}`);
       process.exit(2);
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof ServerError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }

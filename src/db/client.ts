@@ -4,9 +4,11 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { lockDataDir, type DataDirLock } from './data-dir.lock.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -33,6 +35,8 @@ export interface Database {
   readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** SQL statements run so far, when opened with countQueries. */
   readonly queryCount: number;
+  /** PostgreSQL only: the pool's connections in use, queries waiting for one, and its size. */
+  poolStats?(): { inUse: number; waiting: number; size: number };
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
   /** Embedded only: the whole data directory as one tar image (see DatabaseOptions.loadDataDir). */
@@ -64,7 +68,9 @@ function createClient(adapter: SqlMigrationAwareDriverAdapterFactory, countQueri
 async function openPostgres(options: DatabaseOptions, url: string): Promise<Database> {
   // Without a connect timeout pg-pool waits forever for a server that does not answer (or for a
   // free connection): a request would hang instead of failing as SERVICE_UNAVAILABLE.
-  const adapterFactory = new PrismaPg({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: TRANSACTION_OPTIONS.maxWait });
+  // Our own pool (the adapter's would be out of reach) so the metrics can read its counts.
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: TRANSACTION_OPTIONS.maxWait });
+  const adapterFactory = new PrismaPg(pool);
   const { prisma, counter } = createClient(adapterFactory, options.countQueries ?? false);
   await prisma.$connect();
   return {
@@ -74,18 +80,32 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
     get queryCount() {
       return counter.n;
     },
+    poolStats: () => ({ inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount, size: pool.totalCount }),
     ping: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },
-    close: () => prisma.$disconnect(),
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
   };
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   const { dataDir } = options;
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  // pg_trgm backs the substring search index; PGlite ships it as a separate extension module.
-  const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm }, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
+  let lock: DataDirLock | undefined;
+  if (!dataDir.startsWith('memory://')) {
+    mkdirSync(dataDir, { recursive: true });
+    lock = lockDataDir(dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    // pg_trgm backs the substring search index; PGlite ships it as a separate extension module.
+    pglite = await PGlite.create(dataDir, { extensions: { pg_trgm }, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const adapterFactory = new PrismaPGlite(pglite);
   const { prisma, counter } = createClient(adapterFactory, options.countQueries ?? false);
   return {
@@ -100,8 +120,12 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     },
     dumpDataDir: () => pglite.dumpDataDir('none'),
     close: async () => {
-      await prisma.$disconnect();
-      await pglite.close();
+      try {
+        await prisma.$disconnect();
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

@@ -6,6 +6,7 @@
 // reads the same prisma/migrations folder and writes the same `_prisma_migrations` rows as the
 // native engine. This module is the project's `migrate deploy`, `migrate status` and
 // `migrate dev --create-only`.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -79,6 +80,7 @@ const SQL_ONLY_MARKER = /^--\s*sql-only\b/im;
 /** `prisma migrate deploy`: applies every migration folder the database has not applied yet. */
 export async function applyMigrations(db: Database, opts: MigrateOptions = {}): Promise<{ applied: string[] }> {
   const migrationsList = readMigrationsList(opts.migrationsDir ?? defaultMigrationsDir());
+  if (await historyIsCurrent(db, migrationsList)) return { applied: [] };
   const out = await withEngine(liveDatabaseFactory(db), opts.log, (engine) =>
     engine.applyMigrations({ migrationsList, filters: NO_FILTER }),
   );
@@ -154,6 +156,27 @@ export function defaultMigrationsDir(): string {
 }
 
 /** The engine's input format, built as Prisma's CLI builds it (folders sorted by name). */
+/**
+ * True when `_prisma_migrations` already records every local migration as applied, unchanged
+ * (same sha256 checksum the engine writes) and nothing as failed: deploy would do nothing. One
+ * query instead of instantiating the WebAssembly engine, which was the largest part of every
+ * start on an up-to-date database. Anything else, including no table at all, goes to the engine,
+ * which applies, or reports, exactly as before.
+ */
+async function historyIsCurrent(db: Database, list: MigrationList): Promise<boolean> {
+  let rows: { migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }[];
+  try {
+    rows = await db.prisma.$queryRawUnsafe('SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations');
+  } catch {
+    return false;
+  }
+  if (rows.some((r) => r.finished_at === null && r.rolled_back_at === null)) return false;
+  const applied = new Map(rows.filter((r) => r.finished_at !== null && r.rolled_back_at === null).map((r) => [r.migration_name, r.checksum]));
+  return list.migrationDirectories.every(
+    (d) => d.migrationFile.content.tag === 'ok' && applied.get(d.path) === createHash('sha256').update(d.migrationFile.content.value).digest('hex'),
+  );
+}
+
 function readMigrationsList(baseDir: string): MigrationList {
   const lockPath = join(baseDir, LOCKFILE);
   const folders = existsSync(baseDir)

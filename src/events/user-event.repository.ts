@@ -99,6 +99,15 @@ export class EventRecorder {
     return rows.map(toEvent);
   }
 
+  /** The newest sequence, and when the first event after `after` occurred (null: none yet). */
+  async lag(after: bigint): Promise<{ newest: bigint; oldestPendingAt: Date | null }> {
+    const [newest, pending] = await Promise.all([
+      this.maxSequence(),
+      this.prisma.userEvent.findFirst({ where: { sequence: { gt: after } }, orderBy: { sequence: 'asc' }, select: { occurredAt: true } }),
+    ]);
+    return { newest, oldestPendingAt: pending?.occurredAt ?? null };
+  }
+
   async maxSequence(): Promise<bigint> {
     const last = await this.prisma.userEvent.findFirst({ orderBy: { sequence: 'desc' }, select: { sequence: true } });
     return last?.sequence ?? 0n;

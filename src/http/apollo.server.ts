@@ -7,8 +7,10 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import type { GraphQLSchema } from 'graphql';
 import { formatGraphQLError, logFailure, RETRY_AFTER_SECONDS } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { Context } from './context.js';
 import { landingPage } from './landing.page.js';
+import { graphqlMetricsPlugin } from './metrics.route.js';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -20,6 +22,7 @@ export interface ApolloOptions {
   /** The WebSocket side, disposed of when Apollo stops. */
   websocket: { dispose(): Promise<void> };
   log: Logger;
+  metrics: Metrics;
 }
 
 export function createApollo(options: ApolloOptions): ApolloServer<Context> {
@@ -44,6 +47,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<Context> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: options.http }),
       landingPage({ production: options.production }),
+      graphqlMetricsPlugin<Context>(options.metrics),
       {
         requestDidStart: ({ contextValue }) =>
           Promise.resolve({

@@ -52,8 +52,10 @@ export function buildContext(
 
 /** The context of an HTTP request: its bearer token checked, its request id kept or made. */
 export async function contextFromRequest(req: Request, services: Services, log: Logger): Promise<Context> {
-  const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
   const client: ClientInfo = { ip: req.ip ?? null, userAgent: headerText(req.headers['user-agent']) };
+  // The access log (access-log.ts) gave the request its id first; the log lines share it.
+  const logged = (req as { id?: unknown }).id;
+  const requestId = (typeof logged === 'string' ? logged : undefined) ?? headerValue(req.headers['x-request-id']) ?? randomUUID();
   try {
     const verified = await services.tokens.fromAuthorizationHeader(req.headers.authorization);
     // The account decides, not only the signature: a suspended user's token stops here.

@@ -4,10 +4,11 @@
 import { once } from 'node:events';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { ExportService } from '../users/export/export.service.js';
 import { CONTENT_TYPES, type ExportRequest } from '../users/export/export.model.js';
 
-export function exportDownload(exports: ExportService, log: Logger): RequestHandler {
+export function exportDownload(exports: ExportService, log: Logger, metrics: Metrics): RequestHandler {
   return async (req: Request, res: Response) => {
     // A refused link (or the database away) is answered by the server's error handler, as JSON
     // with a code like every other error; it must not be cached either.
@@ -26,6 +27,7 @@ export function exportDownload(exports: ExportService, log: Logger): RequestHand
     try {
       for await (const piece of exports.chunks(request, gone.signal)) {
         rows += piece.rows;
+        metrics.exportRowsStreamed.inc(piece.rows);
         if (!res.write(piece.text)) await once(res, 'drain', { signal: gone.signal });
       }
       res.end();

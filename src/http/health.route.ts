@@ -1,5 +1,6 @@
-// GET /healthz (the process is up) and GET /readyz (the database answers in time; otherwise 503
-// with Retry-After, so a load balancer takes the instance out until it recovers).
+// GET /healthz (the process is up, until it exits) and GET /readyz (the database answers in time
+// and the server is not shutting down; otherwise 503, so a load balancer takes the instance out:
+// until the database recovers, or for good once shutdown has begun).
 import type { RequestHandler } from 'express';
 import { RETRY_AFTER_SECONDS } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -12,8 +13,17 @@ export const liveness: RequestHandler = (_req, res) => {
   res.json({ status: 'ok' });
 };
 
-export function readiness(db: Services['db'], log: Logger): RequestHandler {
+/** Set once shutdown begins; /readyz then answers 503 while in-flight requests finish. */
+export interface DrainState {
+  draining: boolean;
+}
+
+export function readiness(db: Services['db'], log: Logger, state: DrainState): RequestHandler {
   return async (_req, res) => {
+    if (state.draining) {
+      res.status(503).json({ status: 'draining', database: db.kind });
+      return;
+    }
     try {
       await withTimeout(db.ping(), READINESS_TIMEOUT_MS);
       res.json({ status: 'ready', database: db.kind });

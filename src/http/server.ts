@@ -11,15 +11,17 @@ import { WebSocketServer } from 'ws';
 import type { CorsSettings, OperationLimits, RateLimits, TrustProxy } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
+import { accessLog } from './access-log.js';
 import { createApollo } from './apollo.server.js';
 import { contextFromRequest, type Context } from './context.js';
 import { corsMiddleware, websocketOriginAllowed } from './cors.js';
 import { httpErrorHandler, unknownRoute } from './error.middleware.js';
 import { exportDownload } from './export.route.js';
-import { liveness, readiness } from './health.route.js';
 import { createRateLimiter } from './rate.limit.js';
 import { securityHeaders } from './security.headers.js';
 import { OperationGate, operationGateMiddleware, type TrustedDocuments } from './operation.gate.js';
+import { liveness, readiness, type DrainState } from './health.route.js';
+import { httpMetrics, metricsEndpoint } from './metrics.route.js';
 import { sharedSubscriptions } from './subscription.executor.js';
 import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './upload.middleware.js';
 import { websocketAuth } from './websocket.auth.js';
@@ -48,11 +50,18 @@ export interface ServerOptions {
   redisUrl: string | undefined;
   /** Express's `trust proxy`: which X-Forwarded-* headers to believe (req.ip, req.protocol). */
   trustProxy: TrustProxy;
+  /** METRICS_TOKEN: GET /metrics is served only with it (as a bearer token), 404 without. */
+  metricsToken?: string | undefined;
 }
 
 export interface RunningServer {
   http: Server;
   url: string;
+  /**
+   * Shutdown has begun: /readyz answers 503 and responses ask keep-alive clients to reconnect
+   * (elsewhere), while everything is still served.
+   */
+  beginDrain(): void;
   /** Stops accepting, drains in-flight requests, closes sockets. */
   stop(): Promise<void>;
 }
@@ -63,6 +72,12 @@ export async function startServer(options: ServerOptions, port: number, host: st
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy);
   const rateLimiter = createRateLimiter(options.rateLimits, options.redisUrl, services, log.child({ component: 'rate-limit' }));
+  const drain: DrainState = { draining: false };
+  app.use(accessLog(log), httpMetrics(services.metrics));
+  app.use((_req, res, next) => {
+    if (drain.draining) res.set('connection', 'close');
+    next();
+  });
   const http = createServer(app);
   // A request stream emits 'error' (client gone mid-body, say) only when someone listens, and
   // then kills the process if nobody does: every request gets a listener that logs it.
@@ -82,6 +97,10 @@ export async function startServer(options: ServerOptions, port: number, host: st
       done(false, 403, 'Origin not allowed');
     },
   });
+  wss.on('connection', (socket) => {
+    services.metrics.subscribers.inc();
+    socket.once('close', () => services.metrics.subscribers.dec());
+  });
   const wsAuth = websocketAuth(services, log);
   const wsFormatting = websocketErrorFormatting(schema, log, gate);
   const wsServer = serveGraphQLOverWebSocket<Record<string, unknown>, { context?: Context }>(
@@ -91,6 +110,10 @@ export async function startServer(options: ServerOptions, port: number, host: st
       onClose: wsAuth.onClose,
       ...wsFormatting,
       onSubscribe: wsAuth.guardSubscribe(wsFormatting.onSubscribe!),
+      onNext: (...args) => {
+        services.metrics.eventsDelivered.inc();
+        return wsFormatting.onNext?.(...args);
+      },
       context: (ctx) => ctx.extra.context!,
       // One execution per event per distinct live-only operation, not one per subscriber.
       subscribe: sharedSubscriptions().subscribe,
@@ -99,7 +122,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
     log.child({ component: 'websocket' }),
   );
 
-  const apollo = createApollo({ schema, introspection: options.introspection, production: options.production, http, websocket: wsServer, log });
+  const apollo = createApollo({ schema, introspection: options.introspection, production: options.production, http, websocket: wsServer, log, metrics: services.metrics });
   await apollo.start();
 
   // Every answer, errors and 404s included.
@@ -108,10 +131,11 @@ export async function startServer(options: ServerOptions, port: number, host: st
   app.use(['/graphql', '/exports'], corsMiddleware(options.cors));
 
   app.get('/healthz', liveness);
-  app.get('/readyz', readiness(services.db, log));
+  app.get('/readyz', readiness(services.db, log, drain));
+  if (options.metricsToken) app.get('/metrics', metricsEndpoint(services.metrics, options.metricsToken));
 
   // Export links: the signed token in the path is the credential (no bearer token).
-  app.get('/exports/:token', rateLimiter.exports, exportDownload(services.exports, log.child({ component: 'export' })));
+  app.get('/exports/:token', rateLimiter.exports, exportDownload(services.exports, log.child({ component: 'export' }), services.metrics));
 
   app.use(
     '/graphql',
@@ -139,6 +163,9 @@ export async function startServer(options: ServerOptions, port: number, host: st
   return {
     http,
     url,
+    beginDrain: () => {
+      drain.draining = true;
+    },
     stop: async () => {
       await apollo.stop();
       await rateLimiter.close();

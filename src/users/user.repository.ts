@@ -69,8 +69,9 @@ export class UsersRepository {
     return { user, passwordHash };
   }
 
-  async countAll(): Promise<number> {
-    return this.db.user.count();
+  /** Whether the table has any row at all: one index probe, where COUNT(*) reads a million rows. */
+  async anyExists(): Promise<boolean> {
+    return (await this.db.user.findFirst({ select: { id: true } })) !== null;
   }
 
   async insert(data: NewUser, actorId: string | null): Promise<UserRecord> {

@@ -1,7 +1,7 @@
-// The server as a user starts it: `node dist/src/main.js` (what `npm start` runs after building),
+// The server as a user starts it: `node dist/src/main.js` (what `npm start` runs),
 // configured only by the environment, stopped by a signal.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,10 +13,9 @@ const main = join(root, 'dist/src/main.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'users-process-'));
 
 beforeAll(() => {
-  // Build what `npm start` would run, so this tests the current source.
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  // global-setup built what `npm start` runs from the current source.
   expect(existsSync(main)).toBe(true);
-}, 120_000);
+});
 afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -31,10 +30,10 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function start(env: Record<string, string>): Started {
+function start(env: Record<string, string>, cwd = root): Started {
   const child = spawn(process.execPath, [main], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', BCRYPT_COST: '4', ...env },
+    cwd,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', BCRYPT_COST: '4', SHUTDOWN_DELAY: '0s', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -93,7 +92,7 @@ describe('starting the server', () => {
 
   it('starts on the embedded database, prints the first admin once, keeps its secret, and stops on SIGTERM', async () => {
     const port = await freePort();
-    const first = start({ PORT: String(port), DATA_DIR: dataDir });
+    const first = start({ PORT: String(port), DATA_DIR: dataDir, SHUTDOWN_DELAY: '2s' });
     await waitForReady(port, first);
     const match = /Created the first admin: (\S+) \/ (\S+)/.exec(first.output());
     expect(match, first.output()).not.toBeNull();
@@ -104,6 +103,9 @@ describe('starting the server', () => {
     expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(true);
 
     first.child.kill('SIGTERM');
+    // Before the socket closes, the load balancer's probe already sees the instance going.
+    await expect.poll(() => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status), { timeout: 1_500, interval: 50 }).toBe(503);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect(await first.exited).toBe(0);
 
     // Same data: no second admin, the same password works, and the old token is still valid.
@@ -120,6 +122,28 @@ describe('starting the server', () => {
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
   }, 240_000);
+});
+
+describe('.env', () => {
+  it('is read from the working directory, and the real environment wins over it', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'users-dotenv-'));
+    const fileDataDir = join(dir, 'from-file');
+    const envDataDir = join(dir, 'from-env');
+    writeFileSync(join(dir, '.env'), `# a comment\nPORT=${port}\nHOST=127.0.0.1\nDATA_DIR=${fileDataDir}\nADMIN_EMAIL=dotenv@example.test\nADMIN_PASSWORD="dotenv password"\n`);
+    const server = start({ DATA_DIR: envDataDir }, dir);
+    try {
+      await waitForReady(port, server);
+      expect((await login(port, 'dotenv@example.test', 'dotenv password')).data?.login.accessToken).toBeTruthy();
+      expect(existsSync(join(envDataDir, 'jwt-secret'))).toBe(true);
+      expect(existsSync(fileDataDir)).toBe(false);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('a hostile client', () => {

@@ -96,6 +96,7 @@ export async function startTestApp(
     // where a test asks for them (tests/api/rate-limit.test.ts).
     RATE_LIMIT_POINTS: '0',
     RATE_LIMIT_IP_POINTS: '0',
+    SHUTDOWN_DELAY: '0s',
     ...options.env,
   });
   const app = await startApp(config, {

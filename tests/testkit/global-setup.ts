@@ -7,6 +7,7 @@
 //   migrations (about 2 s of CPU per file, which on a loaded 2-core machine pushed beforeAll
 //   hooks past their timeout).
 import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,9 @@ import { applyMigrations } from '../../src/db/migrate.js';
 import { createScratchDatabase } from '../../devkit/scratch-database.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Tests that run the server or the CLI as a user does spawn dist/: compile it once, here, when a
+  // source changed (never twice at once from two test files).
+  execFileSync(process.execPath, [join(import.meta.dirname, '../../scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' });
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
     const dir = mkdtempSync(join(tmpdir(), 'users-test-image-'));
