@@ -11,9 +11,10 @@ export class UserNotFoundError extends NotFoundError {
 
 export class UserAlreadyExistsError extends ConflictError {
   override readonly code = 'USER_MANAGEMENT_USER_ALREADY_EXISTS';
-  constructor(email: string) {
-    super(`A user with email ${email} already exists`);
-    this.details.field = 'email';
+  /** `field`: the unique value that collided, `email` or `externalId` (both unique among live users). */
+  constructor(value: string, field: 'email' | 'externalId' = 'email') {
+    super(`A user with ${field} ${value} already exists`);
+    this.details.field = field;
   }
 }
 

@@ -1,6 +1,8 @@
 // GraphQL object types for users. Resolvers return plain UserRecords; these classes only
 // describe the shape. passwordHash has no field here, so it cannot be selected.
+import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { Prisma } from '../generated/prisma/client.js';
 import { UserAccess } from '../auth/auth.checker.js';
 import { asEnum } from '../graphql-enum.js';
 import { ROLES, type Role as RoleValue, type UserRecord } from './user.model.js';
@@ -78,6 +80,15 @@ export class User implements UserRecord {
 
   @Field(() => String, { nullable: true })
   suspensionReason!: string | null;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'A JSON object other domains keep on the user (ADMIN writes it): at most 16 KB, 5 levels, keys [A-Za-z0-9_.-]{1,64}.',
+  })
+  attributes!: Prisma.JsonValue | null;
+
+  @Field(() => String, { nullable: true, description: 'The id of this user in another system: case-sensitive, unique among live users.' })
+  externalId!: string | null;
 }
 
 @ObjectType()

@@ -53,6 +53,11 @@ export const ROOT_FIELD_SAMPLES: Record<string, RootFieldEntry> = {
     variables: () => Promise.resolve({ email: `sample-${randomUUID()}@example.test` }),
   },
   // With isActive, so the lifecycle's part of an update asserts too.
+  userByExternalId: { operation: '{ userByExternalId(externalId: "nobody-has-this") { id } }' },
+  patchUserAttributes: {
+    operation: 'mutation($id: ID!) { patchUserAttributes(id: $id, patch: { sampled: true }) { id } }',
+    variables: withUser,
+  },
   updateUser: {
     operation: 'mutation($id: ID!) { updateUser(id: $id, input: { name: "Sampled", isActive: false }) { id } }',
     variables: withUser,

@@ -16,6 +16,7 @@ export const USER_FIELDS = [
   'LAST_NAME',
   'PHONE_NUMBER',
   'AVATAR_URL',
+  'EXTERNAL_ID',
   'ROLE',
   'IS_ACTIVE',
   'IS_EMAIL_VERIFIED',
@@ -28,6 +29,7 @@ export const USER_FIELDS = [
   'UPDATED_AT',
   'DELETED_AT',
   'VERSION',
+  'ATTRIBUTES',
 ] as const;
 export type UserField = (typeof USER_FIELDS)[number];
 

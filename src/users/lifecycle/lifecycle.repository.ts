@@ -66,7 +66,7 @@ export class LifecycleRepository {
       await this.db.$executeRaw(applyQuery(rows.map((r) => r.id), change, actorId, now, options.newVersion ?? true));
     } catch (error) {
       // Only a restore can collide (a live user took the email meanwhile); it is single-user.
-      throw change.kind === 'restore' && rows.length === 1 ? mapUniqueViolation(error, rows[0]!.email) : error;
+      throw change.kind === 'restore' && rows.length === 1 ? mapUniqueViolation(error, { email: rows[0]!.email }) : error;
     }
   }
 
