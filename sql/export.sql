@@ -86,6 +86,16 @@ FROM
         END
         WHEN u.avatar_url ~ '[",\r\n]|^[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN '"' || replace(u.avatar_url, '"', '""') || '"'
         ELSE u.avatar_url
+      END || ',' || CASE
+        WHEN u.external_id IS NULL THEN ''
+        WHEN ascii(u.external_id) BETWEEN 65 AND 159
+        AND u.external_id !~ '[",\r\n]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN u.external_id
+        WHEN u.external_id ~ '^''*[-=+@\t\r]' THEN CASE
+          WHEN u.external_id ~ '[",\r\n]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN '"''' || replace(u.external_id, '"', '""') || '"'
+          ELSE '''' || u.external_id
+        END
+        WHEN u.external_id ~ '[",\r\n]|^[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN '"' || replace(u.external_id, '"', '""') || '"'
+        ELSE u.external_id
       END || ',' || u.role::text || ',' || u.is_active::text || ',' || u.is_email_verified::text || ',' || (
         CASE
           WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
@@ -146,6 +156,16 @@ FROM
       ) || ',' || CASE
         WHEN u.version < 0 THEN '''' || u.version::text
         ELSE u.version::text
+      END || ',' || CASE
+        WHEN u.attributes::text IS NULL THEN ''
+        WHEN ascii(u.attributes::text) BETWEEN 65 AND 159
+        AND u.attributes::text !~ '[",\r\n]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN u.attributes::text
+        WHEN u.attributes::text ~ '^''*[-=+@\t\r]' THEN CASE
+          WHEN u.attributes::text ~ '[",\r\n]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN '"''' || replace(u.attributes::text, '"', '""') || '"'
+          ELSE '''' || u.attributes::text
+        END
+        WHEN u.attributes::text ~ '[",\r\n]|^[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN '"' || replace(u.attributes::text, '"', '""') || '"'
+        ELSE u.attributes::text
       END AS line,
       u.created_at,
       u.id
@@ -193,8 +213,9 @@ FROM
           u.last_name,
           u.phone_number,
           u.avatar_url,
+          u.external_id,
           u.suspension_reason
-        ) ~ '[\x01-\x1f"\\]' THEN '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce(to_json(u.email)::text, 'null') || ',"name":' || coalesce(to_json(u.name)::text, 'null') || ',"firstName":' || coalesce(to_json(u.first_name)::text, 'null') || ',"lastName":' || coalesce(to_json(u.last_name)::text, 'null') || ',"phoneNumber":' || coalesce(to_json(u.phone_number)::text, 'null') || ',"avatarUrl":' || coalesce(to_json(u.avatar_url)::text, 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
+        ) ~ '[\x01-\x1f"\\]' THEN '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce(to_json(u.email)::text, 'null') || ',"name":' || coalesce(to_json(u.name)::text, 'null') || ',"firstName":' || coalesce(to_json(u.first_name)::text, 'null') || ',"lastName":' || coalesce(to_json(u.last_name)::text, 'null') || ',"phoneNumber":' || coalesce(to_json(u.phone_number)::text, 'null') || ',"avatarUrl":' || coalesce(to_json(u.avatar_url)::text, 'null') || ',"externalId":' || coalesce(to_json(u.external_id)::text, 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
           CASE
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
@@ -241,8 +262,8 @@ FROM
             'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
           ) || '"',
           'null'
-        ) || ',"version":' || u.version::text || '}'
-        ELSE '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce('"' || u.email || '"', 'null') || ',"name":' || coalesce('"' || u.name || '"', 'null') || ',"firstName":' || coalesce('"' || u.first_name || '"', 'null') || ',"lastName":' || coalesce('"' || u.last_name || '"', 'null') || ',"phoneNumber":' || coalesce('"' || u.phone_number || '"', 'null') || ',"avatarUrl":' || coalesce('"' || u.avatar_url || '"', 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
+        ) || ',"version":' || u.version::text || ',"attributes":' || coalesce(u.attributes::text, 'null') || '}'
+        ELSE '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce('"' || u.email || '"', 'null') || ',"name":' || coalesce('"' || u.name || '"', 'null') || ',"firstName":' || coalesce('"' || u.first_name || '"', 'null') || ',"lastName":' || coalesce('"' || u.last_name || '"', 'null') || ',"phoneNumber":' || coalesce('"' || u.phone_number || '"', 'null') || ',"avatarUrl":' || coalesce('"' || u.avatar_url || '"', 'null') || ',"externalId":' || coalesce('"' || u.external_id || '"', 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
           CASE
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
@@ -289,7 +310,7 @@ FROM
             'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
           ) || '"',
           'null'
-        ) || ',"version":' || u.version::text || '}'
+        ) || ',"version":' || u.version::text || ',"attributes":' || coalesce(u.attributes::text, 'null') || '}'
       END AS line,
       u.created_at,
       u.id
@@ -337,8 +358,9 @@ FROM
           u.last_name,
           u.phone_number,
           u.avatar_url,
+          u.external_id,
           u.suspension_reason
-        ) ~ '[\x01-\x1f"\\]' THEN '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce(to_json(u.email)::text, 'null') || ',"name":' || coalesce(to_json(u.name)::text, 'null') || ',"firstName":' || coalesce(to_json(u.first_name)::text, 'null') || ',"lastName":' || coalesce(to_json(u.last_name)::text, 'null') || ',"phoneNumber":' || coalesce(to_json(u.phone_number)::text, 'null') || ',"avatarUrl":' || coalesce(to_json(u.avatar_url)::text, 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
+        ) ~ '[\x01-\x1f"\\]' THEN '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce(to_json(u.email)::text, 'null') || ',"name":' || coalesce(to_json(u.name)::text, 'null') || ',"firstName":' || coalesce(to_json(u.first_name)::text, 'null') || ',"lastName":' || coalesce(to_json(u.last_name)::text, 'null') || ',"phoneNumber":' || coalesce(to_json(u.phone_number)::text, 'null') || ',"avatarUrl":' || coalesce(to_json(u.avatar_url)::text, 'null') || ',"externalId":' || coalesce(to_json(u.external_id)::text, 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
           CASE
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
@@ -385,8 +407,8 @@ FROM
             'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
           ) || '"',
           'null'
-        ) || ',"version":' || u.version::text || '}'
-        ELSE '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce('"' || u.email || '"', 'null') || ',"name":' || coalesce('"' || u.name || '"', 'null') || ',"firstName":' || coalesce('"' || u.first_name || '"', 'null') || ',"lastName":' || coalesce('"' || u.last_name || '"', 'null') || ',"phoneNumber":' || coalesce('"' || u.phone_number || '"', 'null') || ',"avatarUrl":' || coalesce('"' || u.avatar_url || '"', 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
+        ) || ',"version":' || u.version::text || ',"attributes":' || coalesce(u.attributes::text, 'null') || '}'
+        ELSE '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce('"' || u.email || '"', 'null') || ',"name":' || coalesce('"' || u.name || '"', 'null') || ',"firstName":' || coalesce('"' || u.first_name || '"', 'null') || ',"lastName":' || coalesce('"' || u.last_name || '"', 'null') || ',"phoneNumber":' || coalesce('"' || u.phone_number || '"', 'null') || ',"avatarUrl":' || coalesce('"' || u.avatar_url || '"', 'null') || ',"externalId":' || coalesce('"' || u.external_id || '"', 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
           CASE
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
@@ -433,7 +455,7 @@ FROM
             'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
           ) || '"',
           'null'
-        ) || ',"version":' || u.version::text || '}'
+        ) || ',"version":' || u.version::text || ',"attributes":' || coalesce(u.attributes::text, 'null') || '}'
       END AS line,
       u.created_at,
       u.id

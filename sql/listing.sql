@@ -24,7 +24,9 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.attributes,
+  u.external_id AS "externalId"
 FROM
   users u
 WHERE
@@ -60,7 +62,9 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.attributes,
+  u.external_id AS "externalId"
 FROM
   users u
 WHERE
@@ -95,7 +99,9 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.attributes,
+  u.external_id AS "externalId"
 FROM
   users u
 WHERE
@@ -131,7 +137,9 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.attributes,
+  u.external_id AS "externalId"
 FROM
   users u
 WHERE
@@ -166,7 +174,9 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.attributes,
+  u.external_id AS "externalId"
 FROM
   users u
 WHERE
@@ -202,7 +212,9 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.attributes,
+  u.external_id AS "externalId"
 FROM
   users u
 WHERE
@@ -249,7 +261,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -290,7 +304,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -347,7 +363,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -388,7 +406,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -443,7 +463,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -484,7 +506,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -541,7 +565,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -582,7 +608,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -637,7 +665,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -678,7 +708,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -735,7 +767,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -776,7 +810,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -831,7 +867,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -877,7 +915,9 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.attributes,
+  u.external_id AS "externalId"
 FROM
   users u
 WHERE
@@ -925,7 +965,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -982,7 +1024,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -1023,7 +1067,9 @@ FROM
             u.version,
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
-            u.suspension_reason AS "suspensionReason"
+            u.suspension_reason AS "suspensionReason",
+            u.attributes,
+            u.external_id AS "externalId"
           FROM
             users u
           WHERE
@@ -1067,7 +1113,9 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.attributes,
+  u.external_id AS "externalId"
 FROM
   users u
 WHERE
@@ -1107,7 +1155,9 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.attributes,
+  u.external_id AS "externalId"
 FROM
   users u
 WHERE
@@ -1162,7 +1212,9 @@ WITH
       u.version,
       u.suspended_at AS "suspendedAt",
       u.suspended_until AS "suspendedUntil",
-      u.suspension_reason AS "suspensionReason"
+      u.suspension_reason AS "suspensionReason",
+      u.attributes,
+      u.external_id AS "externalId"
     FROM
       users u
     WHERE
@@ -1210,7 +1262,9 @@ WITH
       u.version,
       u.suspended_at AS "suspendedAt",
       u.suspended_until AS "suspendedUntil",
-      u.suspension_reason AS "suspensionReason"
+      u.suspension_reason AS "suspensionReason",
+      u.attributes,
+      u.external_id AS "externalId"
     FROM
       users u
     WHERE
@@ -1270,7 +1324,9 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.attributes,
+  u.external_id AS "externalId"
 FROM
   users u
 WHERE
@@ -1328,7 +1384,9 @@ SELECT
   u.version,
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.suspension_reason AS "suspensionReason"
+  u.suspension_reason AS "suspensionReason",
+  u.attributes,
+  u.external_id AS "externalId"
 FROM
   users u
 WHERE

@@ -302,6 +302,20 @@ describe('export and import', () => {
     expect(byEmail.get(newEmail)?.externalId).toBe(`y-${tenant}`);
   });
 
+  it('reports an externalId taken by another user, or repeated in the file, as row errors and writes the rest', async () => {
+    const tenant = `t-${randomUUID()}`;
+    const holder = await create(t.admin, { externalId: `x-${tenant}` });
+    const [a, b, c] = [uniqueEmail('ext-a'), uniqueEmail('ext-b'), uniqueEmail('ext-c')];
+    const file = `email,externalId\n${a},x-${tenant}\n${b},y-${tenant}\n${c},y-${tenant}\n`;
+    const result = (await uploadCsv(t.admin, file, { options: { mode: 'UPSERT' } })).expectData().importUsers;
+    expect(result).toMatchObject({ status: 'SUCCEEDED', created: 1, failed: 2, skipped: 0 });
+    expect(result.errors.map((e) => [e.row, e.field, e.code])).toEqual([
+      [2, 'externalId', 'EXTERNAL_ID_TAKEN'],
+      [4, 'externalId', 'DUPLICATE_IN_FILE'],
+    ]);
+    expect(await listIds({ externalIds: [`x-${tenant}`, `y-${tenant}`] })).toHaveLength(2);
+  });
+
   it('reports a bad attributes cell as a row error naming the field', async () => {
     const email = uniqueEmail('attr-import-bad');
     const result = (await uploadCsv(t.admin, `email,attributes\n${email},not json\n`, { options: { mode: 'INSERT' } })).expectData().importUsers;

@@ -45,7 +45,7 @@ export class ImportRowError {
   @Field({ description: 'The column, e.g. phoneNumber; "row" for problems with the whole row.' })
   field!: string;
 
-  @Field({ description: 'Stable code: REQUIRED, INVALID_VALUE, INVALID_PASSWORD_HASH, INVALID_ENCODING, DUPLICATE_IN_FILE, EMAIL_TAKEN, COLUMN_COUNT, CONFLICTING_PASSWORDS.' })
+  @Field({ description: 'Stable code: REQUIRED, INVALID_VALUE, INVALID_PASSWORD_HASH, INVALID_ENCODING, DUPLICATE_IN_FILE, EMAIL_TAKEN, EXTERNAL_ID_TAKEN, COLUMN_COUNT, CONFLICTING_PASSWORDS.' })
   code!: string;
 
   @Field()
