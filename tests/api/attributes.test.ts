@@ -304,7 +304,7 @@ describe('export and import', () => {
 
   it('reports an externalId taken by another user, or repeated in the file, as row errors and writes the rest', async () => {
     const tenant = `t-${randomUUID()}`;
-    const holder = await create(t.admin, { externalId: `x-${tenant}` });
+    await create(t.admin, { externalId: `x-${tenant}` });
     const [a, b, c] = [uniqueEmail('ext-a'), uniqueEmail('ext-b'), uniqueEmail('ext-c')];
     const file = `email,externalId\n${a},x-${tenant}\n${b},y-${tenant}\n${c},y-${tenant}\n`;
     const result = (await uploadCsv(t.admin, file, { options: { mode: 'UPSERT' } })).expectData().importUsers;
