@@ -98,6 +98,7 @@ FROM
         ELSE u.external_id
       END || ',' || u.role::text || ',' || u.is_active::text || ',' || u.is_email_verified::text || ',' || (
         CASE
+          WHEN u.erased_at IS NOT NULL THEN 'ERASED'
           WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
           WHEN u.suspended_at IS NOT NULL
           AND (
@@ -217,6 +218,7 @@ FROM
           u.suspension_reason
         ) ~ '[\x01-\x1f"\\]' THEN '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce(to_json(u.email)::text, 'null') || ',"name":' || coalesce(to_json(u.name)::text, 'null') || ',"firstName":' || coalesce(to_json(u.first_name)::text, 'null') || ',"lastName":' || coalesce(to_json(u.last_name)::text, 'null') || ',"phoneNumber":' || coalesce(to_json(u.phone_number)::text, 'null') || ',"avatarUrl":' || coalesce(to_json(u.avatar_url)::text, 'null') || ',"externalId":' || coalesce(to_json(u.external_id)::text, 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
           CASE
+            WHEN u.erased_at IS NOT NULL THEN 'ERASED'
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
             AND (
@@ -265,6 +267,7 @@ FROM
         ) || ',"version":' || u.version::text || ',"attributes":' || coalesce(u.attributes::text, 'null') || '}'
         ELSE '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce('"' || u.email || '"', 'null') || ',"name":' || coalesce('"' || u.name || '"', 'null') || ',"firstName":' || coalesce('"' || u.first_name || '"', 'null') || ',"lastName":' || coalesce('"' || u.last_name || '"', 'null') || ',"phoneNumber":' || coalesce('"' || u.phone_number || '"', 'null') || ',"avatarUrl":' || coalesce('"' || u.avatar_url || '"', 'null') || ',"externalId":' || coalesce('"' || u.external_id || '"', 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
           CASE
+            WHEN u.erased_at IS NOT NULL THEN 'ERASED'
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
             AND (
@@ -362,6 +365,7 @@ FROM
           u.suspension_reason
         ) ~ '[\x01-\x1f"\\]' THEN '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce(to_json(u.email)::text, 'null') || ',"name":' || coalesce(to_json(u.name)::text, 'null') || ',"firstName":' || coalesce(to_json(u.first_name)::text, 'null') || ',"lastName":' || coalesce(to_json(u.last_name)::text, 'null') || ',"phoneNumber":' || coalesce(to_json(u.phone_number)::text, 'null') || ',"avatarUrl":' || coalesce(to_json(u.avatar_url)::text, 'null') || ',"externalId":' || coalesce(to_json(u.external_id)::text, 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
           CASE
+            WHEN u.erased_at IS NOT NULL THEN 'ERASED'
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
             AND (
@@ -410,6 +414,7 @@ FROM
         ) || ',"version":' || u.version::text || ',"attributes":' || coalesce(u.attributes::text, 'null') || '}'
         ELSE '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce('"' || u.email || '"', 'null') || ',"name":' || coalesce('"' || u.name || '"', 'null') || ',"firstName":' || coalesce('"' || u.first_name || '"', 'null') || ',"lastName":' || coalesce('"' || u.last_name || '"', 'null') || ',"phoneNumber":' || coalesce('"' || u.phone_number || '"', 'null') || ',"avatarUrl":' || coalesce('"' || u.avatar_url || '"', 'null') || ',"externalId":' || coalesce('"' || u.external_id || '"', 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
           CASE
+            WHEN u.erased_at IS NOT NULL THEN 'ERASED'
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
             AND (
@@ -519,6 +524,7 @@ FROM
         ELSE u.name
       END || ',' || (
         CASE
+          WHEN u.erased_at IS NOT NULL THEN 'ERASED'
           WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
           WHEN u.suspended_at IS NOT NULL
           AND (
@@ -581,6 +587,7 @@ FROM
       CASE
         WHEN concat(u.email, u.name) ~ '[\x01-\x1f"\\]' THEN '{"email":' || coalesce(to_json(u.email)::text, 'null') || ',"name":' || coalesce(to_json(u.name)::text, 'null') || ',"status":' || '"' || (
           CASE
+            WHEN u.erased_at IS NOT NULL THEN 'ERASED'
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
             AND (
@@ -599,6 +606,7 @@ FROM
         ) || '}'
         ELSE '{"email":' || coalesce('"' || u.email || '"', 'null') || ',"name":' || coalesce('"' || u.name || '"', 'null') || ',"status":' || '"' || (
           CASE
+            WHEN u.erased_at IS NOT NULL THEN 'ERASED'
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
             AND (

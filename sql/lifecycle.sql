@@ -9,7 +9,8 @@ SELECT
   u.is_active AS "isActive",
   u.deleted_at AS "deletedAt",
   u.suspended_at AS "suspendedAt",
-  u.suspended_until AS "suspendedUntil"
+  u.suspended_until AS "suspendedUntil",
+  u.erased_at AS "erasedAt"
 FROM
   users u
 WHERE

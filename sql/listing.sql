@@ -26,7 +26,8 @@ SELECT
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
   u.attributes,
-  u.external_id AS "externalId"
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt"
 FROM
   users u
 WHERE
@@ -64,7 +65,8 @@ SELECT
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
   u.attributes,
-  u.external_id AS "externalId"
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt"
 FROM
   users u
 WHERE
@@ -101,7 +103,8 @@ SELECT
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
   u.attributes,
-  u.external_id AS "externalId"
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt"
 FROM
   users u
 WHERE
@@ -139,7 +142,8 @@ SELECT
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
   u.attributes,
-  u.external_id AS "externalId"
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt"
 FROM
   users u
 WHERE
@@ -176,7 +180,8 @@ SELECT
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
   u.attributes,
-  u.external_id AS "externalId"
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt"
 FROM
   users u
 WHERE
@@ -214,7 +219,8 @@ SELECT
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
   u.attributes,
-  u.external_id AS "externalId"
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt"
 FROM
   users u
 WHERE
@@ -263,7 +269,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -306,7 +313,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -365,7 +373,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -408,7 +417,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -465,7 +475,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -508,7 +519,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -567,7 +579,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -610,7 +623,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -667,7 +681,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -710,7 +725,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -769,7 +785,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -812,7 +829,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -869,7 +887,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -917,7 +936,8 @@ SELECT
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
   u.attributes,
-  u.external_id AS "externalId"
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt"
 FROM
   users u
 WHERE
@@ -967,7 +987,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -1026,7 +1047,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -1069,7 +1091,8 @@ FROM
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
             u.attributes,
-            u.external_id AS "externalId"
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt"
           FROM
             users u
           WHERE
@@ -1115,7 +1138,8 @@ SELECT
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
   u.attributes,
-  u.external_id AS "externalId"
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt"
 FROM
   users u
 WHERE
@@ -1157,7 +1181,8 @@ SELECT
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
   u.attributes,
-  u.external_id AS "externalId"
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt"
 FROM
   users u
 WHERE
@@ -1214,7 +1239,8 @@ WITH
       u.suspended_until AS "suspendedUntil",
       u.suspension_reason AS "suspensionReason",
       u.attributes,
-      u.external_id AS "externalId"
+      u.external_id AS "externalId",
+      u.erased_at AS "erasedAt"
     FROM
       users u
     WHERE
@@ -1264,7 +1290,8 @@ WITH
       u.suspended_until AS "suspendedUntil",
       u.suspension_reason AS "suspensionReason",
       u.attributes,
-      u.external_id AS "externalId"
+      u.external_id AS "externalId",
+      u.erased_at AS "erasedAt"
     FROM
       users u
     WHERE
@@ -1326,7 +1353,8 @@ SELECT
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
   u.attributes,
-  u.external_id AS "externalId"
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt"
 FROM
   users u
 WHERE
@@ -1345,6 +1373,7 @@ WHERE
   AND u.last_login_at IS NOT NULL
   AND (
     CASE
+      WHEN u.erased_at IS NOT NULL THEN 'ERASED'
       WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
       WHEN u.suspended_at IS NOT NULL
       AND (
@@ -1386,7 +1415,8 @@ SELECT
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
   u.attributes,
-  u.external_id AS "externalId"
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt"
 FROM
   users u
 WHERE
@@ -1439,6 +1469,7 @@ WHERE
   AND u.last_login_at IS NOT NULL
   AND (
     CASE
+      WHEN u.erased_at IS NOT NULL THEN 'ERASED'
       WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
       WHEN u.suspended_at IS NOT NULL
       AND (

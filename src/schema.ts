@@ -12,6 +12,7 @@ import { StatsResolver } from './users/stats/stats.resolver.js';
 import { EventResolver, KIND_SUBSCRIPTION_RESOLVERS } from './events/event.resolver.js';
 import { EVENT_OBJECT_TYPES } from './events/event.type.js';
 import { LifecycleResolver } from './users/lifecycle/lifecycle.resolver.js';
+import { ErasureResolver } from './users/erasure/erasure.resolver.js';
 import { ImportResolver } from './users/import/import.resolver.js';
 import { ExportResolver } from './users/export/export.resolver.js';
 
@@ -21,6 +22,7 @@ export const resolvers = [
   UserConnectionResolver,
   StatsResolver,
   LifecycleResolver,
+  ErasureResolver,
   EventResolver,
   ...KIND_SUBSCRIPTION_RESOLVERS,
   ImportResolver,

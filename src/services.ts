@@ -15,6 +15,7 @@ import { EventRecorder } from './events/user-event.repository.js';
 import { createLogger, type Logger } from './logger.js';
 import { LifecycleRepository } from './users/lifecycle/lifecycle.repository.js';
 import { LifecycleService } from './users/lifecycle/lifecycle.service.js';
+import { ErasureService } from './users/erasure/erasure.service.js';
 import { SuspensionExpiry } from './users/lifecycle/suspension-expiry.job.js';
 import { userStatus } from './users/user.columns.js';
 import { UsersRepository } from './users/user.repository.js';
@@ -58,6 +59,7 @@ export interface Services {
   stats: StatsService;
   events: EventsService;
   lifecycle: LifecycleService;
+  erasure: ErasureService;
   imports: ImportService;
   exports: ExportService;
   /** Starts the outbox relay and the suspension expiry timer. */
@@ -80,6 +82,7 @@ export function createServices(options: ServicesOptions): Services {
   const events = new EventsService(recorder, bus, relay, clock);
   const lifecycle = new LifecycleService(LifecycleRepository.create(options.db.prisma), events, clock);
   const users = new UsersService(usersRepository, hasher, clock, events, lifecycle);
+  const erasure = new ErasureService(options.db.prisma, usersRepository, events, clock);
   const expiry = new SuspensionExpiry(lifecycle, events, clock, log.child({ component: 'suspension-expiry' }));
   // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
   const auth = new AuthService(usersRepository, hasher, tokens, clock, (user, now) => userStatus(user, now) === 'ACTIVE');
@@ -123,6 +126,7 @@ export function createServices(options: ServicesOptions): Services {
     stats,
     events,
     lifecycle,
+    erasure,
     imports,
     exports,
     start: async () => {

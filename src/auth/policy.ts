@@ -27,6 +27,8 @@ export const PERMISSIONS = {
   'users.readDeleted': ['ADMIN'],
   /** Create, update and delete users, and every lifecycle and bulk mutation. */
   'users.write': ['ADMIN'],
+  /** `eraseUser`: irreversible removal of a user's personal data (GDPR Art. 17). */
+  'users.erase': ['ADMIN'],
   'stats.read': ['ADMIN', 'VIEWER'],
   /** `userEventLog` and the event subscriptions. */
   'events.read': ['ADMIN', 'VIEWER'],

@@ -125,6 +125,18 @@ export const USER_EVENT_KINDS = {
     dates: [],
     subscription: null,
   }),
+  /**
+   * eraseUser (GDPR Art. 17). No personal data: the id, the admin's reason (which the API tells
+   * admins must not hold any) and who. Earlier events about the user were scrubbed in the same
+   * transaction.
+   */
+  USER_ERASED: kind<{ userId: string; reason: string; erasedBy: string | null }>()({
+    graphqlType: 'UserErased',
+    actor: 'erasedBy',
+    user: 'userId',
+    dates: [],
+    subscription: null,
+  }),
   USER_BULK_ACTION: kind<{ action: BulkAction; userIds: string[]; performedBy: string | null }>()({
     graphqlType: 'UserBulkAction',
     actor: 'performedBy',

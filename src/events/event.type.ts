@@ -128,6 +128,13 @@ export class UserUnsuspendedEvent extends UserEventInterface {
   @Field({ description: 'true when the suspension ended at its until rather than by unsuspendUser.' }) expired!: boolean;
 }
 
+@UserEventObjectType('USER_ERASED')
+export class UserErasedEvent extends UserEventInterface {
+  @Field(() => ID) userId!: string;
+  @Field({ description: 'Why the admin erased the user (no personal data).' }) reason!: string;
+  @Field(() => ID, { nullable: true }) erasedBy!: string | null;
+}
+
 @UserEventObjectType('USER_BULK_ACTION')
 export class UserBulkActionEvent extends UserEventInterface {
   @Field(() => BulkActionEnum) action!: BulkActionValue;

@@ -141,6 +141,7 @@ export const USER_COLUMNS = {
     export: 'EXTERNAL_ID',
     import: { blank: 'clear' },
   },
+  erasedAt: { column: 'erased_at', type: 'timestamptz', nullable: true },
 } as const satisfies Record<string, ColumnSpec>;
 
 export type UserColumns = typeof USER_COLUMNS;
@@ -342,16 +343,18 @@ export function suspendedAt(at: Sql): Sql {
 /** The derived status of `users u` at the instant `at`. */
 export function statusAt(at: Sql): Sql {
   return Prisma.sql`CASE
+    WHEN ${col('erasedAt')} IS NOT NULL THEN 'ERASED'
     WHEN ${col('deletedAt')} IS NOT NULL THEN 'DELETED'
     WHEN ${suspendedAt(at)} THEN 'SUSPENDED'
     WHEN NOT ${col('isActive')} THEN 'INACTIVE'
     ELSE 'ACTIVE' END`;
 }
 
-type StatusFields = Pick<UserColumnValues, 'deletedAt' | 'isActive' | 'suspendedAt' | 'suspendedUntil'>;
+type StatusFields = Pick<UserColumnValues, 'erasedAt' | 'deletedAt' | 'isActive' | 'suspendedAt' | 'suspendedUntil'>;
 
 /** statusAt's twin, for a record already read. */
 export function userStatus(user: StatusFields, now: Date): UserStatus {
+  if (user.erasedAt) return 'ERASED';
   if (user.deletedAt) return 'DELETED';
   if (isSuspended(user, now)) return 'SUSPENDED';
   return user.isActive ? 'ACTIVE' : 'INACTIVE';

@@ -26,6 +26,15 @@ export class UserInactiveError extends UnprocessableError {
   }
 }
 
+/** Erasure is irreversible: the personal data is gone, so there is nothing to restore. */
+export class UserErasedError extends UnprocessableError {
+  override readonly code = 'USER_MANAGEMENT_USER_ERASED';
+  constructor(id: string) {
+    super(`User ${id} was erased: erasure cannot be undone`);
+    this.details.userId = id;
+  }
+}
+
 export class VersionConflictError extends ConflictError {
   override readonly code = 'USER_MANAGEMENT_VERSION_CONFLICT';
   constructor(id: string, expected: number, actual: number) {

@@ -7,7 +7,8 @@ export const ROLES = ['ADMIN', 'VIEWER', 'USER'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Derived from the row (see userStatus), never stored. */
-export const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'SUSPENDED', 'DELETED'] as const;
+/** ERASED: personal data removed by eraseUser (GDPR Art. 17); the row is also deleted. */
+export const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'SUSPENDED', 'DELETED', 'ERASED'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
 /**

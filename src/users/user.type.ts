@@ -89,6 +89,9 @@ export class User implements UserRecord {
 
   @Field(() => String, { nullable: true, description: 'The id of this user in another system: case-sensitive, unique among live users.' })
   externalId!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When eraseUser removed this user\'s personal data (status ERASED); null otherwise.' })
+  erasedAt!: Date | null;
 }
 
 @ObjectType()

@@ -58,6 +58,10 @@ export const ROOT_FIELD_SAMPLES: Record<string, RootFieldEntry> = {
     operation: 'mutation($id: ID!) { patchUserAttributes(id: $id, patch: { sampled: true }) { id } }',
     variables: withUser,
   },
+  eraseUser: {
+    operation: 'mutation($id: ID!) { eraseUser(id: $id, reason: "sampled") { id } }',
+    variables: withUser,
+  },
   updateUser: {
     operation: 'mutation($id: ID!) { updateUser(id: $id, input: { name: "Sampled", isActive: false }) { id } }',
     variables: withUser,

@@ -13,7 +13,7 @@ import { mapUniqueViolation } from '../user.repository.js';
 type Db = PrismaClient | Tx;
 
 /** The columns lifecycle rules look at. */
-const LOCKED = ['id', 'email', 'isActive', 'deletedAt', 'suspendedAt', 'suspendedUntil'] as const;
+const LOCKED = ['id', 'email', 'isActive', 'deletedAt', 'suspendedAt', 'suspendedUntil', 'erasedAt'] as const;
 export type LifecycleRow = Pick<UserRecord, (typeof LOCKED)[number]>;
 
 const lockedRows = rowsOf('lifecycle lock', recordSchema(LOCKED));
