@@ -59,6 +59,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
       redisUrl: config.redisUrl,
       limits: config.limits,
       tuning: config.tuning,
+      deletedUserRetentionDays: config.deletedUserRetentionDays,
       // Export links point at PUBLIC_URL, or at this server once it listens.
       exportBaseUrl: () => config.publicUrl ?? origin,
       ...(overrides.clock ? { clock: overrides.clock } : {}),

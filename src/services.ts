@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logger.js';
 import { LifecycleRepository } from './users/lifecycle/lifecycle.repository.js';
 import { LifecycleService } from './users/lifecycle/lifecycle.service.js';
 import { ErasureService } from './users/erasure/erasure.service.js';
+import { DeletedUserRetention } from './users/erasure/retention.job.js';
 import { SuspensionExpiry } from './users/lifecycle/suspension-expiry.job.js';
 import { userStatus } from './users/user.columns.js';
 import { UsersRepository } from './users/user.repository.js';
@@ -46,6 +47,8 @@ export interface ServicesOptions {
   relay?: Partial<RelayOptions>;
   /** Base of export download links (PUBLIC_URL or the server's address, known once it listens). */
   exportBaseUrl?: () => string;
+  /** DELETED_USER_RETENTION_DAYS: erase users soft-deleted longer ago; undefined keeps them. */
+  deletedUserRetentionDays?: number | undefined;
 }
 
 export interface Services {
@@ -60,6 +63,7 @@ export interface Services {
   events: EventsService;
   lifecycle: LifecycleService;
   erasure: ErasureService;
+  retention: DeletedUserRetention;
   imports: ImportService;
   exports: ExportService;
   /** Starts the outbox relay and the suspension expiry timer. */
@@ -83,6 +87,7 @@ export function createServices(options: ServicesOptions): Services {
   const lifecycle = new LifecycleService(LifecycleRepository.create(options.db.prisma), events, clock);
   const users = new UsersService(usersRepository, hasher, clock, events, lifecycle);
   const erasure = new ErasureService(options.db.prisma, usersRepository, events, clock);
+  const retention = new DeletedUserRetention(options.db.prisma, erasure, events, clock, log.child({ component: 'retention' }), options.deletedUserRetentionDays);
   const expiry = new SuspensionExpiry(lifecycle, events, clock, log.child({ component: 'suspension-expiry' }));
   // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
   const auth = new AuthService(usersRepository, hasher, tokens, clock, (user, now) => userStatus(user, now) === 'ACTIVE');
@@ -127,11 +132,13 @@ export function createServices(options: ServicesOptions): Services {
     events,
     lifecycle,
     erasure,
+    retention,
     imports,
     exports,
     start: async () => {
       await events.start();
       await expiry.start();
+      retention.start();
       // The embedded database opens in one process only: a RUNNING import found there is abandoned.
       await imports.startHousekeeping(options.db.kind === 'pglite');
     },
@@ -139,6 +146,7 @@ export function createServices(options: ServicesOptions): Services {
       // First: a running import records its end while the database is still open.
       await imports.close();
       await expiry.stop();
+      await retention.stop();
       await events.stop();
     },
   };

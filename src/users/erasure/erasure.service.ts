@@ -6,6 +6,8 @@ import { actorId, SYSTEM_PRINCIPAL, type Principal } from '../../auth/principal.
 import type { Clock } from '../../clock.js';
 import { BadUserInputError } from '../../errors.js';
 import type { EventsService } from '../../events/event.service.js';
+import type { Tx } from '../../events/user-event.repository.js';
+import type { UserEvent } from '../../events/user-event.model.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { refuseOnYourself } from '../lifecycle/lifecycle.service.js';
 import type { UserRecord } from '../user.model.js';
@@ -38,25 +40,29 @@ export class ErasureService {
     return erased;
   }
 
-  /** The retention job's erasure (the system acts; the reason says why). */
-  eraseForRetention(id: string, days: number): Promise<UserRecord | null> {
-    return this.eraseOne(SYSTEM_PRINCIPAL, id, `retention: deleted more than ${days} days ago`);
+  /**
+   * The retention job's erasures, inside its transaction (the system acts; the reason says why).
+   * Returns the events to hand to EventsService.committed once the transaction has committed.
+   */
+  async eraseForRetention(tx: Tx, ids: readonly string[], days: number): Promise<UserEvent[]> {
+    const stored: UserEvent[] = [];
+    for (const id of ids) stored.push(...(await this.eraseWithin(tx, SYSTEM_PRINCIPAL, id, `retention: deleted more than ${days} days ago`)).stored);
+    return stored;
   }
 
   private async eraseOne(principal: Principal, id: string, reason: string): Promise<UserRecord | null> {
-    const { found, stored } = await this.prisma.$transaction(
-      async (tx) => {
-        const repo = new ErasureRepository(tx);
-        const row = await repo.lock(id);
-        if (!row) return { found: false, stored: [] };
-        if (row.erasedAt) return { found: true, stored: [] };
-        await repo.erase(id, row.email, actorId(principal), this.clock.now());
-        const stored = await this.events.record(tx, { type: 'USER_ERASED', actor: principal.userId, payload: { userId: id, reason } });
-        return { found: true, stored };
-      },
-      { timeout: 30_000 },
-    );
+    const { found, stored } = await this.prisma.$transaction((tx) => this.eraseWithin(tx, principal, id, reason), { timeout: 30_000 });
     this.events.committed(stored);
     return found ? this.users.findById(id, { includeDeleted: true }) : null;
+  }
+
+  private async eraseWithin(tx: Tx, principal: Principal, id: string, reason: string): Promise<{ found: boolean; stored: UserEvent[] }> {
+    const repo = new ErasureRepository(tx);
+    const row = await repo.lock(id);
+    if (!row) return { found: false, stored: [] };
+    if (row.erasedAt) return { found: true, stored: [] };
+    await repo.erase(id, row.email, actorId(principal), this.clock.now());
+    const stored = await this.events.record(tx, { type: 'USER_ERASED', actor: principal.userId, payload: { userId: id, reason } });
+    return { found: true, stored };
   }
 }
