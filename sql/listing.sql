@@ -27,7 +27,8 @@ SELECT
   u.suspension_reason AS "suspensionReason",
   u.attributes,
   u.external_id AS "externalId",
-  u.erased_at AS "erasedAt"
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -66,7 +67,8 @@ SELECT
   u.suspension_reason AS "suspensionReason",
   u.attributes,
   u.external_id AS "externalId",
-  u.erased_at AS "erasedAt"
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -104,7 +106,8 @@ SELECT
   u.suspension_reason AS "suspensionReason",
   u.attributes,
   u.external_id AS "externalId",
-  u.erased_at AS "erasedAt"
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -143,7 +146,8 @@ SELECT
   u.suspension_reason AS "suspensionReason",
   u.attributes,
   u.external_id AS "externalId",
-  u.erased_at AS "erasedAt"
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -181,7 +185,8 @@ SELECT
   u.suspension_reason AS "suspensionReason",
   u.attributes,
   u.external_id AS "externalId",
-  u.erased_at AS "erasedAt"
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -220,7 +225,8 @@ SELECT
   u.suspension_reason AS "suspensionReason",
   u.attributes,
   u.external_id AS "externalId",
-  u.erased_at AS "erasedAt"
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -270,7 +276,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -314,7 +321,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -374,7 +382,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -418,7 +427,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -476,7 +486,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -520,7 +531,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -580,7 +592,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -624,7 +637,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -682,7 +696,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -726,7 +741,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -786,7 +802,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -830,7 +847,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -888,7 +906,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -937,7 +956,8 @@ SELECT
   u.suspension_reason AS "suspensionReason",
   u.attributes,
   u.external_id AS "externalId",
-  u.erased_at AS "erasedAt"
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -988,7 +1008,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -1048,7 +1069,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -1092,7 +1114,8 @@ FROM
             u.suspension_reason AS "suspensionReason",
             u.attributes,
             u.external_id AS "externalId",
-            u.erased_at AS "erasedAt"
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -1139,7 +1162,8 @@ SELECT
   u.suspension_reason AS "suspensionReason",
   u.attributes,
   u.external_id AS "externalId",
-  u.erased_at AS "erasedAt"
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -1182,7 +1206,8 @@ SELECT
   u.suspension_reason AS "suspensionReason",
   u.attributes,
   u.external_id AS "externalId",
-  u.erased_at AS "erasedAt"
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -1240,7 +1265,8 @@ WITH
       u.suspension_reason AS "suspensionReason",
       u.attributes,
       u.external_id AS "externalId",
-      u.erased_at AS "erasedAt"
+      u.erased_at AS "erasedAt",
+      u.password_change_required AS "passwordChangeRequired"
     FROM
       users u
     WHERE
@@ -1291,7 +1317,8 @@ WITH
       u.suspension_reason AS "suspensionReason",
       u.attributes,
       u.external_id AS "externalId",
-      u.erased_at AS "erasedAt"
+      u.erased_at AS "erasedAt",
+      u.password_change_required AS "passwordChangeRequired"
     FROM
       users u
     WHERE
@@ -1354,7 +1381,8 @@ SELECT
   u.suspension_reason AS "suspensionReason",
   u.attributes,
   u.external_id AS "externalId",
-  u.erased_at AS "erasedAt"
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -1416,7 +1444,8 @@ SELECT
   u.suspension_reason AS "suspensionReason",
   u.attributes,
   u.external_id AS "externalId",
-  u.erased_at AS "erasedAt"
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE

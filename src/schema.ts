@@ -13,6 +13,7 @@ import { EventResolver, KIND_SUBSCRIPTION_RESOLVERS } from './events/event.resol
 import { EVENT_OBJECT_TYPES } from './events/event.type.js';
 import { LifecycleResolver } from './users/lifecycle/lifecycle.resolver.js';
 import { ErasureResolver } from './users/erasure/erasure.resolver.js';
+import { CredentialResolver } from './users/credential/credential.resolver.js';
 import { ImportResolver } from './users/import/import.resolver.js';
 import { ExportResolver } from './users/export/export.resolver.js';
 
@@ -23,6 +24,7 @@ export const resolvers = [
   StatsResolver,
   LifecycleResolver,
   ErasureResolver,
+  CredentialResolver,
   EventResolver,
   ...KIND_SUBSCRIPTION_RESOLVERS,
   ImportResolver,

@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logger.js';
 import { LifecycleRepository } from './users/lifecycle/lifecycle.repository.js';
 import { LifecycleService } from './users/lifecycle/lifecycle.service.js';
 import { ErasureService } from './users/erasure/erasure.service.js';
+import { CredentialService } from './users/credential/credential.service.js';
 import { DeletedUserRetention } from './users/erasure/retention.job.js';
 import { SuspensionExpiry } from './users/lifecycle/suspension-expiry.job.js';
 import { userStatus } from './users/user.columns.js';
@@ -63,6 +64,7 @@ export interface Services {
   events: EventsService;
   lifecycle: LifecycleService;
   erasure: ErasureService;
+  credentials: CredentialService;
   retention: DeletedUserRetention;
   imports: ImportService;
   exports: ExportService;
@@ -91,6 +93,7 @@ export function createServices(options: ServicesOptions): Services {
   const expiry = new SuspensionExpiry(lifecycle, events, clock, log.child({ component: 'suspension-expiry' }));
   // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
   const auth = new AuthService(usersRepository, hasher, tokens, clock, (user, now) => userStatus(user, now) === 'ACTIVE');
+  const credentials = new CredentialService(usersRepository, hasher, auth, events, clock);
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
   const imports = new ImportService({
     repository: new ImportsRepository(options.db.prisma),
@@ -132,6 +135,7 @@ export function createServices(options: ServicesOptions): Services {
     events,
     lifecycle,
     erasure,
+    credentials,
     retention,
     imports,
     exports,

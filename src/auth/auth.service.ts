@@ -36,7 +36,12 @@ export class AuthService {
       throw new UnauthenticatedError('Invalid email or password');
     }
     const user = await this.repository.recordLogin(found.user.id, now);
-    const { token, expiresAt } = await this.tokens.issue(user.id, [user.role]);
+    return this.tokenFor(user);
+  }
+
+  /** A token for `user`, restricted while their password must be changed. */
+  async tokenFor(user: UserRecord): Promise<AuthPayload> {
+    const { token, expiresAt } = await this.tokens.issue(user.id, [user.role], undefined, user.passwordChangeRequired);
     return { accessToken: token, expiresAt, user };
   }
 

@@ -7,6 +7,11 @@ export interface Principal {
   roles: Role[];
   /** When the token stops being valid (subscriptions close their socket then). */
   expiresAt: Date;
+  /**
+   * The token came from a login whose password must be changed (setUserPassword with
+   * requireChange): it allows only the fields in PASSWORD_CHANGE_FIELDS (policy.ts).
+   */
+  passwordChangeRequired?: boolean;
 }
 
 /** A user id for audit columns, or null for subjects that are not UUIDs (external IdP, system). */

@@ -27,10 +27,11 @@ export class TokenService {
     this.jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
   }
 
-  async issue(subject: string, roles: Role[], ttlSeconds = this.config.ttlSeconds): Promise<{ token: string; expiresAt: Date }> {
+  /** `restricted`: the holder must change their password first (the `pwd_change` claim). */
+  async issue(subject: string, roles: Role[], ttlSeconds = this.config.ttlSeconds, restricted = false): Promise<{ token: string; expiresAt: Date }> {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + ttlSeconds;
-    const token = await new SignJWT({ roles })
+    const token = await new SignJWT(restricted ? { roles, pwd_change: true } : { roles })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(subject)
       .setIssuer(this.config.issuer)
@@ -68,7 +69,9 @@ export class TokenService {
     // future comes from a skewed clock or from someone minting long-lived tokens: refused.
     if (payload.iat! > Math.floor(Date.now() / 1000) + CLOCK_TOLERANCE_SECONDS) throw new UnauthenticatedError('Token issued in the future (iat)');
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => ROLES.includes(r as Role)) : [];
-    return { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000) };
+    const principal: Principal = { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000) };
+    if (payload.pwd_change === true) principal.passwordChangeRequired = true;
+    return principal;
   }
 
   /** Parses an `Authorization: Bearer …` value; undefined when absent. */

@@ -137,6 +137,17 @@ export const USER_EVENT_KINDS = {
     dates: [],
     subscription: null,
   }),
+  /**
+   * setUserPassword, changeMyPassword or clearPassword. Never the password or its hash: `cleared`
+   * says it was removed, `requireChange` that the user must change it at the next login.
+   */
+  USER_PASSWORD_CHANGED: kind<{ userId: string; requireChange: boolean; cleared: boolean; changedBy: string | null }>()({
+    graphqlType: 'UserPasswordChanged',
+    actor: 'changedBy',
+    user: 'userId',
+    dates: [],
+    subscription: null,
+  }),
   USER_BULK_ACTION: kind<{ action: BulkAction; userIds: string[]; performedBy: string | null }>()({
     graphqlType: 'UserBulkAction',
     actor: 'performedBy',

@@ -142,6 +142,7 @@ export const USER_COLUMNS = {
     import: { blank: 'clear' },
   },
   erasedAt: { column: 'erased_at', type: 'timestamptz', nullable: true },
+  passwordChangeRequired: { column: 'password_change_required', type: 'boolean', nullable: false },
 } as const satisfies Record<string, ColumnSpec>;
 
 export type UserColumns = typeof USER_COLUMNS;

@@ -69,6 +69,26 @@ export class UsersRepository {
     return { user, passwordHash };
   }
 
+  /** A live user's record and password hash, by id (changeMyPassword checks the current password). */
+  async findCredentialsById(id: string): Promise<{ user: UserRecord; passwordHash: string | null } | null> {
+    const row = await this.db.user.findFirst({ where: { id, deletedAt: null }, select: { ...userSelect, passwordHash: true } });
+    if (!row) return null;
+    const { passwordHash, ...user } = row;
+    return { user, passwordHash };
+  }
+
+  /**
+   * Sets (or, with null, removes) a live user's password and whether it must be changed at the
+   * next login: a new version. null when there is no such live user.
+   */
+  async setPassword(id: string, passwordHash: string | null, passwordChangeRequired: boolean, actorId: string | null, now: Date): Promise<UserRecord | null> {
+    const result = await this.db.user.updateMany({
+      where: { id, deletedAt: null },
+      data: { passwordHash, passwordChangeRequired, updatedById: actorId, updatedAt: now, version: { increment: 1 } },
+    });
+    return result.count === 0 ? null : this.findById(id);
+  }
+
   async countAll(): Promise<number> {
     return this.db.user.count();
   }

@@ -92,6 +92,9 @@ export class User implements UserRecord {
 
   @Field(() => Date, { nullable: true, description: 'When eraseUser removed this user\'s personal data (status ERASED); null otherwise.' })
   erasedAt!: Date | null;
+
+  @Field({ description: 'Set by setUserPassword(requireChange: true): the next login allows only me and changeMyPassword until the user changes it.' })
+  passwordChangeRequired!: boolean;
 }
 
 @ObjectType()

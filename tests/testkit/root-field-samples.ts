@@ -24,6 +24,9 @@ export interface RootFieldSample {
 
 export type RootFieldEntry = RootFieldSample | { public: true };
 
+/** The password of the admin the samples run as (changeMyPassword must know it). */
+export const SAMPLE_ADMIN_PASSWORD = 'sampled-password-0';
+
 const withUser = (fx: SampleFixtures) => fx.user().then(({ id }) => ({ id }));
 const withIds = (fx: SampleFixtures) => fx.user().then(({ id }) => ({ ids: [id] }));
 const subscription = (field: string, selection = '{ sequence }'): RootFieldSample => ({
@@ -58,6 +61,14 @@ export const ROOT_FIELD_SAMPLES: Record<string, RootFieldEntry> = {
     operation: 'mutation($id: ID!) { patchUserAttributes(id: $id, patch: { sampled: true }) { id } }',
     variables: withUser,
   },
+  changeMyPassword: {
+    operation: `mutation { changeMyPassword(currentPassword: "${SAMPLE_ADMIN_PASSWORD}", newPassword: "sampled-password-1") { accessToken } }`,
+  },
+  setUserPassword: {
+    operation: 'mutation($id: ID!) { setUserPassword(id: $id, password: "sampled-password") { id } }',
+    variables: withUser,
+  },
+  clearPassword: { operation: 'mutation($id: ID!) { clearPassword(id: $id) { id } }', variables: withUser },
   eraseUser: {
     operation: 'mutation($id: ID!) { eraseUser(id: $id, reason: "sampled") { id } }',
     variables: withUser,

@@ -30,14 +30,17 @@ describe('holding a permission', () => {
     expect(held(as('VIEWER'))).toEqual([
       'self.read',
       'self.update',
+      'self.password',
       'users.read',
       'stats.read',
       'events.read',
       'subscriptions.connect',
       'exports.run',
     ]);
-    expect(held(as('USER'))).toEqual(['self.read', 'self.update']);
-    expect(held(as())).toEqual(['self.read', 'self.update']);
+    expect(held(as('USER'))).toEqual(['self.read', 'self.update', 'self.password']);
+    expect(held(as())).toEqual(['self.read', 'self.update', 'self.password']);
+    // A token that must change its password first: only its own record and the change.
+    expect(held({ ...as('ADMIN'), passwordChangeRequired: true })).toEqual(['self.read', 'self.password']);
     expect(held(as('USER', 'VIEWER'))).toEqual(held(as('VIEWER')));
     expect(PERMISSION_NAMES.filter((name) => holds(undefined, name))).toEqual([]);
   });
