@@ -14,6 +14,7 @@ import { EVENT_OBJECT_TYPES } from './events/event.type.js';
 import { LifecycleResolver } from './users/lifecycle/lifecycle.resolver.js';
 import { ErasureResolver } from './users/erasure/erasure.resolver.js';
 import { CredentialResolver } from './users/credential/credential.resolver.js';
+import { SubjectAccessResolver } from './users/subject-access/subject-access.resolver.js';
 import { ImportResolver } from './users/import/import.resolver.js';
 import { ExportResolver } from './users/export/export.resolver.js';
 
@@ -25,6 +26,7 @@ export const resolvers = [
   LifecycleResolver,
   ErasureResolver,
   CredentialResolver,
+  SubjectAccessResolver,
   EventResolver,
   ...KIND_SUBSCRIPTION_RESOLVERS,
   ImportResolver,

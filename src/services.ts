@@ -17,6 +17,8 @@ import { LifecycleRepository } from './users/lifecycle/lifecycle.repository.js';
 import { LifecycleService } from './users/lifecycle/lifecycle.service.js';
 import { ErasureService } from './users/erasure/erasure.service.js';
 import { CredentialService } from './users/credential/credential.service.js';
+import { SubjectAccessRepository } from './users/subject-access/subject-access.repository.js';
+import { SubjectAccessService } from './users/subject-access/subject-access.service.js';
 import { DeletedUserRetention } from './users/erasure/retention.job.js';
 import { SuspensionExpiry } from './users/lifecycle/suspension-expiry.job.js';
 import { userStatus } from './users/user.columns.js';
@@ -65,6 +67,7 @@ export interface Services {
   lifecycle: LifecycleService;
   erasure: ErasureService;
   credentials: CredentialService;
+  subjectAccess: SubjectAccessService;
   retention: DeletedUserRetention;
   imports: ImportService;
   exports: ExportService;
@@ -123,6 +126,7 @@ export function createServices(options: ServicesOptions): Services {
     options.exportBaseUrl ?? (() => 'http://localhost:4000'),
     tuning.export,
   );
+  const subjectAccess = new SubjectAccessService(new SubjectAccessRepository(options.db.prisma), usersRepository, exports, clock);
   return {
     db: options.db,
     clock,
@@ -136,6 +140,7 @@ export function createServices(options: ServicesOptions): Services {
     lifecycle,
     erasure,
     credentials,
+    subjectAccess,
     retention,
     imports,
     exports,

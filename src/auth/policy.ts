@@ -31,6 +31,8 @@ export const PERMISSIONS = {
   'users.write': ['ADMIN'],
   /** `eraseUser`: irreversible removal of a user's personal data (GDPR Art. 17). */
   'users.erase': ['ADMIN'],
+  /** `exportUserData`: everything stored about one user (GDPR Art. 15). */
+  'users.subjectAccess': ['ADMIN'],
   'stats.read': ['ADMIN', 'VIEWER'],
   /** `userEventLog` and the event subscriptions. */
   'events.read': ['ADMIN', 'VIEWER'],

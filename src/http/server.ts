@@ -73,7 +73,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
   app.get('/readyz', readiness(services.db, log));
 
   // Export links: the signed token in the path is the credential (no bearer token).
-  app.get('/exports/:token', exportDownload(services.exports, log.child({ component: 'export' })));
+  app.get('/exports/:token', exportDownload(services.exports, services.subjectAccess, log.child({ component: 'export' })));
 
   app.use(
     '/graphql',

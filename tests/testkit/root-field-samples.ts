@@ -69,6 +69,7 @@ export const ROOT_FIELD_SAMPLES: Record<string, RootFieldEntry> = {
     variables: withUser,
   },
   clearPassword: { operation: 'mutation($id: ID!) { clearPassword(id: $id) { id } }', variables: withUser },
+  exportUserData: { operation: 'mutation($id: ID!) { exportUserData(id: $id) { url } }', variables: withUser },
   eraseUser: {
     operation: 'mutation($id: ID!) { eraseUser(id: $id, reason: "sampled") { id } }',
     variables: withUser,
