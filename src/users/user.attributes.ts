@@ -49,7 +49,8 @@ function walk(value: unknown, path: string[], depth: number): string | undefined
   }
   if (!isJsonObject(value)) return `holds a value that is not JSON${at}`;
   for (const [key, item] of Object.entries(value)) {
-    if (!ATTRIBUTE_KEY.test(key)) return `key ${JSON.stringify(key.slice(0, 80))} must be 1-64 characters of A-Z a-z 0-9 _ . -${at}`;
+    if (!ATTRIBUTE_KEY.test(key))
+      return `key ${JSON.stringify(key.slice(0, 80))} must be 1-64 characters of A-Z a-z 0-9 _ . -${at}`;
     const problem = walk(item, [...path, key], depth + 1);
     if (problem) return problem;
   }
@@ -81,7 +82,10 @@ export function mergePatch(target: JsonValue | undefined, patch: JsonValue): Jso
 }
 
 /** Top-level keys whose value differs, each with its old and new value as JSON text (null: absent). */
-export function attributeChanges(before: JsonValue | null, after: JsonValue | null): { key: string; from: string | null; to: string | null }[] {
+export function attributeChanges(
+  before: JsonValue | null,
+  after: JsonValue | null,
+): { key: string; from: string | null; to: string | null }[] {
   const a = isJsonObject(before) ? before : {};
   const b = isJsonObject(after) ? after : {};
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
@@ -130,7 +134,10 @@ export type AttributeCondition =
  * A path is keys joined by dots (`flags.beta`): a key that itself holds a dot can be stored but
  * only the whole-segment form is addressable.
  */
-export function parseAttributeConditions(input: readonly AttributeConditionInput[], problems: FieldProblem[]): AttributeCondition[] {
+export function parseAttributeConditions(
+  input: readonly AttributeConditionInput[],
+  problems: FieldProblem[],
+): AttributeCondition[] {
   const out: AttributeCondition[] = [];
   if (input.length > MAX_ATTRIBUTE_CONDITIONS) {
     problems.push({ field: 'filter.attributes', message: `must list at most ${MAX_ATTRIBUTE_CONDITIONS} conditions` });
@@ -140,7 +147,10 @@ export function parseAttributeConditions(input: readonly AttributeConditionInput
     const at = `filter.attributes.${i}`;
     const path = typeof c.path === 'string' ? c.path.split('.') : [];
     if (path.length === 0 || path.length > ATTRIBUTES_MAX_DEPTH || !path.every((k) => ATTRIBUTE_KEY.test(k))) {
-      problems.push({ field: `${at}.path`, message: `must be 1 to ${ATTRIBUTES_MAX_DEPTH} keys of A-Z a-z 0-9 _ - joined by dots` });
+      problems.push({
+        field: `${at}.path`,
+        message: `must be 1 to ${ATTRIBUTES_MAX_DEPTH} keys of A-Z a-z 0-9 _ - joined by dots`,
+      });
       return;
     }
     const given = [c.eq !== undefined, c.in != null, c.exists != null, c.gte != null || c.lt != null].filter(Boolean).length;
@@ -154,7 +164,8 @@ export function parseAttributeConditions(input: readonly AttributeConditionInput
     } else if (c.in != null) {
       if (c.in.length === 0 || c.in.length > MAX_ATTRIBUTE_IN_VALUES) {
         problems.push({ field: `${at}.in`, message: `must list 1 to ${MAX_ATTRIBUTE_IN_VALUES} values` });
-      } else if (!c.in.every(isScalar)) problems.push({ field: `${at}.in`, message: 'values must be strings, numbers or booleans' });
+      } else if (!c.in.every(isScalar))
+        problems.push({ field: `${at}.in`, message: 'values must be strings, numbers or booleans' });
       else out.push({ path, op: 'in', values: c.in });
     } else if (c.exists != null) {
       out.push({ path, op: 'exists', exists: c.exists });
@@ -171,7 +182,11 @@ export function parseAttributeConditions(input: readonly AttributeConditionInput
 }
 
 function isScalar(value: unknown): value is string | number | boolean {
-  return (typeof value === 'string' && !textProblem(value)) || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  return (
+    (typeof value === 'string' && !textProblem(value)) ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
 }
 
 /** `{"flags":{"beta":true}}` for path [flags, beta] and value true: what @> looks for. */

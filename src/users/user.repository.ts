@@ -193,7 +193,7 @@ export class UsersRepository {
 function prismaData(changes: UserChanges): Omit<UserChanges, 'attributes'> & { attributes?: Prisma.InputJsonObject | typeof Prisma.DbNull } {
   const { attributes, ...rest } = changes;
   if (attributes === undefined) return rest;
-  return { ...rest, attributes: attributes === null ? Prisma.DbNull : (attributes as Prisma.InputJsonObject) };
+  return { ...rest, attributes: attributes === null ? Prisma.DbNull : attributes };
 }
 
 /**

@@ -132,7 +132,7 @@ export class UsersService {
     const userId = assertUuid(id);
     if (!isJsonObject(patch)) throw BadUserInputError.field('patch', 'must be a JSON object (a merge patch)');
     const patched = (before: UserRecord): { attributes: JsonObject } => ({
-      attributes: assertAttributes(mergePatch(before.attributes as JsonValue, patch as JsonValue), 'patch'),
+      attributes: assertAttributes(mergePatch(before.attributes as JsonValue, patch), 'patch'),
     });
     const requireActive = (before: UserRecord) => {
       if (!before.isActive) throw new UserInactiveError(userId, `User ${userId} is deactivated: activate it before updating`);

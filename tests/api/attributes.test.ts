@@ -27,9 +27,12 @@ interface U {
 const FIELDS = 'id email version role attributes externalId';
 
 async function create(client: GraphQLClient, input: Record<string, unknown>): Promise<U> {
-  const result = await client.execute<{ createUser: U }>(`mutation($input: CreateUserInput!) { createUser(input: $input) { ${FIELDS} } }`, {
-    input: { email: uniqueEmail('attr'), ...input },
-  });
+  const result = await client.execute<{ createUser: U }>(
+    `mutation($input: CreateUserInput!) { createUser(input: $input) { ${FIELDS} } }`,
+    {
+      input: { email: uniqueEmail('attr'), ...input },
+    },
+  );
   return result.expectData().createUser;
 }
 
@@ -59,12 +62,18 @@ describe('attributes: writing', () => {
     const user = await create(t.admin, { attributes });
     expect(user.attributes).toEqual(attributes);
 
-    const replaced = await t.admin.execute<{ updateUser: U }>(`mutation($id: ID!) { updateUser(id: $id, input: { attributes: { plan: "free" } }) { ${FIELDS} } }`, {
-      id: user.id,
-    });
+    const replaced = await t.admin.execute<{ updateUser: U }>(
+      `mutation($id: ID!) { updateUser(id: $id, input: { attributes: { plan: "free" } }) { ${FIELDS} } }`,
+      {
+        id: user.id,
+      },
+    );
     expect(replaced.expectData().updateUser.attributes).toEqual({ plan: 'free' });
 
-    const cleared = await t.admin.execute<{ updateUser: U }>(`mutation($id: ID!) { updateUser(id: $id, input: { attributes: null }) { ${FIELDS} } }`, { id: user.id });
+    const cleared = await t.admin.execute<{ updateUser: U }>(
+      `mutation($id: ID!) { updateUser(id: $id, input: { attributes: null }) { ${FIELDS} } }`,
+      { id: user.id },
+    );
     expect(cleared.expectData().updateUser.attributes).toBeNull();
   });
 
@@ -76,16 +85,23 @@ describe('attributes: writing', () => {
     ['six levels', { a: { b: { c: { d: { e: { f: 1 } } } } } }, /nested at most 5 levels deep \(at a\.b\.c\.d\.e\)/],
     ['over 16 KB', { blob: 'x'.repeat(16 * 1024) }, /at most 16384 bytes serialized/],
     ['a NUL in a string', { note: 'a\u0000b' }, /NUL/],
-  ])('refuses %s with BAD_USER_INPUT on input.attributes naming the problem, and writes nothing', async (_name, attributes, message) => {
-    const email = uniqueEmail('attr-bad');
-    const result = await t.admin.execute(`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`, { input: { email, attributes } });
-    const error = result.expectError('BAD_USER_INPUT');
-    expect(error.extensions?.fields).toHaveLength(1);
-    expect(error.extensions?.fields?.[0]?.field).toBe('input.attributes');
-    expect(error.extensions?.fields?.[0]?.message).toMatch(message);
-    const found = await t.admin.execute<{ userByEmail: unknown }>('query($e: String!) { userByEmail(email: $e) { id } }', { e: email });
-    expect(found.expectData().userByEmail).toBeNull();
-  });
+  ])(
+    'refuses %s with BAD_USER_INPUT on input.attributes naming the problem, and writes nothing',
+    async (_name, attributes, message) => {
+      const email = uniqueEmail('attr-bad');
+      const result = await t.admin.execute(`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
+        input: { email, attributes },
+      });
+      const error = result.expectError('BAD_USER_INPUT');
+      expect(error.extensions?.fields).toHaveLength(1);
+      expect(error.extensions?.fields?.[0]?.field).toBe('input.attributes');
+      expect(error.extensions?.fields?.[0]?.message).toMatch(message);
+      const found = await t.admin.execute<{ userByEmail: unknown }>('query($e: String!) { userByEmail(email: $e) { id } }', {
+        e: email,
+      });
+      expect(found.expectData().userByEmail).toBeNull();
+    },
+  );
 
   it('accepts exactly five levels and exactly 16 KB', async () => {
     const five = await create(t.admin, { attributes: { a: { b: { c: { d: { e: 1 } } } } } });
@@ -100,7 +116,9 @@ describe('attributes: writing', () => {
     const viewer = await clientFor(t.admin, 'VIEWER');
     (await patch(viewer.client, user.id, { plan: 'free' })).expectError('FORBIDDEN');
     const self = await clientFor(t.admin, 'USER');
-    (await self.client.execute('mutation { updateMe(input: { attributes: { plan: "pro" } }) { id } }')).expectError('GRAPHQL_VALIDATION_FAILED');
+    (await self.client.execute('mutation { updateMe(input: { attributes: { plan: "pro" } }) { id } }')).expectError(
+      'GRAPHQL_VALIDATION_FAILED',
+    );
     const me = await self.client.execute<{ me: { attributes: unknown } }>('{ me { attributes } }');
     expect(me.expectData().me.attributes).toBeNull();
   });
@@ -109,14 +127,18 @@ describe('attributes: writing', () => {
 describe('patchUserAttributes', () => {
   it('applies an RFC 7396 merge patch: objects merge key by key, null removes a key', async () => {
     const user = await create(t.admin, { attributes: { plan: 'pro', tenantId: 't-1', flags: { beta: true, dark: false } } });
-    const patched = (await patch(t.admin, user.id, { tenantId: null, flags: { dark: null, new: 1 }, seats: 3 }, user.version)).expectData().patchUserAttributes;
+    const patched = (
+      await patch(t.admin, user.id, { tenantId: null, flags: { dark: null, new: 1 }, seats: 3 }, user.version)
+    ).expectData().patchUserAttributes;
     expect(patched.attributes).toEqual({ plan: 'pro', flags: { beta: true, new: 1 }, seats: 3 });
     expect(patched.version).toBe(user.version + 1);
   });
 
   it('works on a user without attributes', async () => {
     const user = await create(t.admin, {});
-    expect((await patch(t.admin, user.id, { plan: 'pro', gone: null })).expectData().patchUserAttributes.attributes).toEqual({ plan: 'pro' });
+    expect((await patch(t.admin, user.id, { plan: 'pro', gone: null })).expectData().patchUserAttributes.attributes).toEqual({
+      plan: 'pro',
+    });
   });
 
   it('refuses a stale expectedVersion with USER_MANAGEMENT_VERSION_CONFLICT and changes nothing', async () => {
@@ -163,9 +185,15 @@ describe('patchUserAttributes', () => {
 describe('filter.attributes', () => {
   it('finds users by eq, in, exists and numeric ranges, ANDed with each other and the rest of the filter', async () => {
     const tenant = `t-${randomUUID()}`;
-    const a = await create(t.admin, { role: 'VIEWER', attributes: { tenantId: tenant, plan: 'pro', seats: 10, flags: { beta: true } } });
+    const a = await create(t.admin, {
+      role: 'VIEWER',
+      attributes: { tenantId: tenant, plan: 'pro', seats: 10, flags: { beta: true } },
+    });
     const b = await create(t.admin, { role: 'USER', attributes: { tenantId: tenant, plan: 'pro', seats: 3 } });
-    const c = await create(t.admin, { role: 'USER', attributes: { tenantId: tenant, plan: 'free', seats: '12', flags: { beta: false } } });
+    const c = await create(t.admin, {
+      role: 'USER',
+      attributes: { tenantId: tenant, plan: 'free', seats: '12', flags: { beta: false } },
+    });
     const d = await create(t.admin, { role: 'USER', attributes: { tenantId: tenant, plan: 'team', seats: 25 } });
     const mine = { path: 'tenantId', eq: tenant };
 
@@ -187,9 +215,12 @@ describe('filter.attributes', () => {
     const tenant = `t-${randomUUID()}`;
     await create(t.admin, { attributes: { tenantId: tenant } });
     await create(t.admin, { attributes: { tenantId: tenant } });
-    const result = await t.admin.execute<{ users: { totalCount: number } }>('query($f: UserFilter) { users(first: 1, filter: $f) { totalCount } }', {
-      f: { attributes: [{ path: 'tenantId', eq: tenant }] },
-    });
+    const result = await t.admin.execute<{ users: { totalCount: number } }>(
+      'query($f: UserFilter) { users(first: 1, filter: $f) { totalCount } }',
+      {
+        f: { attributes: [{ path: 'tenantId', eq: tenant }] },
+      },
+    );
     expect(result.expectData().users.totalCount).toBe(2);
   });
 
@@ -206,7 +237,13 @@ describe('filter.attributes', () => {
       },
     });
     const fields = result.expectError('BAD_USER_INPUT').extensions?.fields?.map((f) => f.field);
-    expect(fields).toEqual(['filter.attributes.0.path', 'filter.attributes.1', 'filter.attributes.2', 'filter.attributes.3.eq', 'filter.attributes.4.in']);
+    expect(fields).toEqual([
+      'filter.attributes.0.path',
+      'filter.attributes.1',
+      'filter.attributes.2',
+      'filter.attributes.3.eq',
+      'filter.attributes.4.in',
+    ]);
   });
 });
 
@@ -215,9 +252,15 @@ describe('externalId', () => {
     const id = `crm-${randomUUID()}`;
     const user = await create(t.admin, { externalId: `  ${id} ` });
     expect(user.externalId).toBe(id);
-    const found = await t.admin.execute<{ userByExternalId: { id: string } | null }>('query($x: String!) { userByExternalId(externalId: $x) { id } }', { x: id });
+    const found = await t.admin.execute<{ userByExternalId: { id: string } | null }>(
+      'query($x: String!) { userByExternalId(externalId: $x) { id } }',
+      { x: id },
+    );
     expect(found.expectData().userByExternalId?.id).toBe(user.id);
-    const upper = await t.admin.execute<{ userByExternalId: unknown }>('query($x: String!) { userByExternalId(externalId: $x) { id } }', { x: id.toUpperCase() });
+    const upper = await t.admin.execute<{ userByExternalId: unknown }>(
+      'query($x: String!) { userByExternalId(externalId: $x) { id } }',
+      { x: id.toUpperCase() },
+    );
     expect(upper.expectData().userByExternalId).toBeNull();
     const other = await create(t.admin, { externalId: id.toUpperCase() });
     expect(await listIds({ externalIds: [id, id.toUpperCase(), 'nobody'] })).toEqual(sorted(user.id, other.id));
@@ -226,21 +269,33 @@ describe('externalId', () => {
   it('is unique among live users: a duplicate is USER_MANAGEMENT_USER_ALREADY_EXISTS on externalId; deleting frees it', async () => {
     const id = `crm-${randomUUID()}`;
     const first = await create(t.admin, { externalId: id });
-    const dup = (await t.admin.execute('mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { email: uniqueEmail(), externalId: id } })).expectError(
-      'USER_MANAGEMENT_USER_ALREADY_EXISTS',
-    );
+    const dup = (
+      await t.admin.execute('mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', {
+        input: { email: uniqueEmail(), externalId: id },
+      })
+    ).expectError('USER_MANAGEMENT_USER_ALREADY_EXISTS');
     expect(dup.extensions?.field).toBe('externalId');
     const second = await create(t.admin, {});
-    const taken = await t.admin.execute('mutation($id: ID!, $x: String) { updateUser(id: $id, input: { externalId: $x }) { id } }', { id: second.id, x: id });
+    const taken = await t.admin.execute(
+      'mutation($id: ID!, $x: String) { updateUser(id: $id, input: { externalId: $x }) { id } }',
+      { id: second.id, x: id },
+    );
     expect(taken.expectError('USER_MANAGEMENT_USER_ALREADY_EXISTS').extensions?.field).toBe('externalId');
     (await t.admin.execute('mutation($id: ID!) { deleteUser(id: $id) { id } }', { id: first.id })).expectData();
-    const reused = await t.admin.execute<{ updateUser: U }>(`mutation($id: ID!, $x: String) { updateUser(id: $id, input: { externalId: $x }) { ${FIELDS} } }`, { id: second.id, x: id });
+    const reused = await t.admin.execute<{ updateUser: U }>(
+      `mutation($id: ID!, $x: String) { updateUser(id: $id, input: { externalId: $x }) { ${FIELDS} } }`,
+      { id: second.id, x: id },
+    );
     expect(reused.expectData().updateUser.externalId).toBe(id);
   });
 
   it('refuses more than 255 characters on input.externalId', async () => {
-    const result = await t.admin.execute('mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { email: uniqueEmail(), externalId: 'x'.repeat(256) } });
-    expect(result.expectError('BAD_USER_INPUT').extensions?.fields).toEqual([{ field: 'input.externalId', message: 'must be at most 255 characters' }]);
+    const result = await t.admin.execute('mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', {
+      input: { email: uniqueEmail(), externalId: 'x'.repeat(256) },
+    });
+    expect(result.expectError('BAD_USER_INPUT').extensions?.fields).toEqual([
+      { field: 'input.externalId', message: 'must be at most 255 characters' },
+    ]);
   });
 });
 
@@ -271,13 +326,19 @@ describe('export and import', () => {
 
     const json = JSON.parse(await download('JSON', filter)) as { id: string; attributes: unknown; externalId: string }[];
     expect(json).toEqual([expect.objectContaining({ id: user.id, attributes, externalId: `x-${tenant}` })]);
-    const ndjson = (await download('NDJSON', filter)).trim().split('\n').map((l) => JSON.parse(l) as { attributes: unknown });
+    const ndjson = (await download('NDJSON', filter))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { attributes: unknown });
     expect(ndjson.map((r) => r.attributes)).toEqual([attributes]);
   });
 
   it('an exported CSV imports back; an attributes cell merges into existing users in UPSERT mode', async () => {
     const tenant = `t-${randomUUID()}`;
-    const user = await create(t.admin, { attributes: { tenantId: tenant, plan: 'pro', flags: { beta: true, dark: true } }, externalId: `x-${tenant}` });
+    const user = await create(t.admin, {
+      attributes: { tenantId: tenant, plan: 'pro', flags: { beta: true, dark: true } },
+      externalId: `x-${tenant}`,
+    });
     const filter = { attributes: [{ path: 'tenantId', eq: tenant }] };
     const csv = await download('CSV', filter);
 
@@ -293,9 +354,12 @@ describe('export and import', () => {
     const imported = (await uploadCsv(t.admin, file, { options: { mode: 'UPSERT' } })).expectData().importUsers;
     expect(imported).toMatchObject({ status: 'SUCCEEDED', failed: 0, updated: 1, created: 1 });
 
-    const rows = await t.admin.execute<{ users: { edges: { node: U }[] } }>(`query($f: UserFilter) { users(first: 10, filter: $f, orderBy: [{ field: EMAIL }]) { edges { node { ${FIELDS} } } } }`, {
-      f: filter,
-    });
+    const rows = await t.admin.execute<{ users: { edges: { node: U }[] } }>(
+      `query($f: UserFilter) { users(first: 10, filter: $f, orderBy: [{ field: EMAIL }]) { edges { node { ${FIELDS} } } } }`,
+      {
+        f: filter,
+      },
+    );
     const byEmail = new Map(rows.expectData().users.edges.map((e) => [e.node.email, e.node]));
     expect(byEmail.get(user.email)?.attributes).toEqual({ tenantId: tenant, plan: 'team', flags: { beta: true }, seats: 4 });
     expect(byEmail.get(newEmail)?.attributes).toEqual({ tenantId: tenant });
@@ -318,7 +382,9 @@ describe('export and import', () => {
 
   it('reports a bad attributes cell as a row error naming the field', async () => {
     const email = uniqueEmail('attr-import-bad');
-    const result = (await uploadCsv(t.admin, `email,attributes\n${email},not json\n`, { options: { mode: 'INSERT' } })).expectData().importUsers;
+    const result = (
+      await uploadCsv(t.admin, `email,attributes\n${email},not json\n`, { options: { mode: 'INSERT' } })
+    ).expectData().importUsers;
     expect(result).toMatchObject({ failed: 1, created: 0 });
     expect(result.errors[0]).toMatchObject({ row: 2, field: 'attributes', message: 'must be a JSON object' });
   });

@@ -15,7 +15,8 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const USER = 'id email name firstName lastName phoneNumber avatarUrl attributes externalId status isActive deletedAt erasedAt createdAt version suspensionReason';
+const USER =
+  'id email name firstName lastName phoneNumber avatarUrl attributes externalId status isActive deletedAt erasedAt createdAt version suspensionReason';
 
 interface Erased {
   id: string;
@@ -41,7 +42,9 @@ async function tablesContaining(needle: string): Promise<Record<string, number>>
   const prisma = t.app.services.db.prisma;
   const tables = await prisma.$queryRaw<{ name: string }[]>`
     SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`;
-  expect(tables.map((r) => r.name)).toEqual(expect.arrayContaining(['users', 'user_events', 'user_import_errors', 'user_exports']));
+  expect(tables.map((r) => r.name)).toEqual(
+    expect.arrayContaining(['users', 'user_events', 'user_import_errors', 'user_exports']),
+  );
   const found: Record<string, number> = {};
   for (const { name } of tables) {
     const quoted = `"${name.replace(/"/g, '""')}"`;
@@ -59,37 +62,63 @@ async function personWithHistory(): Promise<{ id: string; email: string; passwor
   const tag = randomUUID().slice(0, 8);
   const email = uniqueEmail(`erase-${tag}`);
   const password = `pw-${randomUUID()}`;
-  const secrets = [email, `Zelda${tag}`, `Quux${tag}`, `Ada Q ${tag}`, `ext-${tag}`, `secret-plan-${tag}`, `Renamed${tag}`, `chargeback by ${tag}`];
-  const created = await t.admin.execute<{ createUser: { id: string } }>('mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', {
-    input: {
-      email,
-      password,
-      name: secrets[3],
-      firstName: secrets[1],
-      lastName: secrets[2],
-      phoneNumber: '+14155550123',
-      externalId: secrets[4],
-      attributes: { plan: secrets[5] },
+  const secrets = [
+    email,
+    `Zelda${tag}`,
+    `Quux${tag}`,
+    `Ada Q ${tag}`,
+    `ext-${tag}`,
+    `secret-plan-${tag}`,
+    `Renamed${tag}`,
+    `chargeback by ${tag}`,
+  ];
+  const created = await t.admin.execute<{ createUser: { id: string } }>(
+    'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }',
+    {
+      input: {
+        email,
+        password,
+        name: secrets[3],
+        firstName: secrets[1],
+        lastName: secrets[2],
+        phoneNumber: '+14155550123',
+        externalId: secrets[4],
+        attributes: { plan: secrets[5] },
+      },
     },
-  });
+  );
   const id = created.expectData().createUser.id;
-  (await t.admin.execute('mutation($id: ID!, $n: String) { updateUser(id: $id, input: { name: $n, attributes: { plan: "x" } }) { id } }', { id, n: secrets[6] })).expectData();
-  (await t.admin.execute('mutation($id: ID!, $r: String!) { suspendUser(id: $id, reason: $r) { id } }', { id, r: secrets[7] })).expectData();
+  (
+    await t.admin.execute(
+      'mutation($id: ID!, $n: String) { updateUser(id: $id, input: { name: $n, attributes: { plan: "x" } }) { id } }',
+      { id, n: secrets[6] },
+    )
+  ).expectData();
+  (
+    await t.admin.execute('mutation($id: ID!, $r: String!) { suspendUser(id: $id, reason: $r) { id } }', { id, r: secrets[7] })
+  ).expectData();
   // An import row error that names the email, and an export link filtered by it.
   (await uploadCsv(t.admin, `email,name\n${email},Someone\n`, { options: { mode: 'INSERT' } })).expectData();
-  (await t.admin.execute('mutation($e: String!) { exportUsers(format: CSV, filter: { email: $e }) { url } }', { e: email })).expectData();
+  (
+    await t.admin.execute('mutation($e: String!) { exportUsers(format: CSV, filter: { email: $e }) { url } }', { e: email })
+  ).expectData();
   return { id, email, password, secrets };
 }
 
 async function erase(id: string, reason = 'GDPR request 2026-0042') {
-  return t.admin.execute<{ eraseUser: Erased }>(`mutation($id: ID!, $r: String!) { eraseUser(id: $id, reason: $r) { ${USER} } }`, { id, r: reason });
+  return t.admin.execute<{ eraseUser: Erased }>(
+    `mutation($id: ID!, $r: String!) { eraseUser(id: $id, reason: $r) { ${USER} } }`,
+    { id, r: reason },
+  );
 }
 
 describe('eraseUser', () => {
   it('leaves no personal data in any table: the row is scrubbed, events keep no personal value', async () => {
     const person = await personWithHistory();
     for (const secret of person.secrets) expect(Object.keys(await tablesContaining(secret)).length, secret).toBeGreaterThan(0);
-    const before = (await t.admin.execute<{ user: Erased }>(`query($id: ID!) { user(id: $id) { ${USER} } }`, { id: person.id })).expectData().user;
+    const before = (
+      await t.admin.execute<{ user: Erased }>(`query($id: ID!) { user(id: $id) { ${USER} } }`, { id: person.id })
+    ).expectData().user;
 
     const erased = (await erase(person.id)).expectData().eraseUser;
     expect(erased).toMatchObject({
@@ -112,7 +141,10 @@ describe('eraseUser', () => {
 
     for (const secret of person.secrets) expect(await tablesContaining(secret), secret).toEqual({});
     // The password is gone too: the old one no longer logs in.
-    const login = await t.anonymous.execute('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }', { e: person.email, p: person.password });
+    const login = await t.anonymous.execute(
+      'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }',
+      { e: person.email, p: person.password },
+    );
     login.expectError('UNAUTHENTICATED');
   });
 
@@ -120,7 +152,17 @@ describe('eraseUser', () => {
     const person = await personWithHistory();
     (await erase(person.id, 'ticket 77')).expectData();
     const log = await t.admin.execute<{
-      userEventLog: { edges: { node: { type: string; changes?: { field: string; from: string | null; to: string | null }[]; email?: string; reason?: string; erasedBy?: string } }[] };
+      userEventLog: {
+        edges: {
+          node: {
+            type: string;
+            changes?: { field: string; from: string | null; to: string | null }[];
+            email?: string;
+            reason?: string;
+            erasedBy?: string;
+          };
+        }[];
+      };
     }>(
       `query($id: ID!) { userEventLog(userId: $id, first: 50) { edges { node { type
          ... on UserCreated { email } ... on UserUpdated { changes { field from to } } ... on UserSuspended { reason } ... on UserErased { reason erasedBy } } } } }`,
@@ -134,12 +176,16 @@ describe('eraseUser', () => {
       { field: 'attributes.plan', from: null, to: null },
     ]);
     expect(events[2]!.reason).toBe('(erased)');
-    expect(events[3]).toMatchObject({ reason: 'ticket 77', erasedBy: expect.any(String) });
+    const admin = (await t.admin.execute<{ me: { id: string } }>('{ me { id } }')).expectData().me.id;
+    expect(events[3]).toMatchObject({ reason: 'ticket 77', erasedBy: admin });
   });
 
   it('works on a soft-deleted user, keeping its deletedAt; restoreUser then refuses with USER_MANAGEMENT_USER_ERASED', async () => {
     const person = await personWithHistory();
-    const deleted = await t.admin.execute<{ deleteUser: { deletedAt: string } }>('mutation($id: ID!) { deleteUser(id: $id) { deletedAt } }', { id: person.id });
+    const deleted = await t.admin.execute<{ deleteUser: { deletedAt: string } }>(
+      'mutation($id: ID!) { deleteUser(id: $id) { deletedAt } }',
+      { id: person.id },
+    );
     const deletedAt = deleted.expectData().deleteUser.deletedAt;
     const erased = (await erase(person.id)).expectData().eraseUser;
     expect(erased.deletedAt).toBe(deletedAt);
@@ -159,21 +205,28 @@ describe('eraseUser', () => {
     const first = (await erase(person.id)).expectData().eraseUser;
     const second = (await erase(person.id)).expectData().eraseUser;
     expect(second.version).toBe(first.version);
-    const log = await t.admin.execute<{ userEventLog: { edges: unknown[] } }>('query($id: ID!) { userEventLog(userId: $id, types: [USER_ERASED], first: 5) { edges { cursor } } }', {
-      id: person.id,
-    });
+    const log = await t.admin.execute<{ userEventLog: { edges: unknown[] } }>(
+      'query($id: ID!) { userEventLog(userId: $id, types: [USER_ERASED], first: 5) { edges { cursor } } }',
+      {
+        id: person.id,
+      },
+    );
     expect(log.expectData().userEventLog.edges).toHaveLength(1);
   });
 
   it('refuses VIEWER, a bad reason, an unknown id and your own account', async () => {
     const person = await personWithHistory();
     const viewer = await clientFor(t.admin, 'VIEWER');
-    (await viewer.client.execute('mutation($id: ID!) { eraseUser(id: $id, reason: "x") { id } }', { id: person.id })).expectError('FORBIDDEN');
+    (await viewer.client.execute('mutation($id: ID!) { eraseUser(id: $id, reason: "x") { id } }', { id: person.id })).expectError(
+      'FORBIDDEN',
+    );
     const blank = (await erase(person.id, '  ')).expectError('BAD_USER_INPUT');
     expect(blank.extensions?.fields?.[0]?.field).toBe('reason');
     (await erase(randomUUID())).expectError('USER_MANAGEMENT_USER_NOT_FOUND');
     const admin = await clientFor(t.admin, 'ADMIN');
-    (await admin.client.execute('mutation($id: ID!) { eraseUser(id: $id, reason: "self") { id } }', { id: admin.user.id })).expectError('FORBIDDEN');
+    (
+      await admin.client.execute('mutation($id: ID!) { eraseUser(id: $id, reason: "self") { id } }', { id: admin.user.id })
+    ).expectError('FORBIDDEN');
     // None of that erased anything.
     expect(Object.keys(await tablesContaining(person.email))).toContain('users');
   });

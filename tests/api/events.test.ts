@@ -51,7 +51,7 @@ describe('events are recorded with the change', () => {
     const [event, ...rest] = await logFor(user.id);
     expect(rest).toEqual([]);
     expect(event).toMatchObject({ __typename: 'UserCreated', type: 'USER_CREATED', userId: user.id, email: user.email });
-    expect(event!.__typename === 'UserCreated' && event!.createdBy).toBe((await t.admin.execute<{ me: { id: string } }>('{ me { id } }')).expectData().me.id);
+    expect(event!.__typename === 'UserCreated' && event.createdBy).toBe((await t.admin.execute<{ me: { id: string } }>('{ me { id } }')).expectData().me.id);
     expect(BigInt(event!.sequence)).toBeGreaterThan(0n);
     expect(Date.parse(event!.occurredAt)).toBeGreaterThanOrEqual(before - 1000);
   });

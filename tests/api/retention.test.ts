@@ -14,9 +14,12 @@ afterAll(async () => {
 });
 
 async function user(): Promise<string> {
-  const r = await t.admin.execute<{ createUser: { id: string } }>('mutation($e: String!) { createUser(input: { email: $e, name: "Keep Or Erase" }) { id } }', {
-    e: uniqueEmail('retention'),
-  });
+  const r = await t.admin.execute<{ createUser: { id: string } }>(
+    'mutation($e: String!) { createUser(input: { email: $e, name: "Keep Or Erase" }) { id } }',
+    {
+      e: uniqueEmail('retention'),
+    },
+  );
   return r.expectData().createUser.id;
 }
 

@@ -21,7 +21,7 @@ export function serializer(format: ExportFormat, fields: readonly UserField[]): 
     case 'CSV':
       return {
         head: `${keys.join(',')}\r\n`,
-        rows: (users) => users.map((user) => `${keys.map((k) => csvCell(k === 'attributes' ? jsonbText(user[k]) : user[k])).join(',')}\r\n`).join(''),
+        rows: (users) => users.map((user) => `${keys.map((k) => csvCell(user[k])).join(',')}\r\n`).join(''),
         tail: '',
       };
     case 'JSON':
@@ -45,7 +45,8 @@ const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 /** One CSV cell: OWASP's formula prefix (an apostrophe), then RFC 4180 quoting. */
 export function csvCell(value: ExportRow[ExportedKey]): string {
   if (value === null || value === undefined) return '';
-  let text = value instanceof Date ? value.toISOString() : String(value);
+  // attributes: jsonb's own text, as the database writes it.
+  let text = value instanceof Date ? value.toISOString() : typeof value === 'object' ? (jsonbText(value) ?? '') : String(value);
   if (FORMULA.test(text)) text = `'${text}`;
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

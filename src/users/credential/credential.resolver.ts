@@ -11,7 +11,7 @@ export class CredentialResolver {
   @Authorized('users.write')
   @Mutation(() => User, {
     description:
-      'Sets a user\'s password (8 to 72 bytes). With requireChange (default true), their next login gives a token that allows only me and changeMyPassword (PASSWORD_CHANGE_REQUIRED elsewhere).',
+      "Sets a user's password (8 to 72 bytes). With requireChange (default true), their next login gives a token that allows only me and changeMyPassword (PASSWORD_CHANGE_REQUIRED elsewhere).",
   })
   setUserPassword(
     @Arg('id', () => ID) id: string,
@@ -23,7 +23,10 @@ export class CredentialResolver {
   }
 
   @Authorized('users.write')
-  @Mutation(() => User, { description: 'Removes a user\'s password: no password login (for accounts that sign in through an external identity provider).' })
+  @Mutation(() => User, {
+    description:
+      "Removes a user's password: no password login (for accounts that sign in through an external identity provider).",
+  })
   clearPassword(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
     return ctx.services.credentials.clearPassword(principalOf(ctx), id);
   }
@@ -32,7 +35,11 @@ export class CredentialResolver {
   @Mutation(() => AuthPayload, {
     description: 'Changes your own password (any role), given the current one. Clears a required change and returns a new token.',
   })
-  changeMyPassword(@Arg('currentPassword') currentPassword: string, @Arg('newPassword') newPassword: string, @Ctx() ctx: Context): Promise<AuthPayloadData> {
+  changeMyPassword(
+    @Arg('currentPassword') currentPassword: string,
+    @Arg('newPassword') newPassword: string,
+    @Ctx() ctx: Context,
+  ): Promise<AuthPayloadData> {
     return ctx.services.credentials.changeMyPassword(principalOf(ctx), currentPassword, newPassword);
   }
 }

@@ -15,7 +15,16 @@ type Db = PrismaClient | Tx;
  * required), and their `from`/`to` nulled in UserUpdated changes (with every `attributes.<key>`).
  * The suspension reason is an admin's free text about the person, so it goes too.
  */
-export const PERSONAL_FIELDS = ['name', 'firstName', 'lastName', 'phoneNumber', 'avatarUrl', 'externalId', 'attributes', 'suspensionReason'] as const satisfies readonly RecordField[];
+export const PERSONAL_FIELDS = [
+  'name',
+  'firstName',
+  'lastName',
+  'phoneNumber',
+  'avatarUrl',
+  'externalId',
+  'attributes',
+  'suspensionReason',
+] as const satisfies readonly RecordField[];
 /** Fields of UserUpdated changes whose values are personal (besides attributes.*). */
 const PERSONAL_CHANGE_FIELDS = ['email', ...PERSONAL_FIELDS];
 
@@ -32,7 +41,9 @@ export class ErasureRepository {
 
   /** Locks the row (live or deleted); null when there is none. */
   async lock(id: string): Promise<{ email: string; erasedAt: Date | null } | null> {
-    const rows = lockedRows(await this.db.$queryRaw`SELECT email, erased_at AS "erasedAt" FROM users WHERE id = ${id}::uuid FOR UPDATE`);
+    const rows = lockedRows(
+      await this.db.$queryRaw`SELECT email, erased_at AS "erasedAt" FROM users WHERE id = ${id}::uuid FOR UPDATE`,
+    );
     return rows[0] ?? null;
   }
 
@@ -63,7 +74,12 @@ export class ErasureRepository {
 
 /** The row: personal columns null, the email replaced, deleted (if it was not) and ERASED. */
 export function eraseRowQuery(id: string, actorId: string | null, now: Date): Prisma.Sql {
-  const cleared = [...PERSONAL_FIELDS.map((f) => USER_COLUMNS[f].column), USER_COLUMNS.passwordHash.column, 'suspended_at', 'suspended_until'];
+  const cleared = [
+    ...PERSONAL_FIELDS.map((f) => USER_COLUMNS[f].column),
+    USER_COLUMNS.passwordHash.column,
+    'suspended_at',
+    'suspended_until',
+  ];
   return Prisma.sql`
     UPDATE users SET
       email = ${erasedEmail(id)},

@@ -46,23 +46,35 @@ export class ErasureService {
    */
   async eraseForRetention(tx: Tx, ids: readonly string[], days: number): Promise<UserEvent[]> {
     const stored: UserEvent[] = [];
-    for (const id of ids) stored.push(...(await this.eraseWithin(tx, SYSTEM_PRINCIPAL, id, `retention: deleted more than ${days} days ago`)).stored);
+    for (const id of ids)
+      stored.push(...(await this.eraseWithin(tx, SYSTEM_PRINCIPAL, id, `retention: deleted more than ${days} days ago`)).stored);
     return stored;
   }
 
   private async eraseOne(principal: Principal, id: string, reason: string): Promise<UserRecord | null> {
-    const { found, stored } = await this.prisma.$transaction((tx) => this.eraseWithin(tx, principal, id, reason), { timeout: 30_000 });
+    const { found, stored } = await this.prisma.$transaction((tx) => this.eraseWithin(tx, principal, id, reason), {
+      timeout: 30_000,
+    });
     this.events.committed(stored);
     return found ? this.users.findById(id, { includeDeleted: true }) : null;
   }
 
-  private async eraseWithin(tx: Tx, principal: Principal, id: string, reason: string): Promise<{ found: boolean; stored: UserEvent[] }> {
+  private async eraseWithin(
+    tx: Tx,
+    principal: Principal,
+    id: string,
+    reason: string,
+  ): Promise<{ found: boolean; stored: UserEvent[] }> {
     const repo = new ErasureRepository(tx);
     const row = await repo.lock(id);
     if (!row) return { found: false, stored: [] };
     if (row.erasedAt) return { found: true, stored: [] };
     await repo.erase(id, row.email, actorId(principal), this.clock.now());
-    const stored = await this.events.record(tx, { type: 'USER_ERASED', actor: principal.userId, payload: { userId: id, reason } });
+    const stored = await this.events.record(tx, {
+      type: 'USER_ERASED',
+      actor: principal.userId,
+      payload: { userId: id, reason },
+    });
     return { found: true, stored };
   }
 }

@@ -68,7 +68,9 @@ export class DeletedUserRetention {
     for (;;) {
       const { ids, stored } = await this.prisma.$transaction(
         async (tx) => {
-          const { locked } = lockRow(await tx.$queryRaw(Prisma.sql`SELECT pg_try_advisory_xact_lock(${LOCK_KEY}::bigint) AS locked`));
+          const { locked } = lockRow(
+            await tx.$queryRaw(Prisma.sql`SELECT pg_try_advisory_xact_lock(${LOCK_KEY}::bigint) AS locked`),
+          );
           if (!locked) return { ids: null, stored: [] };
           const ids = await new ErasureRepository(tx).deletedBefore(cutoff, this.options.batchSize);
           return { ids, stored: await this.erasure.eraseForRetention(tx, ids, days) };

@@ -6,7 +6,13 @@ import { rowsOf } from '../../db/rows.js';
 
 const eventRows = rowsOf(
   'subject access events',
-  z.object({ sequence: z.string(), type: z.string(), occurredAt: z.date(), actorId: z.string().nullable(), payload: z.unknown() }),
+  z.object({
+    sequence: z.string(),
+    type: z.string(),
+    occurredAt: z.date(),
+    actorId: z.string().nullable(),
+    payload: z.unknown(),
+  }),
 );
 
 export type StoredEvent = ReturnType<typeof eventRows>[number];
