@@ -60,6 +60,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
       limits: config.limits,
       tuning: config.tuning,
       deletedUserRetentionDays: config.deletedUserRetentionDays,
+      userEventsRetentionDays: config.userEventsRetentionDays,
       // Export links point at PUBLIC_URL, or at this server once it listens.
       exportBaseUrl: () => config.publicUrl ?? origin,
       ...(overrides.clock ? { clock: overrides.clock } : {}),

@@ -61,6 +61,7 @@ const variables = z.object({
   // Chunks of one import written at once on PostgreSQL (the embedded database always uses 1).
   IMPORT_WRITERS: z.coerce.number().int().min(1).max(8).default(POSTGRES_IMPORT_WRITERS),
   DELETED_USER_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).optional(),
+  USER_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
 });
 
 function schemaFor(options: LoadOptions) {
@@ -103,6 +104,8 @@ export interface Config {
   tuning: Tuning;
   /** Soft-deleted users are erased this many days after their deletion; undefined: kept. */
   deletedUserRetentionDays: number | undefined;
+  /** Events older than this many days (and relayed) are pruned; undefined: kept. */
+  userEventsRetentionDays: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -150,6 +153,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
     limits: { uploadMaxBytes: e.UPLOAD_MAX_BYTES, importMaxRows: e.IMPORT_MAX_ROWS },
     tuning: defaultTuning(e.DATABASE_URL ? 'postgres' : 'pglite', { redis: e.REDIS_URL !== undefined, importWriters: e.IMPORT_WRITERS }),
     deletedUserRetentionDays: e.DELETED_USER_RETENTION_DAYS,
+    userEventsRetentionDays: e.USER_EVENTS_RETENTION_DAYS,
   };
 }
 

@@ -52,6 +52,8 @@ export interface ServicesOptions {
   exportBaseUrl?: () => string;
   /** DELETED_USER_RETENTION_DAYS: erase users soft-deleted longer ago; undefined keeps them. */
   deletedUserRetentionDays?: number | undefined;
+  /** USER_EVENTS_RETENTION_DAYS: prune relayed events older than this; undefined keeps them. */
+  userEventsRetentionDays?: number | undefined;
 }
 
 export interface Services {
@@ -92,7 +94,10 @@ export function createServices(options: ServicesOptions): Services {
   const lifecycle = new LifecycleService(LifecycleRepository.create(options.db.prisma), events, clock);
   const users = new UsersService(usersRepository, hasher, clock, events, lifecycle);
   const erasure = new ErasureService(options.db.prisma, usersRepository, events, clock);
-  const retention = new DeletedUserRetention(options.db.prisma, erasure, events, clock, log.child({ component: 'retention' }), options.deletedUserRetentionDays);
+  const retention = new DeletedUserRetention(options.db.prisma, erasure, events, clock, log.child({ component: 'retention' }), {
+    deletedUsers: options.deletedUserRetentionDays,
+    events: options.userEventsRetentionDays,
+  });
   const expiry = new SuspensionExpiry(lifecycle, events, clock, log.child({ component: 'suspension-expiry' }));
   // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
   const auth = new AuthService(usersRepository, hasher, tokens, clock, (user, now) => userStatus(user, now) === 'ACTIVE');

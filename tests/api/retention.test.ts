@@ -7,7 +7,7 @@ import { uniqueEmail } from '../testkit/seed.js';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ isolated: true, env: { DELETED_USER_RETENTION_DAYS: '0' } });
+  t = await startTestApp({ isolated: true, env: { DELETED_USER_RETENTION_DAYS: '0', USER_EVENTS_RETENTION_DAYS: '7' } });
 });
 afterAll(async () => {
   await t?.stop();
@@ -74,5 +74,27 @@ describe('deleted user retention', () => {
     await other;
     expect(await t.app.services.retention.runOnce()).toBe(1);
     expect((await statusOf(id)).status).toBe('ERASED');
+  });
+
+  it('prunes events older than USER_EVENTS_RETENTION_DAYS once the outbox relay has passed them, and keeps newer ones', async () => {
+    const old = await user();
+    const recent = await user();
+    const prisma = t.app.services.db.prisma;
+    const { last } = (await prisma.$queryRaw<{ last: bigint }[]>`SELECT max(sequence) AS last FROM user_events`)[0]!;
+    // The relay saves its position on its poll ticks: wait until it has passed these events.
+    for (let i = 0; i < 100; i++) {
+      const [{ relayed }] = await prisma.$queryRaw<
+        { relayed: bigint | null }[]
+      >`SELECT min(last_sequence) AS relayed FROM user_event_relay`;
+      if (relayed !== null && relayed >= last) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await prisma.$executeRaw`UPDATE user_events SET occurred_at = now() - interval '8 days' WHERE user_id = ${old}::uuid`;
+
+    expect(await t.app.services.retention.pruneEvents()).toBeGreaterThanOrEqual(1);
+    const count = async (id: string) =>
+      (await prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM user_events WHERE user_id = ${id}::uuid`)[0]!.n;
+    expect(await count(old)).toBe(0);
+    expect(await count(recent)).toBe(1);
   });
 });

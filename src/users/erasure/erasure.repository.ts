@@ -60,6 +60,19 @@ export class ErasureRepository {
       WHERE filter->>'email' = ${email}`;
   }
 
+  /**
+   * Deletes up to `limit` events that occurred before `before` and that every outbox relay has
+   * passed (user_event_relay.last_sequence): no running subscriber still waits for them. Without
+   * a relay position nothing is deleted. Returns how many.
+   */
+  async pruneEvents(before: Date, limit: number): Promise<number> {
+    return this.db.$executeRaw`
+      DELETE FROM user_events WHERE sequence IN (
+        SELECT sequence FROM user_events
+        WHERE occurred_at < ${before} AND sequence <= coalesce((SELECT min(last_sequence) FROM user_event_relay), 0)
+        ORDER BY sequence LIMIT ${limit})`;
+  }
+
   /** Users soft-deleted before `before` and not erased yet, oldest first (the retention job's batch). */
   async deletedBefore(before: Date, limit: number): Promise<string[]> {
     const rows = erasedRows(

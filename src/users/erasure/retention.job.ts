@@ -1,9 +1,10 @@
 // DELETED_USER_RETENTION_DAYS: users soft-deleted longer ago than that are erased (erasure.service.ts)
-// by this job, in batches. Every instance runs the timer; each batch is one transaction that first
+// by this job, in batches. USER_EVENTS_RETENTION_DAYS: events older than that, which every outbox
+// relay has passed, are deleted from user_events, in batches. Every instance runs the timer; each batch is one transaction that first
 // takes a PostgreSQL advisory lock (pg_try_advisory_xact_lock), so only one instance erases at a
 // time and another that finds the lock taken skips its turn. The lock ends with the transaction:
-// a crashed instance holds nothing. Unset (the default): the job never runs and deleted users
-// are kept.
+// a crashed instance holds nothing. Both unset (the default): the job never runs; deleted users
+// and events are kept.
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import type { Clock } from '../../clock.js';
 import { failureLevel } from '../../errors.js';
@@ -39,15 +40,41 @@ export class DeletedUserRetention {
     private readonly events: EventsService,
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly days: number | undefined,
+    private readonly periods: { deletedUsers?: number | undefined; events?: number | undefined },
     private readonly options: RetentionOptions = { batchSize: 100, intervalMs: 3_600_000 },
   ) {}
 
+  private get days(): number | undefined {
+    return this.periods.deletedUsers;
+  }
+
   start(): void {
-    if (this.days === undefined || this.running) return;
+    if ((this.periods.deletedUsers === undefined && this.periods.events === undefined) || this.running) return;
     this.running = true;
-    this.log.info({ days: this.days }, 'deleted users are erased after the retention period');
+    this.log.info({ deletedUserDays: this.periods.deletedUsers, eventDays: this.periods.events }, 'retention job started');
     this.schedule(0);
+  }
+
+  /** Deletes events older than USER_EVENTS_RETENTION_DAYS that every relay has delivered; returns how many. */
+  async pruneEvents(): Promise<number> {
+    const days = this.periods.events;
+    if (days === undefined) return 0;
+    const cutoff = new Date(this.clock.now().getTime() - days * DAY_MS);
+    const batch = this.options.batchSize * 50;
+    let pruned = 0;
+    for (;;) {
+      const deleted = await this.prisma.$transaction(async (tx) => {
+        const { locked } = lockRow(
+          await tx.$queryRaw(Prisma.sql`SELECT pg_try_advisory_xact_lock(${LOCK_KEY}::bigint) AS locked`),
+        );
+        return locked ? new ErasureRepository(tx).pruneEvents(cutoff, batch) : null;
+      });
+      if (deleted === null) break;
+      pruned += deleted;
+      if (deleted < batch) break;
+    }
+    if (pruned > 0) this.log.info({ pruned, days, cutoff }, 'pruned events older than the retention period');
+    return pruned;
   }
 
   async stop(): Promise<void> {
@@ -91,6 +118,7 @@ export class DeletedUserRetention {
     if (!this.running) return;
     this.timer = setTimeout(() => {
       this.run = this.runOnce()
+        .then(() => this.pruneEvents())
         .catch((error: unknown) => this.log[failureLevel(error)]({ err: error }, 'retention run failed'))
         .finally(() => this.schedule(this.options.intervalMs));
     }, delayMs);
