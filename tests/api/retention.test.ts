@@ -83,9 +83,10 @@ describe('deleted user retention', () => {
     const { last } = (await prisma.$queryRaw<{ last: bigint }[]>`SELECT max(sequence) AS last FROM user_events`)[0]!;
     // The relay saves its position on its poll ticks: wait until it has passed these events.
     for (let i = 0; i < 100; i++) {
-      const [{ relayed }] = await prisma.$queryRaw<
+      const rows = await prisma.$queryRaw<
         { relayed: bigint | null }[]
       >`SELECT min(last_sequence) AS relayed FROM user_event_relay`;
+      const relayed = rows[0]?.relayed ?? null;
       if (relayed !== null && relayed >= last) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
