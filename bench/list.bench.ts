@@ -164,6 +164,13 @@ async function buildCases(app: App, token: string): Promise<Case[]> {
     ['lastLoginAt isNull', { lastLoginAt: { isNull: true } }],
     ['deleted ONLY', { deleted: 'ONLY' }],
     ['deleted INCLUDE', { deleted: 'INCLUDE' }],
+    // Attributes (seeded by SeedRepository): a common value, a rare one, a list, a nested flag,
+    // and a numeric range ANDed with an equality.
+    ['attributes plan = pro (25%)', { attributes: [{ path: 'plan', eq: 'pro' }] }],
+    ['attributes tenantId = t-42 (0.01%)', { attributes: [{ path: 'tenantId', eq: 't-42' }] }],
+    ['attributes plan in [team, enterprise]', { attributes: [{ path: 'plan', in: ['team', 'enterprise'] }] }],
+    ['attributes flags.beta exists', { attributes: [{ path: 'flags.beta', exists: true }] }],
+    ['attributes plan = enterprise, seats >= 90', { attributes: [{ path: 'plan', eq: 'enterprise' }, { path: 'seats', gte: 90 }] }],
   ];
   for (const [name, filter] of filters) page(`filter ${name}`, 'first page', 50, filter, []);
   for (const term of ['hopper', 'lucía', someone.email.slice(0, 12), 'gmail.test', 'zz-nobody']) {

@@ -86,8 +86,19 @@ FROM
         END
         WHEN u.avatar_url ~ '[",\r\n]|^[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN '"' || replace(u.avatar_url, '"', '""') || '"'
         ELSE u.avatar_url
+      END || ',' || CASE
+        WHEN u.external_id IS NULL THEN ''
+        WHEN ascii(u.external_id) BETWEEN 65 AND 159
+        AND u.external_id !~ '[",\r\n]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN u.external_id
+        WHEN u.external_id ~ '^''*[-=+@\t\r]' THEN CASE
+          WHEN u.external_id ~ '[",\r\n]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN '"''' || replace(u.external_id, '"', '""') || '"'
+          ELSE '''' || u.external_id
+        END
+        WHEN u.external_id ~ '[",\r\n]|^[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN '"' || replace(u.external_id, '"', '""') || '"'
+        ELSE u.external_id
       END || ',' || u.role::text || ',' || u.is_active::text || ',' || u.is_email_verified::text || ',' || (
         CASE
+          WHEN u.erased_at IS NOT NULL THEN 'ERASED'
           WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
           WHEN u.suspended_at IS NOT NULL
           AND (
@@ -146,6 +157,16 @@ FROM
       ) || ',' || CASE
         WHEN u.version < 0 THEN '''' || u.version::text
         ELSE u.version::text
+      END || ',' || CASE
+        WHEN u.attributes::text IS NULL THEN ''
+        WHEN ascii(u.attributes::text) BETWEEN 65 AND 159
+        AND u.attributes::text !~ '[",\r\n]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN u.attributes::text
+        WHEN u.attributes::text ~ '^''*[-=+@\t\r]' THEN CASE
+          WHEN u.attributes::text ~ '[",\r\n]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN '"''' || replace(u.attributes::text, '"', '""') || '"'
+          ELSE '''' || u.attributes::text
+        END
+        WHEN u.attributes::text ~ '[",\r\n]|^[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]|[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$' THEN '"' || replace(u.attributes::text, '"', '""') || '"'
+        ELSE u.attributes::text
       END AS line,
       u.created_at,
       u.id
@@ -193,9 +214,11 @@ FROM
           u.last_name,
           u.phone_number,
           u.avatar_url,
+          u.external_id,
           u.suspension_reason
-        ) ~ '[\x01-\x1f"\\]' THEN '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce(to_json(u.email)::text, 'null') || ',"name":' || coalesce(to_json(u.name)::text, 'null') || ',"firstName":' || coalesce(to_json(u.first_name)::text, 'null') || ',"lastName":' || coalesce(to_json(u.last_name)::text, 'null') || ',"phoneNumber":' || coalesce(to_json(u.phone_number)::text, 'null') || ',"avatarUrl":' || coalesce(to_json(u.avatar_url)::text, 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
+        ) ~ '[\x01-\x1f"\\]' THEN '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce(to_json(u.email)::text, 'null') || ',"name":' || coalesce(to_json(u.name)::text, 'null') || ',"firstName":' || coalesce(to_json(u.first_name)::text, 'null') || ',"lastName":' || coalesce(to_json(u.last_name)::text, 'null') || ',"phoneNumber":' || coalesce(to_json(u.phone_number)::text, 'null') || ',"avatarUrl":' || coalesce(to_json(u.avatar_url)::text, 'null') || ',"externalId":' || coalesce(to_json(u.external_id)::text, 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
           CASE
+            WHEN u.erased_at IS NOT NULL THEN 'ERASED'
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
             AND (
@@ -241,9 +264,10 @@ FROM
             'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
           ) || '"',
           'null'
-        ) || ',"version":' || u.version::text || '}'
-        ELSE '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce('"' || u.email || '"', 'null') || ',"name":' || coalesce('"' || u.name || '"', 'null') || ',"firstName":' || coalesce('"' || u.first_name || '"', 'null') || ',"lastName":' || coalesce('"' || u.last_name || '"', 'null') || ',"phoneNumber":' || coalesce('"' || u.phone_number || '"', 'null') || ',"avatarUrl":' || coalesce('"' || u.avatar_url || '"', 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
+        ) || ',"version":' || u.version::text || ',"attributes":' || coalesce(u.attributes::text, 'null') || '}'
+        ELSE '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce('"' || u.email || '"', 'null') || ',"name":' || coalesce('"' || u.name || '"', 'null') || ',"firstName":' || coalesce('"' || u.first_name || '"', 'null') || ',"lastName":' || coalesce('"' || u.last_name || '"', 'null') || ',"phoneNumber":' || coalesce('"' || u.phone_number || '"', 'null') || ',"avatarUrl":' || coalesce('"' || u.avatar_url || '"', 'null') || ',"externalId":' || coalesce('"' || u.external_id || '"', 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
           CASE
+            WHEN u.erased_at IS NOT NULL THEN 'ERASED'
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
             AND (
@@ -289,7 +313,7 @@ FROM
             'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
           ) || '"',
           'null'
-        ) || ',"version":' || u.version::text || '}'
+        ) || ',"version":' || u.version::text || ',"attributes":' || coalesce(u.attributes::text, 'null') || '}'
       END AS line,
       u.created_at,
       u.id
@@ -337,9 +361,11 @@ FROM
           u.last_name,
           u.phone_number,
           u.avatar_url,
+          u.external_id,
           u.suspension_reason
-        ) ~ '[\x01-\x1f"\\]' THEN '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce(to_json(u.email)::text, 'null') || ',"name":' || coalesce(to_json(u.name)::text, 'null') || ',"firstName":' || coalesce(to_json(u.first_name)::text, 'null') || ',"lastName":' || coalesce(to_json(u.last_name)::text, 'null') || ',"phoneNumber":' || coalesce(to_json(u.phone_number)::text, 'null') || ',"avatarUrl":' || coalesce(to_json(u.avatar_url)::text, 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
+        ) ~ '[\x01-\x1f"\\]' THEN '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce(to_json(u.email)::text, 'null') || ',"name":' || coalesce(to_json(u.name)::text, 'null') || ',"firstName":' || coalesce(to_json(u.first_name)::text, 'null') || ',"lastName":' || coalesce(to_json(u.last_name)::text, 'null') || ',"phoneNumber":' || coalesce(to_json(u.phone_number)::text, 'null') || ',"avatarUrl":' || coalesce(to_json(u.avatar_url)::text, 'null') || ',"externalId":' || coalesce(to_json(u.external_id)::text, 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
           CASE
+            WHEN u.erased_at IS NOT NULL THEN 'ERASED'
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
             AND (
@@ -385,9 +411,10 @@ FROM
             'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
           ) || '"',
           'null'
-        ) || ',"version":' || u.version::text || '}'
-        ELSE '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce('"' || u.email || '"', 'null') || ',"name":' || coalesce('"' || u.name || '"', 'null') || ',"firstName":' || coalesce('"' || u.first_name || '"', 'null') || ',"lastName":' || coalesce('"' || u.last_name || '"', 'null') || ',"phoneNumber":' || coalesce('"' || u.phone_number || '"', 'null') || ',"avatarUrl":' || coalesce('"' || u.avatar_url || '"', 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
+        ) || ',"version":' || u.version::text || ',"attributes":' || coalesce(u.attributes::text, 'null') || '}'
+        ELSE '{"id":' || '"' || u.id::text || '"' || ',"email":' || coalesce('"' || u.email || '"', 'null') || ',"name":' || coalesce('"' || u.name || '"', 'null') || ',"firstName":' || coalesce('"' || u.first_name || '"', 'null') || ',"lastName":' || coalesce('"' || u.last_name || '"', 'null') || ',"phoneNumber":' || coalesce('"' || u.phone_number || '"', 'null') || ',"avatarUrl":' || coalesce('"' || u.avatar_url || '"', 'null') || ',"externalId":' || coalesce('"' || u.external_id || '"', 'null') || ',"role":' || '"' || u.role::text || '"' || ',"isActive":' || u.is_active::text || ',"isEmailVerified":' || u.is_email_verified::text || ',"status":' || '"' || (
           CASE
+            WHEN u.erased_at IS NOT NULL THEN 'ERASED'
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
             AND (
@@ -433,7 +460,7 @@ FROM
             'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
           ) || '"',
           'null'
-        ) || ',"version":' || u.version::text || '}'
+        ) || ',"version":' || u.version::text || ',"attributes":' || coalesce(u.attributes::text, 'null') || '}'
       END AS line,
       u.created_at,
       u.id
@@ -497,6 +524,7 @@ FROM
         ELSE u.name
       END || ',' || (
         CASE
+          WHEN u.erased_at IS NOT NULL THEN 'ERASED'
           WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
           WHEN u.suspended_at IS NOT NULL
           AND (
@@ -559,6 +587,7 @@ FROM
       CASE
         WHEN concat(u.email, u.name) ~ '[\x01-\x1f"\\]' THEN '{"email":' || coalesce(to_json(u.email)::text, 'null') || ',"name":' || coalesce(to_json(u.name)::text, 'null') || ',"status":' || '"' || (
           CASE
+            WHEN u.erased_at IS NOT NULL THEN 'ERASED'
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
             AND (
@@ -577,6 +606,7 @@ FROM
         ) || '}'
         ELSE '{"email":' || coalesce('"' || u.email || '"', 'null') || ',"name":' || coalesce('"' || u.name || '"', 'null') || ',"status":' || '"' || (
           CASE
+            WHEN u.erased_at IS NOT NULL THEN 'ERASED'
             WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
             WHEN u.suspended_at IS NOT NULL
             AND (

@@ -18,6 +18,8 @@ INSERT INTO
     is_email_verified,
     role,
     password_hash,
+    attributes,
+    external_id,
     created_by_id,
     updated_by_id
   )
@@ -33,6 +35,8 @@ SELECT
   COALESCE(v."isEmailVerified", false),
   COALESCE(v."role"::"Role", 'USER'),
   v."passwordHash",
+  users_json_merge_patch (NULL, v."attributes"),
+  v."externalId",
   $1::uuid,
   $2::uuid
 FROM
@@ -47,7 +51,20 @@ FROM
     "isEmailVerified" boolean,
     "role" text,
     "passwordHash" text,
+    "attributes" jsonb,
+    "externalId" text,
     "row" int
+  )
+WHERE
+  NOT EXISTS (
+    SELECT
+      1
+    FROM
+      users x
+    WHERE
+      x.external_id = v."externalId"
+      AND x.deleted_at IS NULL
+      AND x.email <> v."email"
   )
 ORDER BY
   v."row"
@@ -75,6 +92,8 @@ INSERT INTO
     is_email_verified,
     role,
     password_hash,
+    attributes,
+    external_id,
     created_by_id,
     updated_by_id
   )
@@ -90,6 +109,8 @@ SELECT
   COALESCE(v."isEmailVerified", false),
   COALESCE(v."role"::"Role", 'USER'),
   v."passwordHash",
+  users_json_merge_patch (NULL, v."attributes"),
+  v."externalId",
   $1::uuid,
   $2::uuid
 FROM
@@ -104,7 +125,20 @@ FROM
     "isEmailVerified" boolean,
     "role" text,
     "passwordHash" text,
+    "attributes" jsonb,
+    "externalId" text,
     "row" int
+  )
+WHERE
+  NOT EXISTS (
+    SELECT
+      1
+    FROM
+      users x
+    WHERE
+      x.external_id = v."externalId"
+      AND x.deleted_at IS NULL
+      AND x.email <> v."email"
   )
 ORDER BY
   v."row"
@@ -137,6 +171,8 @@ FROM
     "isEmailVerified" boolean,
     "role" text,
     "passwordHash" text,
+    "attributes" jsonb,
+    "externalId" text,
     "row" int
   )
 WHERE
@@ -145,6 +181,16 @@ WHERE
   AND ROW (u.name, u.password_hash) IS DISTINCT FROM ROW (
     v."name",
     COALESCE(v."passwordHash", u.password_hash)
+  )
+  AND NOT EXISTS (
+    SELECT
+      1
+    FROM
+      users x
+    WHERE
+      x.external_id = v."externalId"
+      AND x.deleted_at IS NULL
+      AND x.email <> v."email"
   )
 RETURNING
   u.id::text AS id,
@@ -167,6 +213,8 @@ INSERT INTO
     is_email_verified,
     role,
     password_hash,
+    attributes,
+    external_id,
     created_by_id,
     updated_by_id
   )
@@ -182,6 +230,8 @@ SELECT
   COALESCE(v."isEmailVerified", false),
   COALESCE(v."role"::"Role", 'USER'),
   v."passwordHash",
+  users_json_merge_patch (NULL, v."attributes"),
+  v."externalId",
   $1::uuid,
   $2::uuid
 FROM
@@ -196,10 +246,22 @@ FROM
     "isEmailVerified" boolean,
     "role" text,
     "passwordHash" text,
+    "attributes" jsonb,
+    "externalId" text,
     "row" int
   )
 WHERE
   NOT EXISTS (
+    SELECT
+      1
+    FROM
+      users x
+    WHERE
+      x.external_id = v."externalId"
+      AND x.deleted_at IS NULL
+      AND x.email <> v."email"
+  )
+  AND NOT EXISTS (
     SELECT
       1
     FROM
@@ -246,6 +308,8 @@ FROM
     "isEmailVerified" boolean,
     "role" text,
     "passwordHash" text,
+    "attributes" jsonb,
+    "externalId" text,
     "row" int
   )
 WHERE
@@ -272,6 +336,16 @@ WHERE
     COALESCE(v."role"::"Role", u.role),
     COALESCE(v."passwordHash", u.password_hash)
   )
+  AND NOT EXISTS (
+    SELECT
+      1
+    FROM
+      users x
+    WHERE
+      x.external_id = v."externalId"
+      AND x.deleted_at IS NULL
+      AND x.email <> v."email"
+  )
 RETURNING
   u.id::text AS id,
   u.email;
@@ -293,6 +367,8 @@ INSERT INTO
     is_email_verified,
     role,
     password_hash,
+    attributes,
+    external_id,
     created_by_id,
     updated_by_id
   )
@@ -308,6 +384,8 @@ SELECT
   COALESCE(v."isEmailVerified", false),
   COALESCE(v."role"::"Role", 'USER'),
   v."passwordHash",
+  users_json_merge_patch (NULL, v."attributes"),
+  v."externalId",
   $1::uuid,
   $2::uuid
 FROM
@@ -322,10 +400,22 @@ FROM
     "isEmailVerified" boolean,
     "role" text,
     "passwordHash" text,
+    "attributes" jsonb,
+    "externalId" text,
     "row" int
   )
 WHERE
   NOT EXISTS (
+    SELECT
+      1
+    FROM
+      users x
+    WHERE
+      x.external_id = v."externalId"
+      AND x.deleted_at IS NULL
+      AND x.email <> v."email"
+  )
+  AND NOT EXISTS (
     SELECT
       1
     FROM

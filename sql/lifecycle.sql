@@ -10,7 +10,8 @@ SELECT
   u.deleted_at AS "deletedAt",
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
-  u.locked_until AS "lockedUntil"
+  u.locked_until AS "lockedUntil",
+  u.erased_at AS "erasedAt"
 FROM
   users u
 WHERE

@@ -25,7 +25,11 @@ SELECT
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
-  u.locked_until AS "lockedUntil"
+  u.locked_until AS "lockedUntil",
+  u.attributes,
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -62,7 +66,11 @@ SELECT
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
-  u.locked_until AS "lockedUntil"
+  u.locked_until AS "lockedUntil",
+  u.attributes,
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -98,7 +106,11 @@ SELECT
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
-  u.locked_until AS "lockedUntil"
+  u.locked_until AS "lockedUntil",
+  u.attributes,
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -135,7 +147,11 @@ SELECT
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
-  u.locked_until AS "lockedUntil"
+  u.locked_until AS "lockedUntil",
+  u.attributes,
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -171,7 +187,11 @@ SELECT
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
-  u.locked_until AS "lockedUntil"
+  u.locked_until AS "lockedUntil",
+  u.attributes,
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -208,7 +228,11 @@ SELECT
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
-  u.locked_until AS "lockedUntil"
+  u.locked_until AS "lockedUntil",
+  u.attributes,
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -256,7 +280,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -298,7 +326,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -356,7 +388,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -398,7 +434,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -454,7 +494,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -496,7 +540,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -554,7 +602,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -596,7 +648,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -652,7 +708,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -694,7 +754,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -752,7 +816,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -794,7 +862,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -850,7 +922,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -897,7 +973,11 @@ SELECT
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
-  u.locked_until AS "lockedUntil"
+  u.locked_until AS "lockedUntil",
+  u.attributes,
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -946,7 +1026,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -1004,7 +1088,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -1046,7 +1134,11 @@ FROM
             u.suspended_at AS "suspendedAt",
             u.suspended_until AS "suspendedUntil",
             u.suspension_reason AS "suspensionReason",
-            u.locked_until AS "lockedUntil"
+            u.locked_until AS "lockedUntil",
+            u.attributes,
+            u.external_id AS "externalId",
+            u.erased_at AS "erasedAt",
+            u.password_change_required AS "passwordChangeRequired"
           FROM
             users u
           WHERE
@@ -1091,7 +1183,11 @@ SELECT
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
-  u.locked_until AS "lockedUntil"
+  u.locked_until AS "lockedUntil",
+  u.attributes,
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -1132,7 +1228,11 @@ SELECT
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
-  u.locked_until AS "lockedUntil"
+  u.locked_until AS "lockedUntil",
+  u.attributes,
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -1188,7 +1288,11 @@ WITH
       u.suspended_at AS "suspendedAt",
       u.suspended_until AS "suspendedUntil",
       u.suspension_reason AS "suspensionReason",
-      u.locked_until AS "lockedUntil"
+      u.locked_until AS "lockedUntil",
+      u.attributes,
+      u.external_id AS "externalId",
+      u.erased_at AS "erasedAt",
+      u.password_change_required AS "passwordChangeRequired"
     FROM
       users u
     WHERE
@@ -1237,7 +1341,11 @@ WITH
       u.suspended_at AS "suspendedAt",
       u.suspended_until AS "suspendedUntil",
       u.suspension_reason AS "suspensionReason",
-      u.locked_until AS "lockedUntil"
+      u.locked_until AS "lockedUntil",
+      u.attributes,
+      u.external_id AS "externalId",
+      u.erased_at AS "erasedAt",
+      u.password_change_required AS "passwordChangeRequired"
     FROM
       users u
     WHERE
@@ -1298,7 +1406,11 @@ SELECT
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
-  u.locked_until AS "lockedUntil"
+  u.locked_until AS "lockedUntil",
+  u.attributes,
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -1317,6 +1429,7 @@ WHERE
   AND u.last_login_at IS NOT NULL
   AND (
     CASE
+      WHEN u.erased_at IS NOT NULL THEN 'ERASED'
       WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
       WHEN u.suspended_at IS NOT NULL
       AND (
@@ -1357,7 +1470,11 @@ SELECT
   u.suspended_at AS "suspendedAt",
   u.suspended_until AS "suspendedUntil",
   u.suspension_reason AS "suspensionReason",
-  u.locked_until AS "lockedUntil"
+  u.locked_until AS "lockedUntil",
+  u.attributes,
+  u.external_id AS "externalId",
+  u.erased_at AS "erasedAt",
+  u.password_change_required AS "passwordChangeRequired"
 FROM
   users u
 WHERE
@@ -1410,6 +1527,7 @@ WHERE
   AND u.last_login_at IS NOT NULL
   AND (
     CASE
+      WHEN u.erased_at IS NOT NULL THEN 'ERASED'
       WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
       WHEN u.suspended_at IS NOT NULL
       AND (

@@ -71,6 +71,8 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
       // Export links point at PUBLIC_URL, else where the client reached us (the Host it used,
       // or X-Forwarded-Proto/Host from a TRUST_PROXY proxy), never at the bind address.
       exportBaseUrl: (requestOrigin) => config.publicUrl ?? requestOrigin ?? origin,
+      deletedUserRetentionDays: config.deletedUserRetentionDays,
+      userEventsRetentionDays: config.userEventsRetentionDays,
       ...(overrides.clock ? { clock: overrides.clock } : {}),
     });
     phases.mark('services');

@@ -177,6 +177,8 @@ const variables = z.object({
     .regex(/^\d+(ms|s|m)$/, 'must be a duration like 0s, 500ms or 10s')
     .transform(parseDurationMs)
     .default(DEFAULT_SHUTDOWN_DELAY_MS),
+  DELETED_USER_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).optional(),
+  USER_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
 });
 
 /** Every variable this module reads (tests/unit/env-example.test.ts holds .env.example to it). */
@@ -260,6 +262,10 @@ export interface Config {
   metricsToken: string | undefined;
   /** OpenTelemetry traces go to this OTLP/HTTP endpoint; undefined: tracing is off. */
   tracing: { endpoint: string; serviceName: string } | undefined;
+  /** Soft-deleted users are erased this many days after their deletion; undefined: kept. */
+  deletedUserRetentionDays: number | undefined;
+  /** Events older than this many days (and relayed) are pruned; undefined: kept. */
+  userEventsRetentionDays: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -327,6 +333,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = processEnvironment(), opt
     shutdownDelayMs: e.SHUTDOWN_DELAY,
     metricsToken: e.METRICS_TOKEN,
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME } : undefined,
+    deletedUserRetentionDays: e.DELETED_USER_RETENTION_DAYS,
+    userEventsRetentionDays: e.USER_EVENTS_RETENTION_DAYS,
   };
 }
 

@@ -47,6 +47,15 @@ export class ForbiddenError extends DomainError {
   }
 }
 
+/** A token from a login that must change its password first: it allows only `me` and `changeMyPassword`. */
+export class PasswordChangeRequiredError extends DomainError {
+  readonly code = 'PASSWORD_CHANGE_REQUIRED';
+  readonly status = 403;
+  constructor() {
+    super('Your password must be changed first: only me and changeMyPassword are allowed');
+  }
+}
+
 export class NotFoundError extends DomainError {
   readonly code: string = 'NOT_FOUND';
   readonly status = 404;

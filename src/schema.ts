@@ -14,6 +14,9 @@ import { StatsResolver } from './users/stats/stats.resolver.js';
 import { EventResolver, KIND_SUBSCRIPTION_RESOLVERS } from './events/event.resolver.js';
 import { EVENT_OBJECT_TYPES } from './events/event.type.js';
 import { LifecycleResolver } from './users/lifecycle/lifecycle.resolver.js';
+import { ErasureResolver } from './users/erasure/erasure.resolver.js';
+import { CredentialResolver } from './users/credential/credential.resolver.js';
+import { SubjectAccessResolver } from './users/subject-access/subject-access.resolver.js';
 import { ImportResolver } from './users/import/import.resolver.js';
 import { ExportResolver } from './users/export/export.resolver.js';
 
@@ -25,6 +28,9 @@ export const resolvers = [
   UserConnectionResolver,
   StatsResolver,
   LifecycleResolver,
+  ErasureResolver,
+  CredentialResolver,
+  SubjectAccessResolver,
   EventResolver,
   ...KIND_SUBSCRIPTION_RESOLVERS,
   ImportResolver,

@@ -23,6 +23,11 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { LifecycleRepository } from './users/lifecycle/lifecycle.repository.js';
 import { LifecycleService } from './users/lifecycle/lifecycle.service.js';
+import { ErasureService } from './users/erasure/erasure.service.js';
+import { CredentialService } from './users/credential/credential.service.js';
+import { SubjectAccessRepository } from './users/subject-access/subject-access.repository.js';
+import { SubjectAccessService } from './users/subject-access/subject-access.service.js';
+import { DeletedUserRetention } from './users/erasure/retention.job.js';
 import { SuspensionExpiry } from './users/lifecycle/suspension-expiry.job.js';
 import { userStatus } from './users/user.columns.js';
 import { UsersRepository } from './users/user.repository.js';
@@ -65,6 +70,10 @@ export interface ServicesOptions {
   exportBaseUrl?: (requestOrigin: string | undefined) => string;
   /** Where counters go (default: a registry of its own, never scraped). */
   metrics?: Metrics;
+  /** DELETED_USER_RETENTION_DAYS: erase users soft-deleted longer ago; undefined keeps them. */
+  deletedUserRetentionDays?: number | undefined;
+  /** USER_EVENTS_RETENTION_DAYS: prune relayed events older than this; undefined keeps them. */
+  userEventsRetentionDays?: number | undefined;
 }
 
 export interface Services {
@@ -82,6 +91,10 @@ export interface Services {
   stats: StatsService;
   events: EventsService;
   lifecycle: LifecycleService;
+  erasure: ErasureService;
+  credentials: CredentialService;
+  subjectAccess: SubjectAccessService;
+  retention: DeletedUserRetention;
   imports: ImportService;
   exports: ExportService;
   metrics: Metrics;
@@ -108,6 +121,11 @@ export function createServices(options: ServicesOptions): Services {
   const events = new EventsService(recorder, bus, relay, clock);
   const lifecycle = new LifecycleService(LifecycleRepository.create(options.db.prisma), events, clock);
   const users = new UsersService(usersRepository, hasher, clock, events, lifecycle);
+  const erasure = new ErasureService(options.db.prisma, usersRepository, events, clock);
+  const retention = new DeletedUserRetention(options.db.prisma, erasure, events, clock, log.child({ component: 'retention' }), {
+    deletedUsers: options.deletedUserRetentionDays,
+    events: options.userEventsRetentionDays,
+  });
   const expiry = new SuspensionExpiry(lifecycle, events, clock, log.child({ component: 'suspension-expiry' }));
   // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
   const sessionRepository = new SessionRepository(options.db.prisma);
@@ -137,6 +155,7 @@ export function createServices(options: ServicesOptions): Services {
     lock: (userId, until) => lifecycle.lockAfterFailedLogins(userId, until),
     log: log.child({ component: 'auth' }),
   }, loginHistory, () => metrics.loginFailures.inc());
+  const credentials = new CredentialService(usersRepository, hasher, auth, events, clock);
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
   const imports = new ImportService({
     repository: new ImportsRepository(options.db.prisma),
@@ -173,6 +192,7 @@ export function createServices(options: ServicesOptions): Services {
     pool: options.db.poolStats?.(),
     outbox: { ...(await recorder.lag(relay.position)), relayed: relay.position },
   }));
+  const subjectAccess = new SubjectAccessService(new SubjectAccessRepository(options.db.prisma), usersRepository, exports, clock);
   return {
     db: options.db,
     metrics,
@@ -188,12 +208,17 @@ export function createServices(options: ServicesOptions): Services {
     stats,
     events,
     lifecycle,
+    erasure,
+    credentials,
+    subjectAccess,
+    retention,
     imports,
     exports,
     start: async () => {
       await events.start();
       await expiry.start();
       await loginHistory.start();
+      retention.start();
       // The embedded database opens in one process only: a RUNNING import found there is abandoned.
       await imports.startHousekeeping(options.db.kind === 'pglite');
     },
@@ -202,6 +227,7 @@ export function createServices(options: ServicesOptions): Services {
       await imports.close();
       await expiry.stop();
       loginHistory.stop();
+      await retention.stop();
       await events.stop();
       await throttleRedis?.quit().catch(() => throttleRedis.disconnect());
     },

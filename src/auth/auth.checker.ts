@@ -3,8 +3,8 @@
 // User carries @UserAccess(...). tests/unit/auth-decisions.test.ts fails when a field has no
 // decision, and tests/medium/auth-decisions.test.ts when a service asserts another permission.
 import { Authorized as TypeGraphQLAuthorized, Extensions, type AuthChecker } from 'type-graphql';
-import { ForbiddenError, UnauthenticatedError } from '../errors.js';
-import { holds, isPermission, refusal, type Permission } from './policy.js';
+import { ForbiddenError, PasswordChangeRequiredError, UnauthenticatedError } from '../errors.js';
+import { holds, isPermission, PASSWORD_CHANGE_FIELDS, refusal, type Permission } from './policy.js';
 import type { Principal } from './principal.js';
 
 export interface AuthContext {
@@ -18,9 +18,10 @@ export function Authorized(permission: Permission): MethodDecorator & PropertyDe
   return TypeGraphQLAuthorized<Permission>(permission);
 }
 
-export const authChecker: AuthChecker<AuthContext, Permission> = ({ context }, permissions) => {
+export const authChecker: AuthChecker<AuthContext, Permission> = ({ context, info }, permissions) => {
   if (context.authError) throw context.authError;
   if (!context.principal) throw new UnauthenticatedError();
+  if (context.principal.passwordChangeRequired && !PASSWORD_CHANGE_FIELDS.includes(info.fieldName)) throw new PasswordChangeRequiredError();
   const [permission, ...more] = permissions;
   // A bare @Authorized() or a list would be a decision nobody can read off the permission table.
   if (!isPermission(permission) || more.length > 0)

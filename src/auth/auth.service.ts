@@ -83,6 +83,14 @@ export class AuthService {
   }
 
   /**
+   * A new session for `user` (changeMyPassword: the change ended the user's other sessions). While
+   * the user must change their password, its access tokens allow only that (SessionService).
+   */
+  tokenFor(user: UserRecord, client: ClientInfo = { ip: null, userAgent: null }): Promise<AuthPayload> {
+    return this.sessions.open(user, client);
+  }
+
+  /**
    * On an empty users table, creates the first admin from ADMIN_EMAIL/ADMIN_PASSWORD, or (embedded
    * database only) admin@localhost with a random password printed once.
    */

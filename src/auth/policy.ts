@@ -6,7 +6,7 @@
 // tests/medium/auth-decisions.test.ts runs every root field once to check that the permission
 // its service asserts is the one its resolver declares.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ForbiddenError, UnauthenticatedError } from '../errors.js';
+import { ForbiddenError, PasswordChangeRequiredError, UnauthenticatedError } from '../errors.js';
 import type { Role } from '../users/user.model.js';
 import { actorId, type Principal } from './principal.js';
 
@@ -21,12 +21,18 @@ export const PERMISSIONS = {
   'self.read': SIGNED_IN,
   /** `updateMe`: your own profile fields. */
   'self.update': SIGNED_IN,
+  /** `changeMyPassword`: your own password, knowing the current one. */
+  'self.password': SIGNED_IN,
   /** Anyone's record: `user(id)`, `userByEmail`, `users`, and related users on any record. */
   'users.read': ['ADMIN', 'VIEWER'],
   /** Soft-deleted users: `filter.deleted` INCLUDE or ONLY, in `users` and `exportUsers`. */
   'users.readDeleted': ['ADMIN'],
   /** Create, update and delete users, and every lifecycle and bulk mutation. */
   'users.write': ['ADMIN'],
+  /** `eraseUser`: irreversible removal of a user's personal data (GDPR Art. 17). */
+  'users.erase': ['ADMIN'],
+  /** `exportUserData`: everything stored about one user (GDPR Art. 15). */
+  'users.subjectAccess': ['ADMIN'],
   'stats.read': ['ADMIN', 'VIEWER'],
   /** `userEventLog` and the event subscriptions. */
   'events.read': ['ADMIN', 'VIEWER'],
@@ -51,9 +57,17 @@ export function isPermission(value: unknown): value is Permission {
   return typeof value === 'string' && Object.hasOwn(PERMISSIONS, value);
 }
 
+/**
+ * What a token that must change its password first still allows (see Principal): the root fields
+ * (checked by the authChecker) and the permissions their services assert.
+ */
+export const PASSWORD_CHANGE_FIELDS: readonly string[] = ['me', 'changeMyPassword'];
+const PASSWORD_CHANGE_PERMISSIONS: readonly Permission[] = ['self.read', 'self.password'];
+
 /** Whether the caller holds the permission. Records nothing: for checks that are not a service's assertion. */
 export function holds(principal: Principal | undefined, permission: Permission): boolean {
   if (!principal) return false;
+  if (principal.passwordChangeRequired && !PASSWORD_CHANGE_PERMISSIONS.includes(permission)) return false;
   const holders: readonly Role[] | typeof SIGNED_IN = PERMISSIONS[permission];
   return holders === SIGNED_IN || principal.roles.some((role) => holders.includes(role));
 }
@@ -76,6 +90,7 @@ export function refusal(permission: Permission): string {
 export function assertCan(principal: Principal | undefined, permission: Permission, message = refusal(permission)): Principal {
   asserted.getStore()?.push(permission);
   if (!principal) throw new UnauthenticatedError();
+  if (principal.passwordChangeRequired && !PASSWORD_CHANGE_PERMISSIONS.includes(permission)) throw new PasswordChangeRequiredError();
   if (!holds(principal, permission)) throw new ForbiddenError(message);
   return principal;
 }

@@ -12,6 +12,11 @@ export interface Principal {
   sessionId?: string | undefined;
   /** Signed by an external identity provider (JWKS_URL) rather than by us. */
   external?: boolean | undefined;
+  /**
+   * The token came from a login whose password must be changed (setUserPassword with
+   * requireChange): it allows only the fields in PASSWORD_CHANGE_FIELDS (policy.ts).
+   */
+  passwordChangeRequired?: boolean;
 }
 
 /** A user id for audit columns, or null for subjects that are not UUIDs (external IdP, system). */

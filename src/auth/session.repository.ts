@@ -31,9 +31,10 @@ export interface AccountState {
   suspendedAt: Date | null;
   suspendedUntil: Date | null;
   lockedUntil: Date | null;
+  erasedAt: Date | null;
 }
 
-const ACCOUNT_SELECT = { role: true, isActive: true, deletedAt: true, suspendedAt: true, suspendedUntil: true, lockedUntil: true } as const;
+const ACCOUNT_SELECT = { role: true, isActive: true, deletedAt: true, suspendedAt: true, suspendedUntil: true, lockedUntil: true, erasedAt: true } as const;
 
 export type RevokeReason =
   | 'LOGOUT'

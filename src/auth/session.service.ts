@@ -174,6 +174,12 @@ export class SessionService {
         case 'USER_LOCKED':
           add('ACCOUNT_LOCKED', event.payload.userId, event.actor);
           break;
+        case 'USER_ERASED':
+          add('ACCOUNT_DISABLED', event.payload.userId, event.actor);
+          break;
+        case 'USER_PASSWORD_CHANGED':
+          add('PASSWORD_CHANGED', event.payload.userId, event.actor);
+          break;
         case 'USER_UPDATED':
           if (event.payload.passwordChanged) add('PASSWORD_CHANGED', event.payload.userId, event.actor);
           break;
@@ -228,7 +234,7 @@ export class SessionService {
   }
 
   private async payload(user: UserRecord, session: SessionRecord, refreshToken: string): Promise<AuthPayload> {
-    const { token, expiresAt } = await this.tokens.issue(user.id, [user.role], session.id, { notAfter: session.expiresAt });
+    const { token, expiresAt } = await this.tokens.issue(user.id, [user.role], session.id, { notAfter: session.expiresAt, restricted: user.passwordChangeRequired });
     return { accessToken: token, expiresAt, refreshToken, refreshTokenExpiresAt: session.expiresAt, sessionId: session.id, user };
   }
 }

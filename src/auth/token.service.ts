@@ -29,13 +29,19 @@ export class TokenService {
 
   /**
    * An access token for a session (see SessionService). It ends at `notAfter` at the latest (the
-   * session's own end), so no access token outlives its session.
+   * session's own end), so no access token outlives its session. `restricted`: the holder must
+   * change their password first (the `pwd_change` claim).
    */
-  async issue(subject: string, roles: Role[], sessionId: string, options: { ttlSeconds?: number; notAfter?: Date } = {}): Promise<{ token: string; expiresAt: Date }> {
+  async issue(
+    subject: string,
+    roles: Role[],
+    sessionId: string,
+    options: { ttlSeconds?: number; notAfter?: Date; restricted?: boolean } = {},
+  ): Promise<{ token: string; expiresAt: Date }> {
     const now = Math.floor(Date.now() / 1000);
     let exp = now + (options.ttlSeconds ?? this.config.ttlSeconds);
     if (options.notAfter) exp = Math.max(now + 1, Math.min(exp, Math.floor(options.notAfter.getTime() / 1000)));
-    const token = await new SignJWT({ roles, sid: sessionId })
+    const token = await new SignJWT(options.restricted ? { roles, sid: sessionId, pwd_change: true } : { roles, sid: sessionId })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(subject)
       .setIssuer(this.config.issuer)
@@ -75,7 +81,9 @@ export class TokenService {
     if (payload.iat! > Math.floor(Date.now() / 1000) + CLOCK_TOLERANCE_SECONDS) throw new UnauthenticatedError('Token issued in the future (iat)');
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => ROLES.includes(r as Role)) : [];
     const sessionId = typeof payload.sid === 'string' ? payload.sid : undefined;
-    return { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000), sessionId, external: alg !== 'HS256' };
+    const principal: Principal = { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000), sessionId, external: alg !== 'HS256' };
+    if (payload.pwd_change === true) principal.passwordChangeRequired = true;
+    return principal;
   }
 
   /** Parses an `Authorization: Bearer …` value; undefined when absent. */

@@ -141,10 +141,33 @@ export const USER_EVENT_KINDS = {
     dates: [],
     subscription: null,
   }),
+  /**
+   * eraseUser (GDPR Art. 17). No personal data: the id, the admin's reason (which the API tells
+   * admins must not hold any) and who. Earlier events about the user were scrubbed in the same
+   * transaction.
+   */
+  USER_ERASED: kind<{ userId: string; reason: string; erasedBy: string | null }>()({
+    graphqlType: 'UserErased',
+    actor: 'erasedBy',
+    user: 'userId',
+    dates: [],
+    subscription: null,
+  }),
   /** Sign-in sessions of the user ended (logout, revocation, reuse of a refresh token, or the account's access ended). */
   USER_SESSIONS_REVOKED: kind<{ userId: string; sessionIds: string[]; reason: string; revokedBy: string | null }>()({
     graphqlType: 'UserSessionsRevoked',
     actor: 'revokedBy',
+    user: 'userId',
+    dates: [],
+    subscription: null,
+  }),
+  /**
+   * setUserPassword, changeMyPassword or clearPassword. Never the password or its hash: `cleared`
+   * says it was removed, `requireChange` that the user must change it at the next login.
+   */
+  USER_PASSWORD_CHANGED: kind<{ userId: string; requireChange: boolean; cleared: boolean; changedBy: string | null }>()({
+    graphqlType: 'UserPasswordChanged',
+    actor: 'changedBy',
     user: 'userId',
     dates: [],
     subscription: null,

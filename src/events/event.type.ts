@@ -149,6 +149,21 @@ export class UserSessionsRevokedEvent extends UserEventInterface {
   @Field(() => ID, { nullable: true }) revokedBy!: string | null;
 }
 
+@UserEventObjectType('USER_ERASED')
+export class UserErasedEvent extends UserEventInterface {
+  @Field(() => ID) userId!: string;
+  @Field({ description: 'Why the admin erased the user (no personal data).' }) reason!: string;
+  @Field(() => ID, { nullable: true }) erasedBy!: string | null;
+}
+
+@UserEventObjectType('USER_PASSWORD_CHANGED')
+export class UserPasswordChangedEvent extends UserEventInterface {
+  @Field(() => ID) userId!: string;
+  @Field({ description: 'The user must change the password at the next login.' }) requireChange!: boolean;
+  @Field({ description: 'The password was removed (clearPassword): no password login.' }) cleared!: boolean;
+  @Field(() => ID, { nullable: true, description: 'An admin, or the user themselves (changeMyPassword).' }) changedBy!: string | null;
+}
+
 @UserEventObjectType('USER_BULK_ACTION')
 export class UserBulkActionEvent extends UserEventInterface {
   @Field(() => BulkActionEnum) action!: BulkActionValue;

@@ -6,14 +6,27 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ExportService } from '../users/export/export.service.js';
+import type { SubjectAccessService } from '../users/subject-access/subject-access.service.js';
 import { CONTENT_TYPES, type ExportRequest } from '../users/export/export.model.js';
 
-export function exportDownload(exports: ExportService, log: Logger, metrics: Metrics): RequestHandler {
+export function exportDownload(exports: ExportService, subjectAccess: SubjectAccessService, log: Logger, metrics: Metrics): RequestHandler {
   return async (req: Request, res: Response) => {
     // A refused link (or the database away) is answered by the server's error handler, as JSON
     // with a code like every other error; it must not be cached either.
     res.set('cache-control', 'no-store');
     const request: ExportRequest = await exports.open(String(req.params.token ?? ''));
+    if (request.subjectAccessUserId) {
+      // One user's document: small, so built whole before anything is sent.
+      const document = await subjectAccess.document(request.subjectAccessUserId);
+      res.status(200).set({
+        'content-type': CONTENT_TYPES.JSON,
+        'content-disposition': `attachment; filename="user-${request.subjectAccessUserId}.json"`,
+        'x-content-type-options': 'nosniff',
+      });
+      res.end(document);
+      log.info({ exportId: request.id, subjectAccess: true }, 'subject access export downloaded');
+      return;
+    }
     res.status(200).set({
       'content-type': CONTENT_TYPES[request.format],
       'content-disposition': `attachment; filename="${exports.fileName(request)}"`,

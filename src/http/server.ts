@@ -135,7 +135,7 @@ export async function startServer(options: ServerOptions, port: number, host: st
   if (options.metricsToken) app.get('/metrics', metricsEndpoint(services.metrics, options.metricsToken));
 
   // Export links: the signed token in the path is the credential (no bearer token).
-  app.get('/exports/:token', rateLimiter.exports, exportDownload(services.exports, log.child({ component: 'export' }), services.metrics));
+  app.get('/exports/:token', rateLimiter.exports, exportDownload(services.exports, services.subjectAccess, log.child({ component: 'export' }), services.metrics));
 
   app.use(
     '/graphql',

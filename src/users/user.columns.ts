@@ -27,23 +27,26 @@ import { ROLES, type Role, type UserStatus } from './user.model.js';
 type Sql = Prisma.Sql;
 
 /** How a column is stored, as far as raw SQL cares (uuid and the Role enum are read as text). */
-type SqlType = 'uuid' | 'text' | 'boolean' | 'int' | 'timestamptz' | 'role';
+type SqlType = 'uuid' | 'text' | 'boolean' | 'int' | 'timestamptz' | 'role' | 'jsonb';
 
 /**
  * How an export renders a column (export.sql.ts): `text` is anything a user typed (CSV quoting
  * and formula prefix, JSON escaping); `safe` never needs escaping in either format (booleans);
  * `quoted` is a JSON string that never needs escaping (uuid, enum); `int` a number (a negative
- * one gets the CSV formula prefix); `time` an ISO timestamp.
+ * one gets the CSV formula prefix); `time` an ISO timestamp; `json` a jsonb value: its text in
+ * one CSV cell (quoted like any text), the value itself in JSON.
  */
-export type RenderKind = 'text' | 'safe' | 'quoted' | 'int' | 'time';
+export type RenderKind = 'text' | 'safe' | 'quoted' | 'int' | 'time' | 'json';
 
 /**
  * How the CSV import writes a column; its CSV column is the field name. `key`: the email rows are
  * matched on. `clear`: a blank cell writes null. `keep`: a blank cell keeps an existing user's
  * value, and a new user gets `default` (SQL); `always` sets it on existing users even when the
- * file has no such column (the password: from either `password` or `passwordHash`).
+ * file has no such column (the password: from either `password` or `passwordHash`). `merge`: a
+ * JSON object cell is an RFC 7396 merge patch on an existing user's value (users_json_merge_patch,
+ * in the migrations), a blank cell keeps it.
  */
-type ImportWrite = { blank: 'key' } | { blank: 'clear' } | { blank: 'keep'; default?: string; always?: true };
+type ImportWrite = { blank: 'key' } | { blank: 'clear' } | { blank: 'keep'; default?: string; always?: true } | { blank: 'merge' };
 
 /** An exported column: its name in USER_FIELDS and how it renders. */
 type ExportSpec = { export: Exclude<UserField, 'STATUS'>; render: RenderKind } | { export?: undefined; render?: undefined };
@@ -131,6 +134,17 @@ export const USER_COLUMNS = {
   // Not exported or imported: a lock is the service's own state, not a user's data.
   lockedUntil: { column: 'locked_until', type: 'timestamptz', nullable: true },
   passwordHash: { column: 'password_hash', type: 'text', nullable: true, secret: true, import: { blank: 'keep', always: true } },
+  attributes: { column: 'attributes', type: 'jsonb', nullable: true, render: 'json', export: 'ATTRIBUTES', import: { blank: 'merge' } },
+  externalId: {
+    column: 'external_id',
+    type: 'text',
+    nullable: true,
+    render: 'text',
+    export: 'EXTERNAL_ID',
+    import: { blank: 'clear' },
+  },
+  erasedAt: { column: 'erased_at', type: 'timestamptz', nullable: true },
+  passwordChangeRequired: { column: 'password_change_required', type: 'boolean', nullable: false },
 } as const satisfies Record<string, ColumnSpec>;
 
 export type UserColumns = typeof USER_COLUMNS;
@@ -144,6 +158,7 @@ interface JsTypes {
   int: number;
   timestamptz: Date;
   role: Role;
+  jsonb: Prisma.JsonValue;
 }
 type ValueOf<C extends ColumnSpec> = JsTypes[C['type']] | (C['nullable'] extends true ? null : never);
 
@@ -204,6 +219,7 @@ function zodType(spec: ColumnSpec): z.ZodType {
     int: z.number().int(),
     timestamptz: z.date(),
     role: z.enum(ROLES),
+    jsonb: z.custom<Prisma.JsonValue>((v) => v === null || typeof v === 'object'),
   }[spec.type];
   return spec.nullable ? base.nullable() : base;
 }
@@ -259,6 +275,8 @@ export function importRowJson(c: ImportCandidate): string {
     isEmailVerified: c.isEmailVerified,
     role: c.role,
     passwordHash: c.passwordHash,
+    attributes: c.attributes,
+    externalId: t.externalId,
   };
   return JSON.stringify(row);
 }
@@ -270,6 +288,7 @@ const JSON_TYPES: Record<SqlType, string> = {
   int: 'int',
   timestamptz: 'timestamptz',
   role: 'text',
+  jsonb: 'jsonb',
 };
 
 /** `json_to_recordset($1::json) AS v("email" text, …, "row" int)`: the rows of one chunk as a relation. */
@@ -280,6 +299,7 @@ export function importRecordset(json: string): Sql {
 
 /** The value a row gives a column, typed for it. */
 function importedValue(field: ImportedField): string {
+  if (USER_COLUMNS[field].import.blank === 'merge') return `users_json_merge_patch(NULL, v."${field}")`;
   return `v."${field}"${USER_COLUMNS[field].type === 'role' ? '::"Role"' : ''}`;
 }
 
@@ -305,6 +325,8 @@ export function importAssignments(present: ReadonlySet<ImportedField>): [string,
     if (spec.blank === 'clear' && present.has(field)) out.push([column, importedValue(field)]);
     if (spec.blank === 'keep' && (present.has(field) || spec.always))
       out.push([column, `COALESCE(${importedValue(field)}, u.${column})`]);
+    if (spec.blank === 'merge' && present.has(field))
+      out.push([column, `COALESCE(users_json_merge_patch(u.${column}, v."${field}"), u.${column})`]);
   }
   return out;
 }
@@ -324,16 +346,18 @@ export function suspendedAt(at: Sql): Sql {
 /** The derived status of `users u` at the instant `at`. */
 export function statusAt(at: Sql): Sql {
   return Prisma.sql`CASE
+    WHEN ${col('erasedAt')} IS NOT NULL THEN 'ERASED'
     WHEN ${col('deletedAt')} IS NOT NULL THEN 'DELETED'
     WHEN ${suspendedAt(at)} THEN 'SUSPENDED'
     WHEN NOT ${col('isActive')} THEN 'INACTIVE'
     ELSE 'ACTIVE' END`;
 }
 
-type StatusFields = Pick<UserColumnValues, 'deletedAt' | 'isActive' | 'suspendedAt' | 'suspendedUntil'>;
+type StatusFields = Pick<UserColumnValues, 'erasedAt' | 'deletedAt' | 'isActive' | 'suspendedAt' | 'suspendedUntil'>;
 
 /** statusAt's twin, for a record already read. */
 export function userStatus(user: StatusFields, now: Date): UserStatus {
+  if (user.erasedAt) return 'ERASED';
   if (user.deletedAt) return 'DELETED';
   if (isSuspended(user, now)) return 'SUSPENDED';
   return user.isActive ? 'ACTIVE' : 'INACTIVE';

@@ -11,9 +11,10 @@ export class UserNotFoundError extends NotFoundError {
 
 export class UserAlreadyExistsError extends ConflictError {
   override readonly code = 'USER_MANAGEMENT_USER_ALREADY_EXISTS';
-  constructor(email: string) {
-    super(`A user with email ${email} already exists`);
-    this.details.field = 'email';
+  /** `field`: the unique value that collided, `email` or `externalId` (both unique among live users). */
+  constructor(value: string, field: 'email' | 'externalId' = 'email') {
+    super(`A user with ${field} ${value} already exists`);
+    this.details.field = field;
   }
 }
 
@@ -21,6 +22,15 @@ export class UserInactiveError extends UnprocessableError {
   override readonly code = 'USER_MANAGEMENT_USER_INACTIVE';
   constructor(id: string, message = `User ${id} is inactive`) {
     super(message);
+    this.details.userId = id;
+  }
+}
+
+/** Erasure is irreversible: the personal data is gone, so there is nothing to restore. */
+export class UserErasedError extends UnprocessableError {
+  override readonly code = 'USER_MANAGEMENT_USER_ERASED';
+  constructor(id: string) {
+    super(`User ${id} was erased: erasure cannot be undone`);
     this.details.userId = id;
   }
 }

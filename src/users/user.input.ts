@@ -1,5 +1,6 @@
 // GraphQL input types. Validation rules live in user.validation.ts (shared with CSV import);
 // these classes only describe the shape.
+import { GraphQLJSON } from 'graphql-scalars';
 import { Field, InputType } from 'type-graphql';
 import type { Role as RoleValue } from './user.model.js';
 import { Role } from './user.type.js';
@@ -38,6 +39,15 @@ export class UpdateUserInput extends UpdateMeInput {
 
   @Field(() => Boolean, { nullable: true })
   isEmailVerified?: boolean;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'Replaces the whole object (null clears it); patchUserAttributes changes single keys. A JSON object of at most 16 KB serialized, nested at most 5 levels, keys [A-Za-z0-9_.-]{1,64}.',
+  })
+  attributes?: unknown;
+
+  @Field(() => String, { nullable: true, description: 'At most 255 characters, case-sensitive, unique among live users; blank or null removes it.' })
+  externalId?: string | null;
 }
 
 @InputType()

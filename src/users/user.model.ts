@@ -1,12 +1,14 @@
 // The domain's view of a user: roles, the derived statuses, the record, and the changes services
 // may make. The record's shape and the status rule live with the users column map (user.columns.ts).
+import type { JsonObject } from './user.attributes.js';
 import type { UserColumnValues } from './user.columns.js';
 
 export const ROLES = ['ADMIN', 'VIEWER', 'USER'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Derived from the row (see userStatus), never stored. */
-export const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'SUSPENDED', 'DELETED'] as const;
+/** ERASED: personal data removed by eraseUser (GDPR Art. 17); the row is also deleted. */
+export const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'SUSPENDED', 'DELETED', 'ERASED'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
 /**
@@ -32,6 +34,9 @@ export interface UserChanges extends ProfileChanges {
   role?: Role;
   isActive?: boolean;
   isEmailVerified?: boolean;
+  /** Replaces the whole object; null clears it. Checked by attributesProblem (user.attributes.ts). */
+  attributes?: JsonObject | null;
+  externalId?: string | null;
 }
 
 export interface NewUser extends UserChanges {

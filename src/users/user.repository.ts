@@ -69,6 +69,26 @@ export class UsersRepository {
     return { user, passwordHash };
   }
 
+  /** A live user's record and password hash, by id (changeMyPassword checks the current password). */
+  async findCredentialsById(id: string): Promise<{ user: UserRecord; passwordHash: string | null } | null> {
+    const row = await this.db.user.findFirst({ where: { id, deletedAt: null }, select: { ...userSelect, passwordHash: true } });
+    if (!row) return null;
+    const { passwordHash, ...user } = row;
+    return { user, passwordHash };
+  }
+
+  /**
+   * Sets (or, with null, removes) a live user's password and whether it must be changed at the
+   * next login: a new version. null when there is no such live user.
+   */
+  async setPassword(id: string, passwordHash: string | null, passwordChangeRequired: boolean, actorId: string | null, now: Date): Promise<UserRecord | null> {
+    const result = await this.db.user.updateMany({
+      where: { id, deletedAt: null },
+      data: { passwordHash, passwordChangeRequired, updatedById: actorId, updatedAt: now, version: { increment: 1 } },
+    });
+    return result.count === 0 ? null : this.findById(id);
+  }
+
   /** Whether the table has any row at all: one index probe, where COUNT(*) reads a million rows. */
   async anyExists(): Promise<boolean> {
     return (await this.db.user.findFirst({ select: { id: true } })) !== null;
@@ -77,12 +97,16 @@ export class UsersRepository {
   async insert(data: NewUser, actorId: string | null): Promise<UserRecord> {
     try {
       return await this.db.user.create({
-        data: { ...data, createdById: actorId, updatedById: actorId },
+        data: { ...prismaData(data), email: data.email, createdById: actorId, updatedById: actorId },
         select: userSelect,
       });
     } catch (error) {
-      throw mapUniqueViolation(error, data.email);
+      throw mapUniqueViolation(error, data);
     }
+  }
+
+  async findByExternalId(externalId: string): Promise<UserRecord | null> {
+    return this.db.user.findFirst({ where: { externalId, deletedAt: null }, select: userSelect });
   }
 
   /**
@@ -91,7 +115,8 @@ export class UsersRepository {
    */
   async update(
     id: string,
-    changes: UserChanges,
+    /** Or, for changes computed from the current row (an attribute patch), a function of it. */
+    changesOrPatch: UserChanges | ((before: UserRecord) => UserChanges),
     actorId: string | null,
     now: Date,
     expectedVersion?: number,
@@ -104,17 +129,18 @@ export class UsersRepository {
     if (expectedVersion !== undefined && before.version !== expectedVersion) {
       return { kind: 'version_conflict', actual: before.version };
     }
+    const changes = typeof changesOrPatch === 'function' ? changesOrPatch(before) : changesOrPatch;
     try {
       const result = await this.db.user.updateMany({
         where: { id, deletedAt: null, version: before.version },
-        data: { ...changes, updatedById: actorId, updatedAt: now, version: { increment: 1 } },
+        data: { ...prismaData(changes), updatedById: actorId, updatedAt: now, version: { increment: 1 } },
       });
       if (result.count === 0) {
         const now = await this.findById(id);
         return now ? { kind: 'version_conflict', actual: now.version } : { kind: 'not_found' };
       }
     } catch (error) {
-      throw mapUniqueViolation(error, changes.email ?? before.email);
+      throw mapUniqueViolation(error, { email: changes.email ?? before.email, externalId: changes.externalId ?? before.externalId });
     }
     const user = await this.findById(id, { includeDeleted: true });
     return user ? { kind: 'updated', user, before } : { kind: 'not_found' };
@@ -164,10 +190,24 @@ export class UsersRepository {
   }
 }
 
-/** A unique violation (live emails are unique) as USER_MANAGEMENT_USER_ALREADY_EXISTS; anything else as it is. */
-export function mapUniqueViolation(error: unknown, email: string): unknown {
+/** Prisma writes a JSON column's null as DbNull (a plain null is refused for Json fields). */
+function prismaData(changes: UserChanges): Omit<UserChanges, 'attributes'> & { attributes?: Prisma.InputJsonObject | typeof Prisma.DbNull } {
+  const { attributes, ...rest } = changes;
+  if (attributes === undefined) return rest;
+  return { ...rest, attributes: attributes === null ? Prisma.DbNull : attributes };
+}
+
+/**
+ * A unique violation as USER_MANAGEMENT_USER_ALREADY_EXISTS naming the value that collided: live
+ * emails and live external ids are unique (users_email_live_key, users_external_id_live_key).
+ * Anything else as it is.
+ */
+export function mapUniqueViolation(error: unknown, values: { email: string; externalId?: string | null }): unknown {
   if (error instanceof Prisma.PrismaClientKnownRequestError && (error.code === 'P2002' || isRawUniqueViolation(error))) {
-    return new UserAlreadyExistsError(email);
+    if (/external_id/.test(`${error.message} ${JSON.stringify(error.meta ?? {})}`)) {
+      return new UserAlreadyExistsError(values.externalId ?? 'this external id', 'externalId');
+    }
+    return new UserAlreadyExistsError(values.email);
   }
   return error;
 }

@@ -1,4 +1,5 @@
 // Thin: decode arguments, call the service, return. Authorization decisions are declared here.
+import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Authorized, UserAccess } from '../auth/auth.checker.js';
 import { canReadUser } from '../auth/policy.js';
@@ -76,6 +77,26 @@ export class UserResolver {
     @Ctx() ctx: Context,
   ): Promise<UserRecord> {
     return ctx.services.users.update(principalOf(ctx), id, { ...input }, expectedVersion);
+  }
+
+  @Authorized('users.read')
+  @Query(() => User, { nullable: true, description: 'Exact and case-sensitive; null when absent or soft-deleted.' })
+  userByExternalId(@Arg('externalId') externalId: string, @Ctx() ctx: Context): Promise<UserRecord | null> {
+    return ctx.services.users.getByExternalId(principalOf(ctx), externalId);
+  }
+
+  @Authorized('users.write')
+  @Mutation(() => User, {
+    description:
+      'Applies an RFC 7396 JSON merge patch to attributes: objects merge key by key, null removes a key. With expectedVersion, fails with USER_MANAGEMENT_VERSION_CONFLICT if the user changed meanwhile.',
+  })
+  patchUserAttributes(
+    @Arg('id', () => ID) id: string,
+    @Arg('patch', () => GraphQLJSON) patch: unknown,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Ctx() ctx: Context,
+  ): Promise<UserRecord> {
+    return ctx.services.users.patchAttributes(principalOf(ctx), id, patch, expectedVersion);
   }
 
   @Authorized('users.write')

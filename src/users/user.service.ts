@@ -25,6 +25,8 @@ import {
   type ProfileInput,
   type UpdateUserInput,
 } from './user.validation.js';
+import { assertAttributes, attributeChanges, isJsonObject, mergePatch, type JsonObject, type JsonValue } from './user.attributes.js';
+import { storableTextProblem } from '../text.js';
 import { ListingService, type ListUsersArgs, type UserPage } from './listing/listing.service.js';
 
 export class UsersService {
@@ -63,6 +65,14 @@ export class UsersService {
   async getByEmail(principal: Principal, email: string): Promise<UserRecord | null> {
     assertCan(principal, 'users.read');
     return this.repository.findByEmail(lookupEmail(email, 'email'));
+  }
+
+  /** Exact match: external ids are case-sensitive. */
+  async getByExternalId(principal: Principal, externalId: string): Promise<UserRecord | null> {
+    assertCan(principal, 'users.read');
+    const problem = storableTextProblem(externalId);
+    if (problem) throw BadUserInputError.field('externalId', problem);
+    return this.repository.findByExternalId(externalId.trim());
   }
 
   async list(principal: Principal, args: ListUsersArgs): Promise<UserPage> {
@@ -112,6 +122,24 @@ export class UsersService {
     return this.applyUpdate(principal, userId, changes, expectedVersion ?? undefined, requireActive, isActive);
   }
 
+  /**
+   * An RFC 7396 merge patch on the user's attributes, applied to the locked row so concurrent
+   * patches of different keys both land. The result must still be within the limits (BAD_USER_INPUT
+   * on `patch` otherwise). A deactivated user is refused, as updateUser refuses it.
+   */
+  async patchAttributes(principal: Principal, id: string, patch: unknown, expectedVersion?: number | null): Promise<UserRecord> {
+    assertCan(principal, 'users.write');
+    const userId = assertUuid(id);
+    if (!isJsonObject(patch)) throw BadUserInputError.field('patch', 'must be a JSON object (a merge patch)');
+    const patched = (before: UserRecord): { attributes: JsonObject } => ({
+      attributes: assertAttributes(mergePatch(before.attributes as JsonValue, patch), 'patch'),
+    });
+    const requireActive = (before: UserRecord) => {
+      if (!before.isActive) throw new UserInactiveError(userId, `User ${userId} is deactivated: activate it before updating`);
+    };
+    return this.applyUpdate(principal, userId, patched, expectedVersion ?? undefined, requireActive);
+  }
+
   async updateMe(principal: Principal, input: ProfileInput | Record<string, unknown>): Promise<UserRecord> {
     assertCan(principal, 'self.update');
     const me = await this.own(principal);
@@ -131,7 +159,7 @@ export class UsersService {
   private async applyUpdate(
     principal: Principal,
     id: string,
-    changes: UserChanges,
+    changesOrPatch: UserChanges | ((before: UserRecord) => UserChanges),
     expectedVersion?: number,
     precondition?: (before: UserRecord) => void,
     isActive?: boolean,
@@ -141,7 +169,15 @@ export class UsersService {
     }
     const { outcome, stored } = await this.repository.transaction(async (repo, tx) => {
       const now = this.clock.now();
-      const outcome = await repo.update(id, changes, actorId(principal), now, expectedVersion, precondition);
+      let changes: UserChanges = {};
+      const outcome = await repo.update(
+        id,
+        (before) => (changes = typeof changesOrPatch === 'function' ? changesOrPatch(before) : changesOrPatch),
+        actorId(principal),
+        now,
+        expectedVersion,
+        precondition,
+      );
       if (outcome.kind !== 'updated') return { outcome, stored: [] };
       const stateEvents = isActive === undefined ? [] : await this.lifecycle.setActiveWithin(tx, principal, id, isActive, now);
       const after = stateEvents.length > 0 ? ((await repo.findById(id, { includeDeleted: true })) ?? outcome.user) : outcome.user;
@@ -162,13 +198,17 @@ export class UsersService {
 
 // Fields whose old and new values a UserUpdated event shows. The password is never among them:
 // the event only says whether it changed.
-const AUDITED_FIELDS = ['email', 'name', 'firstName', 'lastName', 'phoneNumber', 'avatarUrl', 'role', 'isActive', 'isEmailVerified'] as const;
+const AUDITED_FIELDS = ['email', 'name', 'firstName', 'lastName', 'phoneNumber', 'avatarUrl', 'externalId', 'role', 'isActive', 'isEmailVerified'] as const;
 
 /** UserUpdated, when anything changed (isActive's own event comes from the lifecycle). */
 function updateEvents(before: UserRecord, after: UserRecord, requested: UserChanges, by: string): NewUserEvent[] {
   const changes: FieldChange[] = [];
   for (const field of AUDITED_FIELDS) {
     if (before[field] !== after[field]) changes.push({ field, from: render(before[field]), to: render(after[field]) });
+  }
+  // One change per top-level attribute key (`attributes.plan`), values as JSON text.
+  for (const { key, from, to } of attributeChanges(before.attributes as JsonValue, after.attributes as JsonValue)) {
+    changes.push({ field: `attributes.${key}`, from, to });
   }
   const passwordChanged = requested.passwordHash !== undefined;
   if (changes.length === 0 && !passwordChanged) return [];

@@ -1,6 +1,8 @@
 // GraphQL object types for users. Resolvers return plain UserRecords; these classes only
 // describe the shape. passwordHash has no field here, so it cannot be selected.
+import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { Prisma } from '../generated/prisma/client.js';
 import { UserAccess } from '../auth/auth.checker.js';
 import { asEnum } from '../graphql-enum.js';
 import { ROLES, type Role as RoleValue, type UserRecord } from './user.model.js';
@@ -84,6 +86,21 @@ export class User implements UserRecord {
     description: 'Set after too many failed logins (LOGIN_MAX_FAILURES); the account is locked while it is ahead. unlockUser clears it.',
   })
   lockedUntil!: Date | null;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'A JSON object other domains keep on the user (ADMIN writes it): at most 16 KB, 5 levels, keys [A-Za-z0-9_.-]{1,64}.',
+  })
+  attributes!: Prisma.JsonValue | null;
+
+  @Field(() => String, { nullable: true, description: 'The id of this user in another system: case-sensitive, unique among live users.' })
+  externalId!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When eraseUser removed this user\'s personal data (status ERASED); null otherwise.' })
+  erasedAt!: Date | null;
+
+  @Field({ description: 'Set by setUserPassword(requireChange: true): the next login allows only me and changeMyPassword until the user changes it.' })
+  passwordChangeRequired!: boolean;
 }
 
 @ObjectType()

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { BadUserInputError, type FieldProblem } from '../errors.js';
 import { controlFreeTextProblem, displayTextProblem, storableTextProblem } from '../text.js';
 import { ROLES } from './user.model.js';
+import { attributesProblem, type JsonObject } from './user.attributes.js';
 
 const BCRYPT_MAX_BYTES = 72;
 const E164 = /^\+[1-9]\d{1,14}$/;
@@ -75,6 +76,26 @@ const avatarRule = z
   )
   .nullable();
 
+/** The id of the user in another system: case-sensitive, trimmed, blank means none. */
+export const EXTERNAL_ID_MAX = 255;
+const externalIdRule = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(chars(controlFreeTextProblem))
+  .pipe(z.string().max(EXTERNAL_ID_MAX, `must be at most ${EXTERNAL_ID_MAX} characters`))
+  .transform((s) => (s === '' ? null : s))
+  .nullable();
+
+/** Custom attributes (user.attributes.ts): null clears them. */
+export const attributesRule = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (value === null) return;
+    const message = attributesProblem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  })
+  .transform((value) => value as JsonObject | null);
+
 const profileShape = {
   name: nameText(255).optional(),
   firstName: nameText(100).optional(),
@@ -93,6 +114,8 @@ export const updateUserSchema = z
     role: z.enum(ROLES).optional(),
     isActive: z.boolean().optional(),
     isEmailVerified: z.boolean().optional(),
+    attributes: attributesRule.optional(),
+    externalId: externalIdRule.optional(),
   })
   .strict();
 

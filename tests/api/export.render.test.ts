@@ -92,6 +92,9 @@ beforeAll(async () => {
       suspensionReason: i % 4 === 2 ? TRICKY[(i + 3) % TRICKY.length]! : null,
       // Nothing writes a negative version, but String(-1) is formula-looking: both must agree.
       version: i === 4 ? -1 : i + 1,
+      externalId: i % 3 === 2 ? null : `${TRICKY[(i + 5) % TRICKY.length]!}-${i}`,
+      // JSON in one CSV cell (its quotes and commas) and as a value in JSON lines, with tricky text inside.
+      attributes: i % 4 === 3 ? undefined : i % 4 === 1 ? {} : { note: text, n: i, nested: { list: [text, true, null, -1.5] }, 'k.e-y_1': 'v' },
     })),
   });
 });

@@ -49,7 +49,7 @@ describe('exportUsers', () => {
     expect(file.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(file.headers.get('content-disposition')).toMatch(/^attachment; filename="users-[\dT-]+\.csv"$/);
     const lines = file.body.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('id,email,name,firstName,lastName,phoneNumber,avatarUrl,role,isActive,isEmailVerified,status,suspendedAt,suspendedUntil,suspensionReason,lastLoginAt,createdAt,updatedAt,deletedAt,version');
+    expect(lines[0]).toBe('id,email,name,firstName,lastName,phoneNumber,avatarUrl,externalId,role,isActive,isEmailVerified,status,suspendedAt,suspendedUntil,suspensionReason,lastLoginAt,createdAt,updatedAt,deletedAt,version,attributes');
     expect(lines).toHaveLength(4);
     for (const user of users) expect(file.body).toContain(user.email);
     expect(file.body).not.toMatch(/\$2[aby]\$/);

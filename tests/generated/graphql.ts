@@ -3,6 +3,22 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** One test on an attribute: exactly one of eq, in, exists, or a numeric range (gte and/or lt). Served by the GIN index on attributes (eq, in, exists). */
+export type AttributeCondition = {
+  /** Equal to this string, number or boolean. */
+  eq?: unknown;
+  /** true: the path is present (even with null); false: absent. */
+  exists?: boolean | null | undefined;
+  /** A number at least this (a non-number never matches). */
+  gte?: number | null | undefined;
+  /** Equal to any of these (1 to 100) strings, numbers or booleans. */
+  in?: Array<unknown> | null | undefined;
+  /** A number below this. */
+  lt?: number | null | undefined;
+  /** Keys joined by dots: "plan", "flags.beta" (at most 5). */
+  path: string;
+};
+
 export type BulkAction =
   | 'ACTIVATE'
   | 'DEACTIVATE'
@@ -22,10 +38,14 @@ export type BulkFailureCode =
   | 'USER_MANAGEMENT_USER_NOT_FOUND';
 
 export type CreateUserInput = {
+  /** Replaces the whole object (null clears it); patchUserAttributes changes single keys. A JSON object of at most 16 KB serialized, nested at most 5 levels, keys [A-Za-z0-9_.-]{1,64}. */
+  attributes?: unknown;
   /** http(s) URL, at most 512 characters. */
   avatarUrl?: string | null | undefined;
   /** Trimmed and lower-cased before it is stored. */
   email: string;
+  /** At most 255 characters, case-sensitive, unique among live users; blank or null removes it. */
+  externalId?: string | null | undefined;
   firstName?: string | null | undefined;
   isActive?: boolean | null | undefined;
   isEmailVerified?: boolean | null | undefined;
@@ -67,10 +87,12 @@ export type ImportRowErrorCode =
   | 'COLUMN_COUNT'
   /** Both password and passwordHash are filled in. */
   | 'CONFLICTING_PASSWORDS'
-  /** An earlier row of the file has the same email. */
+  /** An earlier row of the file has the same email, or the same externalId. */
   | 'DUPLICATE_IN_FILE'
   /** INSERT mode: a live user already has this email. */
   | 'EMAIL_TAKEN'
+  /** Another live user already has this externalId. */
+  | 'EXTERNAL_ID_TAKEN'
   /** The cell is not valid UTF-8. */
   | 'INVALID_ENCODING'
   /** passwordHash is not a bcrypt hash ($2a$, $2b$, $2y$). */
@@ -139,9 +161,13 @@ export type UpdateMeInput = {
 
 /** Partial update: omitted fields are left alone, null clears a field. */
 export type UpdateUserInput = {
+  /** Replaces the whole object (null clears it); patchUserAttributes changes single keys. A JSON object of at most 16 KB serialized, nested at most 5 levels, keys [A-Za-z0-9_.-]{1,64}. */
+  attributes?: unknown;
   /** http(s) URL, at most 512 characters. */
   avatarUrl?: string | null | undefined;
   email?: string | null | undefined;
+  /** At most 255 characters, case-sensitive, unique among live users; blank or null removes it. */
+  externalId?: string | null | undefined;
   firstName?: string | null | undefined;
   isActive?: boolean | null | undefined;
   isEmailVerified?: boolean | null | undefined;
@@ -160,7 +186,9 @@ export type UserEventType =
   | 'USER_CREATED'
   | 'USER_DEACTIVATED'
   | 'USER_DELETED'
+  | 'USER_ERASED'
   | 'USER_LOCKED'
+  | 'USER_PASSWORD_CHANGED'
   | 'USER_RESTORED'
   | 'USER_SESSIONS_REVOKED'
   | 'USER_SUSPENDED'
@@ -170,10 +198,12 @@ export type UserEventType =
 
 /** A user field an export can contain (passwordHash never is). */
 export type UserField =
+  | 'ATTRIBUTES'
   | 'AVATAR_URL'
   | 'CREATED_AT'
   | 'DELETED_AT'
   | 'EMAIL'
+  | 'EXTERNAL_ID'
   | 'FIRST_NAME'
   | 'ID'
   | 'IS_ACTIVE'
@@ -192,10 +222,14 @@ export type UserField =
 
 /** All fields optional; given fields are combined with AND. */
 export type UserFilter = {
+  /** Attribute tests, all of which must hold (at most 20). */
+  attributes?: Array<AttributeCondition> | null | undefined;
   createdAt?: TimeRangeInput | null | undefined;
   deleted?: DeletedFilter | null | undefined;
   /** Exact email, case-insensitive. */
   email?: string | null | undefined;
+  /** Any of these external ids (exact, case-sensitive; at most 1,000). */
+  externalIds?: Array<string> | null | undefined;
   /** At most 1,000 ids. */
   ids?: Array<string | number> | null | undefined;
   isActive?: boolean | null | undefined;
@@ -226,6 +260,7 @@ export type UserSortField =
 export type UserStatus =
   | 'ACTIVE'
   | 'DELETED'
+  | 'ERASED'
   | 'INACTIVE'
   | 'SUSPENDED';
 
@@ -239,7 +274,11 @@ type UserEventFields_UserDeactivated_Fragment = { __typename: 'UserDeactivated',
 
 type UserEventFields_UserDeleted_Fragment = { __typename: 'UserDeleted', userId: string, deletedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string };
 
+type UserEventFields_UserErased_Fragment = { __typename: 'UserErased', id: string, sequence: string, type: UserEventType, occurredAt: string };
+
 type UserEventFields_UserLocked_Fragment = { __typename: 'UserLocked', userId: string, lockedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string, lockedUntil: string };
+
+type UserEventFields_UserPasswordChanged_Fragment = { __typename: 'UserPasswordChanged', id: string, sequence: string, type: UserEventType, occurredAt: string };
 
 type UserEventFields_UserRestored_Fragment = { __typename: 'UserRestored', userId: string, restoredBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string };
 
@@ -259,7 +298,9 @@ export type UserEventFieldsFragment =
   | UserEventFields_UserCreated_Fragment
   | UserEventFields_UserDeactivated_Fragment
   | UserEventFields_UserDeleted_Fragment
+  | UserEventFields_UserErased_Fragment
   | UserEventFields_UserLocked_Fragment
+  | UserEventFields_UserPasswordChanged_Fragment
   | UserEventFields_UserRestored_Fragment
   | UserEventFields_UserSessionsRevoked_Fragment
   | UserEventFields_UserSuspended_Fragment
@@ -282,7 +323,9 @@ export type UserEventLogQuery = { userEventLog: { edges: Array<{ cursor: string,
         | { __typename: 'UserCreated', userId: string, email: string, createdBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }
         | { __typename: 'UserDeactivated', userId: string, deactivatedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }
         | { __typename: 'UserDeleted', userId: string, deletedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }
+        | { __typename: 'UserErased', id: string, sequence: string, type: UserEventType, occurredAt: string }
         | { __typename: 'UserLocked', userId: string, lockedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string, lockedUntil: string }
+        | { __typename: 'UserPasswordChanged', id: string, sequence: string, type: UserEventType, occurredAt: string }
         | { __typename: 'UserRestored', userId: string, restoredBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }
         | { __typename: 'UserSessionsRevoked', userId: string, sessionIds: Array<string>, reason: string, revokedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }
         | { __typename: 'UserSuspended', userId: string, reason: string, until: string | null, suspendedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }
@@ -304,7 +347,9 @@ export type OnUserEventsSubscription = { userEvents:
     | { __typename: 'UserCreated', userId: string, email: string, createdBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }
     | { __typename: 'UserDeactivated', userId: string, deactivatedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }
     | { __typename: 'UserDeleted', userId: string, deletedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }
+    | { __typename: 'UserErased', id: string, sequence: string, type: UserEventType, occurredAt: string }
     | { __typename: 'UserLocked', userId: string, lockedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string, lockedUntil: string }
+    | { __typename: 'UserPasswordChanged', id: string, sequence: string, type: UserEventType, occurredAt: string }
     | { __typename: 'UserRestored', userId: string, restoredBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }
     | { __typename: 'UserSessionsRevoked', userId: string, sessionIds: Array<string>, reason: string, revokedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }
     | { __typename: 'UserSuspended', userId: string, reason: string, until: string | null, suspendedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }

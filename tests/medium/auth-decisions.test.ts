@@ -20,7 +20,7 @@ import { createSchema } from '../../src/schema.js';
 import { createServices, type Services } from '../../src/services.js';
 import { openTestDatabase } from '../testkit/app.js';
 import { rootFieldDecisions, type RootFieldDecision } from '../testkit/permissions.js';
-import { isPublicEntry, ROOT_FIELD_SAMPLES, type RootFieldSample, type SampleFixtures } from '../testkit/root-field-samples.js';
+import { isPublicEntry, ROOT_FIELD_SAMPLES, SAMPLE_ADMIN_PASSWORD, type RootFieldSample, type SampleFixtures } from '../testkit/root-field-samples.js';
 import { uniqueEmail } from '../testkit/seed.js';
 
 let db: Database;
@@ -39,7 +39,7 @@ beforeAll(async () => {
   });
   schema = await createSchema();
   decisions = rootFieldDecisions();
-  const user = await services.users.create(SYSTEM_PRINCIPAL, { email: uniqueEmail(), role: 'ADMIN' });
+  const user = await services.users.create(SYSTEM_PRINCIPAL, { email: uniqueEmail(), role: 'ADMIN', password: SAMPLE_ADMIN_PASSWORD });
   admin = { userId: user.id, roles: ['ADMIN'], expiresAt: new Date(Date.now() + 3_600_000) };
 });
 afterAll(async () => {

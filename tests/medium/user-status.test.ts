@@ -21,6 +21,7 @@ const ago = (ms: number) => new Date(at.getTime() - ms);
 const later = (ms: number) => new Date(at.getTime() + ms);
 
 interface Case {
+  erasedAt: Date | null;
   deletedAt: Date | null;
   suspendedAt: Date | null;
   suspendedUntil: Date | null;
@@ -28,7 +29,13 @@ interface Case {
 }
 
 const cases: Case[] = [];
-for (const deletedAt of [null, ago(60_000)]) {
+for (const [erasedAt, deletedAt] of [
+  [null, null],
+  [null, ago(60_000)],
+  // Erasure deletes too; an erased row that is not deleted is half-written, still ERASED.
+  [ago(1_000), ago(60_000)],
+  [ago(1_000), null],
+] as const) {
   for (const suspension of [
     { suspendedAt: null, suspendedUntil: null },
     { suspendedAt: ago(3_600_000), suspendedUntil: null },
@@ -38,7 +45,7 @@ for (const deletedAt of [null, ago(60_000)]) {
     // Cleared by hand or half-written: an end without a start is no suspension.
     { suspendedAt: null, suspendedUntil: later(60_000) },
   ]) {
-    for (const isActive of [true, false]) cases.push({ deletedAt, ...suspension, isActive });
+    for (const isActive of [true, false]) cases.push({ erasedAt, deletedAt, ...suspension, isActive });
   }
 }
 
@@ -46,18 +53,18 @@ it('statusAt (SQL) and userStatus (JS) give the same status for every combinatio
   const rows = Prisma.join(
     cases.map(
       (c, i) =>
-        Prisma.sql`(${i}::int, ${c.deletedAt}::timestamptz, ${c.suspendedAt}::timestamptz, ${c.suspendedUntil}::timestamptz, ${c.isActive}::boolean)`,
+        Prisma.sql`(${i}::int, ${c.erasedAt}::timestamptz, ${c.deletedAt}::timestamptz, ${c.suspendedAt}::timestamptz, ${c.suspendedUntil}::timestamptz, ${c.isActive}::boolean)`,
     ),
   );
   const atSql = Prisma.sql`${at}::timestamptz`;
   const result = await db.prisma.$queryRaw<{ i: number; status: string; suspended: boolean }[]>`
     SELECT u.i, ${statusAt(atSql)} AS status, (${suspendedAt(atSql)}) AS suspended
-    FROM (VALUES ${rows}) AS u(i, deleted_at, suspended_at, suspended_until, is_active)
+    FROM (VALUES ${rows}) AS u(i, erased_at, deleted_at, suspended_at, suspended_until, is_active)
     ORDER BY u.i`;
   expect(result).toHaveLength(cases.length);
   const sql = result.map((r) => ({ status: r.status, suspended: r.suspended }));
   const js = cases.map((c) => ({ status: userStatus(c, at), suspended: isSuspended(c, at) }));
   expect(sql).toEqual(js);
   // The combinations reach every status, so agreeing is not agreeing on one answer.
-  expect(new Set(js.map((j) => j.status))).toEqual(new Set(['ACTIVE', 'INACTIVE', 'SUSPENDED', 'DELETED']));
+  expect(new Set(js.map((j) => j.status))).toEqual(new Set(['ACTIVE', 'INACTIVE', 'SUSPENDED', 'DELETED', 'ERASED']));
 });

@@ -27,13 +27,13 @@ export function serializer(format: ExportFormat, fields: readonly UserField[]): 
     case 'JSON':
       return {
         head: '[',
-        rows: (users, first) => users.map((user, i) => `${first && i === 0 ? '\n' : ',\n'}${JSON.stringify(pick(user, keys))}`).join(''),
+        rows: (users, first) => users.map((user, i) => `${first && i === 0 ? '\n' : ',\n'}${jsonLine(user, keys)}`).join(''),
         tail: '\n]\n',
       };
     case 'NDJSON':
       return {
         head: '',
-        rows: (users) => users.map((user) => `${JSON.stringify(pick(user, keys))}\n`).join(''),
+        rows: (users) => users.map((user) => `${jsonLine(user, keys)}\n`).join(''),
         tail: '',
       };
   }
@@ -45,15 +45,28 @@ const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 /** One CSV cell: OWASP's formula prefix (an apostrophe), then RFC 4180 quoting. */
 export function csvCell(value: ExportRow[ExportedKey]): string {
   if (value === null || value === undefined) return '';
-  let text = value instanceof Date ? value.toISOString() : String(value);
+  // attributes: jsonb's own text, as the database writes it.
+  let text = value instanceof Date ? value.toISOString() : typeof value === 'object' ? (jsonbText(value) ?? '') : String(value);
   if (FORMULA.test(text)) text = `'${text}`;
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function pick(user: ExportRow, keys: readonly ExportedKey[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of keys) out[k] = user[k];
-  return out;
+/**
+ * A JSON line: JSON.stringify of the picked fields, except attributes, which the database writes
+ * as jsonb's own text (a space after each colon and comma) rather than re-serializing it.
+ */
+function jsonLine(user: ExportRow, keys: readonly ExportedKey[]): string {
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${k === 'attributes' ? (jsonbText(user[k]) ?? 'null') : JSON.stringify(user[k])}`).join(',')}}`;
+}
+
+/** jsonb's text output of a value read back as JS (its key order is jsonb's, kept by the parse). */
+function jsonbText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return `[${value.map((v) => jsonbText(v) ?? 'null').join(', ')}]`;
+  if (typeof value === 'object' && !(value instanceof Date)) {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${jsonbText(v) ?? 'null'}`).join(', ')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /**

@@ -24,6 +24,9 @@ export interface RootFieldSample {
 
 export type RootFieldEntry = RootFieldSample | { public: true };
 
+/** The password of the admin the samples run as (changeMyPassword must know it). */
+export const SAMPLE_ADMIN_PASSWORD = 'sampled-password-0';
+
 const withUser = (fx: SampleFixtures) => fx.user().then(({ id }) => ({ id }));
 const withUserId = (fx: SampleFixtures) => fx.user().then(({ id }) => ({ userId: id }));
 const withIds = (fx: SampleFixtures) => fx.user().then(({ id }) => ({ ids: [id] }));
@@ -64,6 +67,24 @@ export const ROOT_FIELD_SAMPLES: Record<string, RootFieldEntry> = {
     variables: () => Promise.resolve({ email: `sample-${randomUUID()}@example.test` }),
   },
   // With isActive, so the lifecycle's part of an update asserts too.
+  userByExternalId: { operation: '{ userByExternalId(externalId: "nobody-has-this") { id } }' },
+  patchUserAttributes: {
+    operation: 'mutation($id: ID!) { patchUserAttributes(id: $id, patch: { sampled: true }) { id } }',
+    variables: withUser,
+  },
+  changeMyPassword: {
+    operation: `mutation { changeMyPassword(currentPassword: "${SAMPLE_ADMIN_PASSWORD}", newPassword: "sampled-password-1") { accessToken } }`,
+  },
+  setUserPassword: {
+    operation: 'mutation($id: ID!) { setUserPassword(id: $id, password: "sampled-password") { id } }',
+    variables: withUser,
+  },
+  clearPassword: { operation: 'mutation($id: ID!) { clearPassword(id: $id) { id } }', variables: withUser },
+  exportUserData: { operation: 'mutation($id: ID!) { exportUserData(id: $id) { url } }', variables: withUser },
+  eraseUser: {
+    operation: 'mutation($id: ID!) { eraseUser(id: $id, reason: "sampled") { id } }',
+    variables: withUser,
+  },
   updateUser: {
     operation: 'mutation($id: ID!) { updateUser(id: $id, input: { name: "Sampled", isActive: false }) { id } }',
     variables: withUser,

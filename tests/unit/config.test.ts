@@ -13,6 +13,13 @@ describe('loadConfig', () => {
     expect(config.auth.refreshTokenTtlSeconds).toBe(30 * 86_400);
     expect(config.introspection).toBe(true);
     expect(config.limits.uploadMaxBytes).toBe(100 * 1024 * 1024);
+    expect(config.deletedUserRetentionDays).toBeUndefined();
+  });
+
+  it('reads DELETED_USER_RETENTION_DAYS as whole days, 0 included', () => {
+    expect(loadConfig({ DELETED_USER_RETENTION_DAYS: '0' }).deletedUserRetentionDays).toBe(0);
+    expect(loadConfig({ DELETED_USER_RETENTION_DAYS: '30' }).deletedUserRetentionDays).toBe(30);
+    for (const bad of ['-1', '1.5', 'forever']) expect(() => loadConfig({ DELETED_USER_RETENTION_DAYS: bad })).toThrow(/DELETED_USER_RETENTION_DAYS/);
   });
 
   it('names every bad variable at once', () => {

@@ -30,6 +30,7 @@ describe('holding a permission', () => {
     expect(held(as('VIEWER'))).toEqual([
       'self.read',
       'self.update',
+      'self.password',
       'users.read',
       'stats.read',
       'events.read',
@@ -38,8 +39,10 @@ describe('holding a permission', () => {
       'sessions.own',
     ]);
     expect(held(as('ADMIN'))).toContain('loginHistory.read');
-    expect(held(as('USER'))).toEqual(['self.read', 'self.update', 'sessions.own']);
-    expect(held(as())).toEqual(['self.read', 'self.update', 'sessions.own']);
+    expect(held(as('USER'))).toEqual(['self.read', 'self.update', 'self.password', 'sessions.own']);
+    expect(held(as())).toEqual(['self.read', 'self.update', 'self.password', 'sessions.own']);
+    // A token that must change its password first: only its own record and the change.
+    expect(held({ ...as('ADMIN'), passwordChangeRequired: true })).toEqual(['self.read', 'self.password']);
     expect(held(as('USER', 'VIEWER'))).toEqual(held(as('VIEWER')));
     expect(PERMISSION_NAMES.filter((name) => holds(undefined, name))).toEqual([]);
   });

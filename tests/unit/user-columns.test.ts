@@ -20,6 +20,8 @@ describe('import row JSON', () => {
       isActive: 'no',
       isEmailVerified: 'yes',
       passwordHash: '$2b$04$abcdefghijklmnopqrstuuR2B2P9W4lB.wZh6cN2ZpF7w1FvYqJ7a',
+      externalId: 'crm-42',
+      attributes: '{"plan":"pro","flags":{"beta":true}}',
     };
     const result = toCandidate(
       parseHeader([...header]),
@@ -42,7 +44,24 @@ describe('import row JSON', () => {
       isActive: false,
       isEmailVerified: true,
       firstName: 'Ada',
+      externalId: 'crm-42',
+      attributes: { plan: 'pro', flags: { beta: true } },
     });
+  });
+
+  it('refuses an attributes cell that is not a JSON object within the limits, naming the problem', () => {
+    const layout = parseHeader(['email', 'attributes']);
+    const cell = (value: string) => toCandidate(layout, ['b@example.test', value], 2);
+    const problem = (value: string) => {
+      const result = cell(value);
+      return result.ok ? 'ok' : `${result.errors[0]!.field}: ${result.errors[0]!.message}`;
+    };
+    expect(problem('{"plan": "pro"}')).toBe('ok');
+    expect(problem('plan=pro')).toBe('attributes: must be a JSON object');
+    expect(problem('[1,2]')).toBe('attributes: must be a JSON object');
+    expect(problem('{"bad key": 1}')).toMatch(/^attributes: key "bad key" must be/);
+    expect(problem(JSON.stringify({ a: { b: { c: { d: { e: 1 } } } } }))).toBe('ok'); // five objects deep
+    expect(problem(JSON.stringify({ a: { b: { c: { d: { e: [1] } } } } }))).toMatch(/^attributes: must be nested at most 5 levels deep \(at a.b.c.d.e\)/);
   });
 
   it('never carries a plaintext password', () => {

@@ -16,6 +16,7 @@ export const USER_FIELDS = [
   'LAST_NAME',
   'PHONE_NUMBER',
   'AVATAR_URL',
+  'EXTERNAL_ID',
   'ROLE',
   'IS_ACTIVE',
   'IS_EMAIL_VERIFIED',
@@ -28,6 +29,7 @@ export const USER_FIELDS = [
   'UPDATED_AT',
   'DELETED_AT',
   'VERSION',
+  'ATTRIBUTES',
 ] as const;
 export type UserField = (typeof USER_FIELDS)[number];
 
@@ -100,7 +102,15 @@ export interface ExportRequest {
   /** Also the instant the filter's derived status is evaluated at. */
   createdAt: Date;
   expiresAt: Date;
+  /**
+   * Set for a subject access export (exportUserData): the link streams this user's data as one
+   * JSON document instead of rows (format is then JSON; stored as SUBJECT_ACCESS).
+   */
+  subjectAccessUserId?: string;
 }
+
+/** user_exports.format of a subject access export. */
+export const SUBJECT_ACCESS_FORMAT = 'SUBJECT_ACCESS';
 
 export interface ExportLink {
   url: string;

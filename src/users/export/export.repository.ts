@@ -6,7 +6,7 @@ import type { Prisma, PrismaClient, UserExport as UserExportRow } from '../../ge
 import { z } from 'zod';
 import { oneRowOf, rowsOf } from '../../db/rows.js';
 import type { UserFilter } from '../listing/listing.model.js';
-import { EXPORT_FORMATS, USER_FIELDS, type ExportFormat, type ExportRequest, type KeysetPosition, type UserField } from './export.model.js';
+import { EXPORT_FORMATS, SUBJECT_ACCESS_FORMAT, USER_FIELDS, type ExportFormat, type ExportRequest, type KeysetPosition, type UserField } from './export.model.js';
 import { batchEndQuery, renderedBatchQuery } from './export.sql.js';
 
 // An empty batch aggregates to one row of nulls (and a count of 0).
@@ -38,6 +38,14 @@ export class ExportsRepository {
         createdById: data.createdById,
         expiresAt: data.expiresAt,
       },
+    });
+    return toRequest(row);
+  }
+
+  /** A subject access export of one user (exportUserData): the link is bound to that user only. */
+  async createSubjectAccess(userId: string, createdById: string | null, expiresAt: Date): Promise<ExportRequest> {
+    const row = await this.prisma.userExport.create({
+      data: { format: SUBJECT_ACCESS_FORMAT, fields: [], filter: { ids: [userId], deleted: 'INCLUDE' }, bom: false, createdById, expiresAt },
     });
     return toRequest(row);
   }
@@ -88,6 +96,10 @@ export class ExportsRepository {
 }
 
 function toRequest(row: UserExportRow): ExportRequest {
+  if (row.format === SUBJECT_ACCESS_FORMAT) {
+    const userId = reviveFilter(row.filter).ids?.[0];
+    if (userId) return { id: row.id, format: 'JSON', fields: [], filter: reviveFilter(row.filter), bom: false, createdById: row.createdById, createdAt: row.createdAt, expiresAt: row.expiresAt, subjectAccessUserId: userId };
+  }
   return {
     id: row.id,
     format: (EXPORT_FORMATS as readonly string[]).includes(row.format) ? (row.format as ExportFormat) : 'CSV',

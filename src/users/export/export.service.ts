@@ -57,6 +57,17 @@ export class ExportService {
     return { url: `${this.baseUrl(requestOrigin).replace(/\/+$/, '')}/exports/${token}`, expiresAt: request.expiresAt, format: request.format, fields: request.fields, bom: request.bom };
   }
 
+  /**
+   * The link of a subject access export (exportUserData): the same signed, short-lived link as
+   * exportUsers, bound to one user. The caller (SubjectAccessService) has checked permission and user.
+   */
+  async subjectAccessLink(principal: Principal, userId: string, requestOrigin?: string): Promise<ExportLink> {
+    const expiresAt = new Date(this.clock.now().getTime() + EXPORT_LINK_TTL_SECONDS * 1000);
+    const request = await this.repository.createSubjectAccess(userId, principal.userId, expiresAt);
+    const token = await this.signer.sign(request.id, request.expiresAt);
+    return { url: `${this.baseUrl(requestOrigin).replace(/\/+$/, '')}/exports/${token}`, expiresAt, format: 'JSON', fields: [], bom: false };
+  }
+
   async create(principal: Principal, args: ExportArgs): Promise<ExportRequest> {
     assertCan(principal, 'exports.run');
     if (!EXPORT_FORMATS.includes(args.format)) throw BadUserInputError.field('format', `must be one of ${EXPORT_FORMATS.join(', ')}`);

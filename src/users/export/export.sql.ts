@@ -30,7 +30,7 @@ const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
 function exported(field: RecordField): { sql: string; kind: Kind } {
   const kind = columnSpec(field).render;
   if (!kind) throw new Error(`users.${field} is not exportable`);
-  return { sql: kind === 'safe' ? `${readExpression(field)}::text` : readExpression(field), kind };
+  return { sql: kind === 'safe' || kind === 'json' ? `${readExpression(field)}::text` : readExpression(field), kind };
 }
 
 // The JS patterns of csvCell(), as PostgreSQL regular expressions (standard_conforming_strings
@@ -53,6 +53,7 @@ function csvCell(sql: string, kind: Kind): string {
       // An ISO timestamp starts with a digit and holds no character that needs quoting.
       return `coalesce(${ISO(sql)}, '')`;
     case 'text':
+    case 'json':
       // The first branch is a shortcut for the usual cell, one that starts with a letter (no
       // formula, no leading space) and holds nothing to quote: one cheap test instead of two
       // regular expressions. The branches after it decide every cell alone.
@@ -76,6 +77,9 @@ function jsonValue(sql: string, kind: Kind, escape: boolean): string {
       return `'"' || ${sql} || '"'`;
     case 'time':
       return `coalesce('"' || ${ISO(sql)} || '"', 'null')`;
+    case 'json':
+      // jsonb's own text: valid JSON as it is (with a space after each colon and comma).
+      return `coalesce(${sql}, 'null')`;
     case 'text':
       return escape ? `coalesce(to_json(${sql})::text, 'null')` : `coalesce('"' || ${sql} || '"', 'null')`;
   }

@@ -6,6 +6,7 @@ import { BCRYPT_HASH } from '../../auth/password.hasher.js';
 import { CLEARED_FIELDS, type ClearedField } from '../user.columns.js';
 import type { Role } from '../user.model.js';
 import { createUserSchema, zodProblems } from '../user.validation.js';
+import { attributesProblem, mergePatch, type JsonObject } from '../user.attributes.js';
 import { READ_ONLY_KEYS } from '../export/export.model.js';
 import { IMPORT_FAILURE_CODES, ImportFailedError, ROW_ERROR_CODES } from './import.error.js';
 import type { ImportRowError } from './import.model.js';
@@ -22,6 +23,8 @@ export const IMPORT_COLUMNS = [
   'isEmailVerified',
   'password',
   'passwordHash',
+  'externalId',
+  'attributes',
 ] as const;
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
 
@@ -103,6 +106,8 @@ export interface ImportCandidate {
   password?: string;
   /** A bcrypt hash given in the file, stored as it is. */
   passwordHash?: string;
+  /** A JSON object: new users get it (nulls dropped), existing ones (UPSERT) get it merged as an RFC 7396 patch. */
+  attributes?: JsonObject;
 }
 
 export type RowResult = { ok: true; candidate: ImportCandidate } | { ok: false; errors: ImportRowError[] };
@@ -142,8 +147,25 @@ export function toCandidate(layout: HeaderLayout, cells: string[], row: number):
       case 'lastName':
       case 'phoneNumber':
       case 'avatarUrl':
+      case 'externalId':
         input[column] = value;
         break;
+      case 'attributes': {
+        // Blank means "not given": an existing user keeps theirs.
+        if (blank) break;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(value);
+        } catch {
+          errors.push(rowError(row, emailCell, 'attributes', ROW_ERROR_CODES.INVALID_VALUE, 'must be a JSON object'));
+          break;
+        }
+        // Checked as the patch and as what a new user would store (nulls removed).
+        const problem = attributesProblem(parsed) ?? attributesProblem(mergePatch(null, parsed as JsonObject));
+        if (problem) errors.push(rowError(row, emailCell, 'attributes', ROW_ERROR_CODES.INVALID_VALUE, problem));
+        else candidate.attributes = parsed as JsonObject;
+        break;
+      }
       case 'role':
         // Blank means "not given": new users get USER, existing users keep theirs.
         if (!blank) input.role = value.trim().toUpperCase();

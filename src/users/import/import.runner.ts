@@ -66,6 +66,8 @@ export class ServerStopping extends Error {
 export class ImportRunner {
   private layout: HeaderLayout | undefined;
   private readonly seen = new SeenEmails();
+  /** External ids are unique too: a second row with one is a row error, as a second email is. */
+  private readonly seenExternalIds = new SeenEmails();
   private chunk: Chunk;
   private chunks = 0;
   private dataRows = 0;
@@ -174,6 +176,13 @@ export class ImportRunner {
       chunk.invalidRows += 1;
       return;
     }
+    const externalId = candidate.text.externalId;
+    const firstWithId = externalId ? this.seenExternalIds.claim(externalId, row) : 0;
+    if (firstWithId !== 0) {
+      chunk.invalid.push(rowError(row, candidate.email, 'externalId', ROW_ERROR_CODES.DUPLICATE_IN_FILE, `the same externalId is in row ${firstWithId}`));
+      chunk.invalidRows += 1;
+      return;
+    }
     const index = chunk.rows.add(candidate);
     const password = candidate.password;
     if (password !== undefined) {
@@ -248,7 +257,9 @@ export class ImportRunner {
     for (let i = 0; i < emails.length; i++) {
       const email = emails[i]!;
       if (written.created.has(email) || written.updated.has(email)) continue;
-      if (this.request.options.mode === 'INSERT') {
+      if (written.externalIdTaken.has(email)) {
+        writeErrors.push({ row: numbers[i]!, email, field: 'externalId', code: ROW_ERROR_CODES.EXTERNAL_ID_TAKEN, message: 'another user has this externalId' });
+      } else if (this.request.options.mode === 'INSERT') {
         writeErrors.push({ row: numbers[i]!, email, field: 'email', code: ROW_ERROR_CODES.EMAIL_TAKEN, message: 'a user with this email already exists' });
       } else {
         skipped += 1;

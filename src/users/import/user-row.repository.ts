@@ -25,9 +25,12 @@ export interface WrittenUsers {
   /** email → id */
   created: Map<string, string>;
   updated: Map<string, string>;
+  /** Emails of rows not written because another live user has their externalId. */
+  externalIdTaken: Set<string>;
 }
 
 const writtenRows = rowsOf('import write', z.object({ id: z.string(), email: z.string() }));
+const takenRows = rowsOf('import external id check', z.object({ email: z.string() }));
 
 export class UserRowsRepository {
   /**
@@ -37,10 +40,14 @@ export class UserRowsRepository {
    * and with the 1 GB heap limit of `npm start` it saved only ~13 MB of RSS.)
    */
   async write(tx: Tx, rows: ChunkRows, options: UserRowsWrite): Promise<WrittenUsers> {
-    const written: WrittenUsers = { created: new Map(), updated: new Map() };
+    const written: WrittenUsers = { created: new Map(), updated: new Map(), externalIdTaken: new Set() };
     if (rows.length === 0) return written;
     if (options.dryRun) await tx.$executeRawUnsafe('SAVEPOINT import_dry_run');
-    const { update, insert } = writeQueries(rows.toJson(), options);
+    const json = rows.toJson();
+    if (options.present.has('externalId')) {
+      for (const r of takenRows(await tx.$queryRaw(externalIdTakenQuery(json)))) written.externalIdTaken.add(r.email);
+    }
+    const { update, insert } = writeQueries(json, options);
     if (update) for (const r of writtenRows(await tx.$queryRaw(update))) written.updated.set(r.email, r.id);
     for (const r of writtenRows(await tx.$queryRaw(insert))) written.created.set(r.email, r.id);
     if (options.dryRun) await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT import_dry_run');
@@ -69,6 +76,19 @@ export function writeQueries(
 }
 
 /**
+ * Rows whose externalId a live user other than the row's own (same email) already has: they are
+ * row errors, and the writes below leave them out rather than fail the chunk on the unique index.
+ */
+export function externalIdTakenQuery(json: string): Prisma.Sql {
+  return Prisma.sql`
+      SELECT v."email" AS email FROM ${importRecordset(json)}
+      WHERE EXISTS (SELECT 1 FROM users x WHERE x.external_id = v."externalId" AND x.deleted_at IS NULL AND x.email <> v."email")`;
+}
+
+/** The users whose externalId another live user has: not written (see externalIdTakenQuery). */
+const EXTERNAL_ID_FREE = `NOT EXISTS (SELECT 1 FROM users x WHERE x.external_id = v."externalId" AND x.deleted_at IS NULL AND x.email <> v."email")`;
+
+/**
  * UPSERT's update of existing users: only the file's columns; blank role, flags and password
  * keep the current value. Rows whose values are all unchanged are left alone (no version bump):
  * they count as skipped.
@@ -82,6 +102,7 @@ export function updateRowsQuery(json: string, present: ReadonlySet<ImportedField
       UPDATE users u SET ${set}, updated_by_id = ${actorId}::uuid, updated_at = now(), version = u.version + 1
       FROM ${importRecordset(json)}
       WHERE u.email = v."email" AND u.deleted_at IS NULL AND ROW(${current}) IS DISTINCT FROM ROW(${next})
+        AND ${Prisma.raw(EXTERNAL_ID_FREE)}
       RETURNING u.id::text AS id, u.email`;
 }
 
@@ -93,13 +114,13 @@ export function updateRowsQuery(json: string, present: ReadonlySet<ImportedField
 export function insertRowsQuery(json: string, actorId: string | null, onlyNew: boolean): Prisma.Sql {
   const { columns, values } = importInsert();
   const newOnly = onlyNew
-    ? Prisma.sql`WHERE NOT EXISTS (SELECT 1 FROM users x WHERE x.email = v."email" AND x.deleted_at IS NULL)`
+    ? Prisma.sql`AND NOT EXISTS (SELECT 1 FROM users x WHERE x.email = v."email" AND x.deleted_at IS NULL)`
     : Prisma.empty;
   return Prisma.sql`
     INSERT INTO users (id, ${Prisma.raw(columns)}, created_by_id, updated_by_id)
     SELECT gen_random_uuid(), ${Prisma.raw(values)}, ${actorId}::uuid, ${actorId}::uuid
     FROM ${importRecordset(json)}
-    ${newOnly}
+    WHERE ${Prisma.raw(EXTERNAL_ID_FREE)} ${newOnly}
     ORDER BY v."row"
     ON CONFLICT (email) WHERE deleted_at IS NULL DO NOTHING
     RETURNING id::text AS id, email`;

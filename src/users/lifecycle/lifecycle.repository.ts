@@ -13,7 +13,7 @@ import { mapUniqueViolation } from '../user.repository.js';
 type Db = PrismaClient | Tx;
 
 /** The columns lifecycle rules look at. */
-const LOCKED = ['id', 'email', 'isActive', 'deletedAt', 'suspendedAt', 'suspendedUntil', 'lockedUntil'] as const;
+const LOCKED = ['id', 'email', 'isActive', 'deletedAt', 'suspendedAt', 'suspendedUntil', 'lockedUntil', 'erasedAt'] as const;
 export type LifecycleRow = Pick<UserRecord, (typeof LOCKED)[number]>;
 
 const lockedRows = rowsOf('lifecycle lock', recordSchema(LOCKED));
@@ -68,7 +68,7 @@ export class LifecycleRepository {
       await this.db.$executeRaw(applyQuery(rows.map((r) => r.id), change, actorId, now, options.newVersion ?? true));
     } catch (error) {
       // Only a restore can collide (a live user took the email meanwhile); it is single-user.
-      throw change.kind === 'restore' && rows.length === 1 ? mapUniqueViolation(error, rows[0]!.email) : error;
+      throw change.kind === 'restore' && rows.length === 1 ? mapUniqueViolation(error, { email: rows[0]!.email }) : error;
     }
   }
 

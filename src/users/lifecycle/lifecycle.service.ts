@@ -24,7 +24,7 @@ import type { EventsService } from '../../events/event.service.js';
 import type { BulkAction, NewUserEvent, UserEvent } from '../../events/user-event.model.js';
 import type { Tx } from '../../events/user-event.repository.js';
 import type { UserRecord } from '../user.model.js';
-import { UserInactiveError, UserNotFoundError } from '../user.error.js';
+import { UserErasedError, UserInactiveError, UserNotFoundError } from '../user.error.js';
 import { assertUuid, isUuid, reasonRule, zodProblems } from '../user.validation.js';
 import type { LifecycleChange, LifecycleRepository, LifecycleRow } from './lifecycle.repository.js';
 
@@ -282,7 +282,7 @@ export class LifecycleService {
 function decide(action: LifecycleAction, row: LifecycleRow | undefined, id: string, principal: Principal): 'change' | 'noop' | DomainError {
   if (!row) return new UserNotFoundError(id);
   // Restoring is the one change a deleted user can take; a live one has nothing to restore.
-  if (action === 'RESTORE') return row.deletedAt ? 'change' : 'noop';
+  if (action === 'RESTORE') return row.erasedAt ? new UserErasedError(id) : row.deletedAt ? 'change' : 'noop';
   if (row.deletedAt) return new UserNotFoundError(id);
   const yourself = refuseOnYourself(principal, id, action);
   if (yourself) return yourself;

@@ -1,5 +1,6 @@
 // The listing contract in domain terms (GraphQL inputs map onto these 1:1).
 import type { Role, UserRecord, UserStatus } from '../user.model.js';
+import type { AttributeConditionInput } from '../user.attributes.js';
 
 export const SORT_FIELDS = ['CREATED_AT', 'UPDATED_AT', 'EMAIL', 'NAME', 'LAST_NAME', 'LAST_LOGIN_AT'] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
@@ -43,6 +44,10 @@ export interface UserFilter {
   lastLoginAt?: NullableTimeRange | null;
   deleted?: DeletedMode | null;
   status?: UserStatus[] | null;
+  /** ANDed; checked by parseAttributeConditions (user.attributes.ts). */
+  attributes?: AttributeConditionInput[] | null;
+  /** Exact, case-sensitive; at most MAX_FILTER_IDS. */
+  externalIds?: string[] | null;
 }
 
 export const DEFAULT_ORDER: SortKey[] = [{ field: 'CREATED_AT', direction: 'DESC' }];

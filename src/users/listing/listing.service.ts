@@ -5,6 +5,7 @@ import type { UserRecord } from '../user.model.js';
 import type { UsersRepository } from '../user.repository.js';
 import { isUuid, lookupEmailProblem, normalizeEmail } from '../user.validation.js';
 import { storableTextProblem } from '../../text.js';
+import { parseAttributeConditions } from '../user.attributes.js';
 import { decodeCursor, encodeCursor } from './listing.cursor.js';
 import {
   DEFAULT_ORDER,
@@ -119,6 +120,17 @@ export function normalizeFilter(filter: UserFilter): UserFilter {
     const bad = filter.ids.findIndex((id) => !isUuid(id));
     if (bad >= 0) problems.push({ field: `filter.ids.${bad}`, message: 'must be a UUID' });
     out.ids = filter.ids.map((id) => id.toLowerCase());
+  }
+  if (filter.externalIds != null) {
+    if (filter.externalIds.length > MAX_FILTER_IDS) problems.push({ field: 'filter.externalIds', message: `must list at most ${MAX_FILTER_IDS} ids` });
+    const bad = filter.externalIds.findIndex((id) => storableTextProblem(id) !== undefined);
+    if (bad >= 0) problems.push({ field: `filter.externalIds.${bad}`, message: storableTextProblem(filter.externalIds[bad]!)! });
+    out.externalIds = filter.externalIds.map((id) => id.trim());
+  }
+  if (filter.attributes != null) {
+    // Plain objects without the absent operators: the filter of an export is stored as JSON.
+    out.attributes = filter.attributes.map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v != null)) as typeof c);
+    parseAttributeConditions(out.attributes, problems);
   }
   for (const name of ['createdAt', 'updatedAt', 'lastLoginAt'] as const) {
     const range = filter[name];

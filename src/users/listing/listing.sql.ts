@@ -5,6 +5,7 @@
 // comparison, which a (col, id) btree index can seek) and a null part, because an
 // `OR col IS NULL` would stop PostgreSQL from seeking.
 import { Prisma } from '../../generated/prisma/client.js';
+import { containment, jsonPath, parseAttributeConditions, type AttributeCondition } from '../user.attributes.js';
 import { columnSql, statusAt, USER_COLUMNS, USER_SELECT } from '../user.columns.js';
 import { SORT_KEYS, type PageRequest, type SortDirection, type SortField, type SortKey, type UserFilter } from './listing.model.js';
 
@@ -50,8 +51,44 @@ export function filterConditions(filter: UserFilter, now: Date): Sql[] {
   if (filter.lastLoginAt?.isNull === true) c.push(Prisma.sql`${lastLoginAt} IS NULL`);
   if (filter.lastLoginAt?.isNull === false) c.push(Prisma.sql`${lastLoginAt} IS NOT NULL`);
   if (filter.status?.length) c.push(statusCondition(filter.status, now));
+  if (filter.externalIds) c.push(Prisma.sql`${columnSql('externalId')} = ANY(${filter.externalIds}::text[])`);
+  // Already checked by the service (normalizeFilter); nothing is left to report here.
+  if (filter.attributes?.length) for (const condition of parseAttributeConditions(filter.attributes, [])) c.push(attributeCondition(condition));
   if (c.length === 0) c.push(Prisma.sql`TRUE`);
   return c;
+}
+
+/**
+ * One attribute condition, in the operators the GIN index on users.attributes serves: @> for eq
+ * and in (a bitmap OR of probes), @? for exists. A numeric range is a jsonpath predicate (@@),
+ * which the index cannot narrow: it filters what the other conditions found. The path's keys
+ * and the numbers are checked before they are spliced into the jsonpath text, and the whole
+ * text is still a bound parameter.
+ */
+function attributeCondition(condition: AttributeCondition): Sql {
+  const attributes = columnSql('attributes');
+  switch (condition.op) {
+    case 'eq':
+      return Prisma.sql`${attributes} @> ${containment(condition.path, condition.value)}::jsonb`;
+    case 'in':
+      return Prisma.sql`(${Prisma.join(
+        condition.values.map((v) => Prisma.sql`${attributes} @> ${containment(condition.path, v)}::jsonb`),
+        ' OR ',
+      )})`;
+    case 'exists':
+      return condition.exists
+        ? Prisma.sql`${attributes} @? ${jsonPath(condition.path)}::jsonpath`
+        : Prisma.sql`NOT coalesce(${attributes} @? ${jsonPath(condition.path)}::jsonpath, false)`;
+    case 'range': {
+      const path = jsonPath(condition.path);
+      const tests = [
+        ...(condition.gte !== undefined ? [`${path} >= ${condition.gte}`] : []),
+        ...(condition.lt !== undefined ? [`${path} < ${condition.lt}`] : []),
+      ];
+      // A non-numeric value makes the comparison unknown: @@ gives null, the row does not match.
+      return Prisma.sql`coalesce(${attributes} @@ ${tests.join(' && ')}::jsonpath, false)`;
+    }
+  }
 }
 
 /** The derived status at `now` (a parameter), as the listing filters on it. */

@@ -1,5 +1,6 @@
 // GraphQL shapes of the listing: UserFilter, UserOrder and the Relay connection.
-import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+import { Field, Float, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { UserAccess } from '../../auth/auth.checker.js';
 import { asEnum } from '../../graphql-enum.js';
 import { USER_STATUSES, type Role as RoleValue, type UserStatus } from '../user.model.js';
@@ -31,6 +32,30 @@ export class TimeRangeInput {
 export class NullableTimeRangeInput extends TimeRangeInput {
   @Field(() => Boolean, { nullable: true, description: 'true: only users where the value is null; false: only where it is set.' })
   isNull?: boolean | null;
+}
+
+@InputType({
+  description:
+    'One test on an attribute: exactly one of eq, in, exists, or a numeric range (gte and/or lt). Served by the GIN index on attributes (eq, in, exists).',
+})
+export class AttributeCondition {
+  @Field(() => String, { description: 'Keys joined by dots: "plan", "flags.beta" (at most 5).' })
+  path!: string;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Equal to this string, number or boolean.' })
+  eq?: unknown;
+
+  @Field(() => [GraphQLJSON], { nullable: true, description: 'Equal to any of these (1 to 100) strings, numbers or booleans.' })
+  in?: unknown[] | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: the path is present (even with null); false: absent.' })
+  exists?: boolean | null;
+
+  @Field(() => Float, { nullable: true, description: 'A number at least this (a non-number never matches).' })
+  gte?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'A number below this.' })
+  lt?: number | null;
 }
 
 @InputType({ description: 'All fields optional; given fields are combined with AND.' })
@@ -67,6 +92,12 @@ export class UserFilter {
 
   @Field(() => [UserStatusEnum], { nullable: true, description: 'Any of these derived statuses.' })
   status?: UserStatus[] | null;
+
+  @Field(() => [AttributeCondition], { nullable: true, description: 'Attribute tests, all of which must hold (at most 20).' })
+  attributes?: AttributeCondition[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Any of these external ids (exact, case-sensitive; at most 1,000).' })
+  externalIds?: string[] | null;
 }
 
 @InputType({ description: 'One sort key. Ties are always broken by id; nulls sort last.' })

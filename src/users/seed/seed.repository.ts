@@ -57,7 +57,8 @@ export class SeedRepository {
   /**
    * Inserts `count` users numbered from `offset`, tagged `tag` in their email so several runs
    * never collide. ~3% deleted, ~8% inactive, ~25% unverified, ~15% never logged in, ~1% ADMIN,
-   * ~4% VIEWER; created over the last five years.
+   * ~4% VIEWER; created over the last five years. Attributes: a plan (60% free, 25% pro, 12% team,
+   * 3% enterprise), one of 10,000 tenants, a seat count 1-100, and a beta flag on 5%.
    */
   private async insertBatch(db: Db, tag: string, offset: number, count: number, passwordHash: string | null): Promise<void> {
     const first = Prisma.sql`${FIRST}::text[]`;
@@ -65,7 +66,7 @@ export class SeedRepository {
     const domains = Prisma.sql`${DOMAINS}::text[]`;
     await db.$executeRaw`
       INSERT INTO users (id, email, password_hash, name, first_name, last_name, role, is_active, is_email_verified,
-                         created_at, updated_at, last_login_at, deleted_at, version)
+                         created_at, updated_at, last_login_at, deleted_at, version, attributes)
       SELECT gen_random_uuid(),
              lower(fn) || '.' || lower(replace(replace(ln, ' ', ''), '''', '')) || '.' || n || '.' || ${tag} || '@' || dom,
              ${passwordHash}, fn || ' ' || ln, fn, ln,
@@ -74,13 +75,19 @@ export class SeedRepository {
              created, created + (r4 * interval '200 days'),
              CASE WHEN r5 < 0.15 THEN NULL ELSE created + (r5 * interval '400 days') END,
              CASE WHEN r6 < 0.03 THEN created + interval '30 days' ELSE NULL END,
-             1
+             1,
+             jsonb_build_object(
+               'plan', CASE WHEN r7 < 0.60 THEN 'free' WHEN r7 < 0.85 THEN 'pro' WHEN r7 < 0.97 THEN 'team' ELSE 'enterprise' END,
+               'tenantId', 't-' || floor(r8 * 10000)::int,
+               'seats', 1 + floor(r9 * 100)::int)
+               || CASE WHEN r9 < 0.05 THEN '{"flags": {"beta": true}}'::jsonb ELSE '{}'::jsonb END
       FROM (
         SELECT n,
                (${first})[1 + floor(random() * ${FIRST.length})::int] AS fn,
                (${last})[1 + floor(random() * ${LAST.length})::int] AS ln,
                (${domains})[1 + floor(random() * ${DOMAINS.length})::int] AS dom,
                random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5, random() AS r6,
+               random() AS r7, random() AS r8, random() AS r9,
                now() - random() * interval '5 years' AS created
         FROM generate_series(${offset}::int, ${offset + count - 1}::int) AS n
       ) g`;

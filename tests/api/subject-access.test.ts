@@ -1,0 +1,86 @@
+// exportUserData (GDPR Art. 15): one JSON document with the profile, attributes and the event
+// log, behind the same kind of signed, short-lived link as exportUsers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../testkit/app.js';
+import { clientFor, createUser } from '../testkit/seed.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+const EXPORT = 'mutation($id: ID!) { exportUserData(id: $id) { url expiresAt format } }';
+
+interface Document {
+  exportedAt: string;
+  user: Record<string, unknown>;
+  events: { sequence: string; type: string; occurredAt: string; actorId: string | null; payload: Record<string, unknown> }[];
+}
+
+describe('exportUserData', () => {
+  it('links (without a bearer token) to one JSON document: profile with attributes and status, and every event about the user', async () => {
+    const user = await createUser(t.admin, {
+      name: 'Ada Lovelace',
+      password: 'never-in-the-export',
+      attributes: { plan: 'pro' },
+    });
+    (
+      await t.admin.execute('mutation($id: ID!) { patchUserAttributes(id: $id, patch: { seats: 3 }) { id } }', { id: user.id })
+    ).expectData();
+    (
+      await t.admin.execute('mutation($ids: [ID!]!) { bulkSuspendUsers(ids: $ids, reason: "audit") { succeeded } }', {
+        ids: [user.id],
+      })
+    ).expectData();
+
+    const link = (
+      await t.admin.execute<{ exportUserData: { url: string; format: string } }>(EXPORT, { id: user.id })
+    ).expectData().exportUserData;
+    expect(link.format).toBe('JSON');
+    const response = await fetch(link.url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="user-${user.id}.json"`);
+    const text = await response.text();
+    expect(text).not.toMatch(/never-in-the-export|passwordHash|\$2[aby]\$/);
+    const doc = JSON.parse(text) as Document;
+    expect(doc.user).toMatchObject({
+      id: user.id,
+      email: user.email,
+      name: 'Ada Lovelace',
+      attributes: { plan: 'pro', seats: 3 },
+      status: 'SUSPENDED',
+    });
+    expect(doc.events.map((e) => e.type)).toEqual(['USER_CREATED', 'USER_UPDATED', 'USER_SUSPENDED', 'USER_BULK_ACTION']);
+    expect(doc.events[0]!.payload).toMatchObject({ userId: user.id, email: user.email });
+  });
+
+  it('serves an erased user too (with nothing personal left), refuses VIEWER and unknown ids', async () => {
+    const user = await createUser(t.admin, { name: 'Grace Hopper' });
+    (await t.admin.execute('mutation($id: ID!) { eraseUser(id: $id, reason: "request") { id } }', { id: user.id })).expectData();
+    const link = (await t.admin.execute<{ exportUserData: { url: string } }>(EXPORT, { id: user.id })).expectData()
+      .exportUserData;
+    const text = await (await fetch(link.url)).text();
+    expect(text).not.toContain('Grace Hopper');
+    expect(text).not.toContain(user.email);
+    expect((JSON.parse(text) as Document).user).toMatchObject({ status: 'ERASED' });
+
+    const viewer = await clientFor(t.admin, 'VIEWER');
+    (await viewer.client.execute(EXPORT, { id: user.id })).expectError('FORBIDDEN');
+    (await t.admin.execute(EXPORT, { id: '00000000-0000-4000-8000-000000000000' })).expectError('USER_MANAGEMENT_USER_NOT_FOUND');
+  });
+
+  it('a tampered link is refused like an export link', async () => {
+    const user = await createUser(t.admin);
+    const link = (await t.admin.execute<{ exportUserData: { url: string } }>(EXPORT, { id: user.id })).expectData()
+      .exportUserData;
+    const response = await fetch(`${link.url.slice(0, -2)}xx`);
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'EXPORT_LINK_INVALID',
+    );
+  });
+});
