@@ -43,7 +43,7 @@ async function tablesContaining(needle: string): Promise<Record<string, number>>
   const tables = await prisma.$queryRaw<{ name: string }[]>`
     SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`;
   expect(tables.map((r) => r.name)).toEqual(
-    expect.arrayContaining(['users', 'user_events', 'user_import_errors', 'user_exports']),
+    expect.arrayContaining(['users', 'user_events', 'user_import_errors', 'user_exports', 'login_attempts', 'user_sessions']),
   );
   const found: Record<string, number> = {};
   for (const { name } of tables) {
@@ -57,7 +57,7 @@ async function tablesContaining(needle: string): Promise<Record<string, number>>
   return found;
 }
 
-/** A user with personal data in every place the service keeps it: row, events, import errors, export links. */
+/** A user with personal data in every place the service keeps it: row, events, sign-ins, import errors, export links. */
 async function personWithHistory(): Promise<{ id: string; email: string; password: string; secrets: string[] }> {
   const tag = randomUUID().slice(0, 8);
   const email = uniqueEmail(`erase-${tag}`);
@@ -88,6 +88,11 @@ async function personWithHistory(): Promise<{ id: string; email: string; passwor
     },
   );
   const id = created.expectData().createUser.id;
+  // Sign-ins: the login history keeps the email (and address, user agent), a failed one also a
+  // throttle counter keyed by the email.
+  const login = 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }';
+  (await t.anonymous.execute(login, { e: email, p: password })).expectData();
+  (await t.anonymous.execute(login, { e: email, p: 'not the password' })).expectError('UNAUTHENTICATED');
   (
     await t.admin.execute(
       'mutation($id: ID!, $n: String) { updateUser(id: $id, input: { name: $n, attributes: { plan: "x" } }) { id } }',
@@ -169,7 +174,8 @@ describe('eraseUser', () => {
       { id: person.id },
     );
     const events = log.expectData().userEventLog.edges.map((e) => e.node);
-    expect(events.map((e) => e.type)).toEqual(['USER_CREATED', 'USER_UPDATED', 'USER_SUSPENDED', 'USER_ERASED']);
+    // The suspension ended the session the person had signed in with (USER_SESSIONS_REVOKED).
+    expect(events.map((e) => e.type)).toEqual(['USER_CREATED', 'USER_UPDATED', 'USER_SUSPENDED', 'USER_SESSIONS_REVOKED', 'USER_ERASED']);
     expect(events[0]!.email).toBe(`erased+${person.id}@invalid`);
     expect(events[1]!.changes).toEqual([
       { field: 'name', from: null, to: null },
@@ -177,7 +183,7 @@ describe('eraseUser', () => {
     ]);
     expect(events[2]!.reason).toBe('(erased)');
     const admin = (await t.admin.execute<{ me: { id: string } }>('{ me { id } }')).expectData().me.id;
-    expect(events[3]).toMatchObject({ reason: 'ticket 77', erasedBy: admin });
+    expect(events[4]).toMatchObject({ reason: 'ticket 77', erasedBy: admin });
   });
 
   it('works on a soft-deleted user, keeping its deletedAt; restoreUser then refuses with USER_MANAGEMENT_USER_ERASED', async () => {

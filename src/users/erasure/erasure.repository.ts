@@ -1,6 +1,6 @@
 // The SQL of erasure (GDPR Art. 17): the user's row loses every personal column, and every table
 // that copied personal data about the user (the event log's payloads, import row errors, export
-// links' filters) loses its copy, in the caller's transaction. Which record fields are personal
+// links' filters, sign-ins) loses its copy, in the caller's transaction. Which record fields are personal
 // is listed once, here (PERSONAL_FIELDS); the row's columns come from the users column map.
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { z } from 'zod';
@@ -58,6 +58,13 @@ export class ErasureRepository {
     await this.db.$executeRaw`
       UPDATE user_exports SET filter = jsonb_set(filter, '{email}', to_jsonb(${erasedEmail(id)}::text))
       WHERE filter->>'email' = ${email}`;
+    // Sign-ins are personal data too: the login history (email, address, user agent) goes, the
+    // ended sessions keep only ids and dates, and the throttle's counters keyed by the email
+    // (rate-limiter-flexible keys are "<prefix>:<email>") go. With REDIS_URL the counters live in
+    // Redis instead and expire by themselves within LOGIN_IP_WINDOW / LOGIN_LOCKOUT_MAX.
+    await this.db.$executeRaw`DELETE FROM login_attempts WHERE user_id = ${id}::uuid OR email = ${email}`;
+    await this.db.$executeRaw`UPDATE user_sessions SET ip = NULL, user_agent = NULL WHERE user_id = ${id}::uuid`;
+    await this.db.$executeRaw`DELETE FROM login_throttles WHERE right(key, length(${email}) + 1) = ':' || ${email}`;
   }
 
   /**
