@@ -43,6 +43,17 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe('/metrics', () => {
+  it('is not served at all without METRICS_TOKEN', async () => {
+    const plain = await startTestApp();
+    try {
+      const response = await fetch(`${new URL(plain.url).origin}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'NOT_FOUND' } }] });
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it('needs METRICS_TOKEN', async () => {
     expect((await fetch(`${origin()}/metrics`)).status).toBe(401);
     const wrong = await fetch(`${origin()}/metrics`, { headers: { authorization: 'Bearer not-the-token-at-all' } });
