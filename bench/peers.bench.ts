@@ -61,6 +61,8 @@ export async function run(argv: string[]): Promise<void> {
       rounds: { type: 'string', default: '3' },
       connections: { type: 'string', default: '16' },
       only: { type: 'string' },
+      /** Measure only these systems (all three still answer the row check). */
+      systems: { type: 'string', default: SYSTEMS.join(',') },
     },
   });
   const seconds = Number(values.seconds);
@@ -107,10 +109,11 @@ export async function run(argv: string[]): Promise<void> {
         connections,
         duration,
       });
-    for (const w of workloads) for (const s of SYSTEMS) await load(s, w.requests[s], Math.min(2, seconds)); // warm-up
+    const measured = SYSTEMS.filter((s) => values.systems.split(',').includes(s));
+    for (const w of workloads) for (const s of measured) await load(s, w.requests[s], Math.min(2, seconds)); // warm-up
     for (let round = 0; round < rounds; round++) {
       for (const w of workloads) {
-        const order = SYSTEMS.map((_, i) => SYSTEMS[(i + round) % SYSTEMS.length]!);
+        const order = measured.map((_, i) => measured[(i + round) % measured.length]!);
         for (const s of order) {
           const r = await load(s, w.requests[s], seconds);
           const key = `${w.name}|${s}`;
@@ -119,7 +122,7 @@ export async function run(argv: string[]): Promise<void> {
       }
       process.stdout.write(`round ${round + 1}/${rounds} done\n`);
     }
-    report(workloads, results, { seconds, rounds, connections });
+    report(workloads, results, measured, { seconds, rounds, connections });
   } finally {
     await ours.stop();
     for (const child of children) {
@@ -312,7 +315,7 @@ async function buildWorkloads(url: string, _token: string, post: Post): Promise<
   return workloads;
 }
 
-function report(workloads: Workload[], results: Map<string, Measure[]>, run: { seconds: number; rounds: number; connections: number }): void {
+function report(workloads: Workload[], results: Map<string, Measure[]>, measured: System[], run: { seconds: number; rounds: number; connections: number }): void {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const agg = (w: Workload, s: System) => {
     const ms = results.get(`${w.name}|${s}`) ?? [];
@@ -320,13 +323,14 @@ function report(workloads: Workload[], results: Map<string, Measure[]>, run: { s
   };
   const rows: Record<string, string | number>[] = [];
   for (const w of workloads) {
-    for (const s of SYSTEMS) {
+    for (const s of measured) {
       const m = agg(w, s);
       rows.push({ workload: w.name, system: s, 'req/s': Math.round(m.rps), 'p50 ms': m.p50.toFixed(1), 'p99 ms': m.p99.toFixed(1), errors: m.errors });
     }
   }
   const title = `${run.connections} connections, ${run.rounds} interleaved rounds of ${run.seconds} s per workload and system (medians over rounds)`;
   printTable(title, rows);
+  if (measured.length < SYSTEMS.length) return;
   const first = agg(workloads.find((w) => w.name === 'first page') ?? workloads[0]!, 'ours').rps;
   const ratios = workloads.map((w) => {
     const us = agg(w, 'ours');

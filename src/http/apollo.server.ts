@@ -4,6 +4,7 @@
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { formatGraphQLError, logFailure, RETRY_AFTER_SECONDS } from '../errors.js';
@@ -36,6 +37,9 @@ export function createApollo(options: ApolloOptions): ApolloServer<Context> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: options.http }),
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      // No field has a cache hint and no answer is cacheable (each depends on the caller):
+      // Apollo's default cache-control plugin would still wrap every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
       {
         requestDidStart: ({ contextValue }) =>
           Promise.resolve({

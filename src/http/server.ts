@@ -15,6 +15,7 @@ import { contextFromRequest, type Context } from './context.js';
 import { httpErrorHandler, unknownRoute } from './error.middleware.js';
 import { exportDownload } from './export.route.js';
 import { liveness, readiness } from './health.route.js';
+import { jsonBody } from './json-body.middleware.js';
 import { sharedSubscriptions } from './subscription.executor.js';
 import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './upload.middleware.js';
 import { websocketAuth } from './websocket.auth.js';
@@ -45,6 +46,8 @@ export async function startServer(options: ServerOptions, port: number, host: st
   const { schema, services, log } = options;
   const app = express();
   app.disable('x-powered-by');
+  // A GraphQL answer depends on who asks and when: an ETag (a SHA-1 over every body) buys nothing.
+  app.set('etag', false);
   const http = createServer(app);
   // A request stream emits 'error' (client gone mid-body, say) only when someone listens, and
   // then kills the process if nobody does: every request gets a listener that logs it.
@@ -75,12 +78,17 @@ export async function startServer(options: ServerOptions, port: number, host: st
   // Export links: the signed token in the path is the credential (no bearer token).
   app.get('/exports/:token', exportDownload(services.exports, log.child({ component: 'export' })));
 
-  app.use(
-    '/graphql',
+  // The upload machinery only for multipart requests (the imports), not on every query.
+  const uploads = express.Router();
+  uploads.use(
     rejectOversizedUploads(options.uploadMaxBytes),
     graphqlUploadExpress({ maxFileSize: options.uploadMaxBytes, maxFiles: 1, maxFieldSize: UPLOAD_MAX_FIELD_BYTES }),
     uploadErrors({ maxBytes: options.uploadMaxBytes, maxFieldBytes: UPLOAD_MAX_FIELD_BYTES }),
-    express.json({ limit: JSON_BODY_LIMIT_BYTES }),
+  );
+  app.use(
+    '/graphql',
+    (req, res, next) => (req.is('multipart/form-data') ? uploads(req, res, next) : next()),
+    jsonBody(JSON_BODY_LIMIT_BYTES),
     expressMiddleware(apollo, {
       context: ({ req }) => contextFromRequest(req, services, log),
     }),
