@@ -7,7 +7,7 @@ import { buildSchema, type PubSub } from 'type-graphql';
 import { guardTextArguments } from './http/argument.guard.js';
 import { authChecker } from './auth/auth.checker.js';
 import { AuthResolver } from './auth/auth.resolver.js';
-import { UserConnectionResolver, UserResolver } from './users/user.resolver.js';
+import { PageInfoResolver, UserConnectionResolver, UserResolver } from './users/user.resolver.js';
 import { StatsResolver } from './users/stats/stats.resolver.js';
 import { EventResolver, KIND_SUBSCRIPTION_RESOLVERS } from './events/event.resolver.js';
 import { EVENT_OBJECT_TYPES } from './events/event.type.js';
@@ -19,6 +19,7 @@ export const resolvers = [
   AuthResolver,
   UserResolver,
   UserConnectionResolver,
+  PageInfoResolver,
   StatsResolver,
   LifecycleResolver,
   EventResolver,

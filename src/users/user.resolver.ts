@@ -5,7 +5,7 @@ import { canReadUser } from '../auth/policy.js';
 import { principalOf, type Context } from '../http/context.js';
 import { CreateUserInput, UpdateMeInput, UpdateUserInput } from './user.input.js';
 import { User } from './user.type.js';
-import { UserConnection, UserFilter, UserOrder, UserStatusEnum } from './listing/listing.type.js';
+import { PageInfo, UserConnection, UserFilter, UserOrder, UserStatusEnum } from './listing/listing.type.js';
 import { userStatus } from './user.columns.js';
 import type { UserRecord, UserStatus } from './user.model.js';
 
@@ -124,5 +124,18 @@ export class UserConnectionResolver {
   @FieldResolver(() => Int, { description: 'Users matching the filter (all pages). Computed only when selected.' })
   totalCount(@Root() connection: UserConnection): Promise<number> {
     return connection.totalCount();
+  }
+}
+
+@Resolver(() => PageInfo)
+export class PageInfoResolver {
+  @FieldResolver(() => Boolean, { description: 'Paging backward from a cursor this takes one more statement, run only when selected.' })
+  hasNextPage(@Root() pageInfo: PageInfo): Promise<boolean> {
+    return pageInfo.hasNextPage();
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Paging forward from a cursor this takes one more statement, run only when selected.' })
+  hasPreviousPage(@Root() pageInfo: PageInfo): Promise<boolean> {
+    return pageInfo.hasPreviousPage();
   }
 }

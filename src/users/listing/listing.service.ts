@@ -31,7 +31,12 @@ export interface ListUsersArgs {
 
 export interface UserPage {
   edges: { cursor: string; node: UserRecord }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  /**
+   * hasNextPage and hasPreviousPage are lazy: the side we travel towards is known from the page's
+   * extra row, but the side we came from takes a second statement, run only when a client
+   * selects that field (the pageInfo field resolvers call these).
+   */
+  pageInfo: { hasNextPage: () => Promise<boolean>; hasPreviousPage: () => Promise<boolean>; startCursor: string | null; endCursor: string | null };
   /** Lazy: only runs its COUNT when a client selects totalCount. */
   totalCount: () => Promise<number>;
 }
@@ -58,20 +63,20 @@ export class ListingService {
     // this page (in travel order): that finds the cursor row itself if it still exists, or any
     // row before it. Only asked when a cursor was given; otherwise we started at the edge.
     const first = rows[0];
-    const otherSide = request.from
-      ? (await this.repository.page(
-          { ...request, backward: !request.backward, limit: 0, from: first ? positionOf(first, order) : request.from },
-          now,
-        )).length > 0 || (!first && (await this.cursorRowMatches(request, now)))
-      : false;
-    const hasNextPage = request.backward ? otherSide : more;
-    const hasPreviousPage = request.backward ? more : otherSide;
+    const from = request.from;
+    const otherSide = once(async () =>
+      from
+        ? (await this.repository.page({ ...request, backward: !request.backward, limit: 0, from: first ? positionOf(first, order) : from }, now)).length > 0 ||
+          (!first && (await this.cursorRowMatches(request, now)))
+        : false,
+    );
+    const moreSide = () => Promise.resolve(more);
 
     return {
       edges,
       pageInfo: {
-        hasNextPage,
-        hasPreviousPage,
+        hasNextPage: request.backward ? otherSide : moreSide,
+        hasPreviousPage: request.backward ? moreSide : otherSide,
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
@@ -85,6 +90,12 @@ export class ListingService {
     const rows = await this.repository.page({ ...request, filter: { ...request.filter, ids: [id] }, from: undefined, limit: 0 }, now);
     return rows.length > 0;
   }
+}
+
+/** `work` run at most once, on the first call. */
+function once<T>(work: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= work());
 }
 
 export function normalizeOrder(orderBy: SortKey[] | null | undefined): SortKey[] {
