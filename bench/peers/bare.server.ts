@@ -38,7 +38,7 @@ async function page(body: PageBody): Promise<unknown> {
   const filter = normalizeFilter(body.filter ?? {});
   const limit = body.first ?? 20;
   const from = body.after ? decodeCursor(body.after, order, 'after') : undefined;
-  const rows = await query(pageQuery({ filter, order, limit, backward: false, from }, new Date()));
+  const rows = await query(pageQuery({ filter, order, limit, backward: false, from }, new Date(), { fields: body.fields }));
   const edges = rows.slice(0, limit).map((row) => ({
     cursor: encodeCursor(order, { values: order.map((k) => sortValue(row, k)), id: row.id as string }),
     node: pick(row, body.fields),

@@ -1,12 +1,14 @@
 // Thin: decode arguments, call the service, return. Authorization decisions are declared here.
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Authorized, UserAccess } from '../auth/auth.checker.js';
 import { canReadUser } from '../auth/policy.js';
 import { principalOf, type Context } from '../http/context.js';
 import { CreateUserInput, UpdateMeInput, UpdateUserInput } from './user.input.js';
 import { User } from './user.type.js';
 import { PageInfo, UserConnection, UserFilter, UserOrder, UserStatusEnum } from './listing/listing.type.js';
-import { userStatus } from './user.columns.js';
+import { selectedFieldNames } from '../graphql-selection.js';
+import { RECORD_FIELDS, userStatus, type RecordField } from './user.columns.js';
 import type { UserRecord, UserStatus } from './user.model.js';
 
 @ArgsType()
@@ -57,8 +59,8 @@ export class UserResolver {
 
   @Authorized('users.read')
   @Query(() => UserConnection, { description: 'Keyset-paginated, filterable, searchable, sortable listing.' })
-  async users(@Args() args: UsersArgs, @Ctx() ctx: Context): Promise<UserConnection> {
-    return ctx.services.users.list(principalOf(ctx), args);
+  async users(@Args() args: UsersArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<UserConnection> {
+    return ctx.services.users.list(principalOf(ctx), args, recordFieldsFor(selectedFieldNames(info, ['edges', 'node'])));
   }
 
   @Authorized('users.write')
@@ -112,6 +114,29 @@ export class UserResolver {
   deletedBy(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<UserRecord | null> | null {
     return readableUser(ctx, user.deletedById);
   }
+}
+
+/** What the User fields that are not record fields read from the record. */
+const FIELD_NEEDS: Record<string, readonly RecordField[]> = {
+  __typename: [],
+  status: ['deletedAt', 'isActive', 'suspendedAt', 'suspendedUntil'],
+  createdBy: ['createdById'],
+  updatedBy: ['updatedById'],
+  deletedBy: ['deletedById'],
+};
+
+/**
+ * The record fields that User fields `names` read; undefined (read them all) when one of them is
+ * not known here, so a new field resolver is never handed a record without what it reads.
+ */
+export function recordFieldsFor(names: Iterable<string>): RecordField[] | undefined {
+  const fields: RecordField[] = [];
+  for (const name of names) {
+    const needs = FIELD_NEEDS[name] ?? (RECORD_FIELDS.includes(name as RecordField) ? [name as RecordField] : undefined);
+    if (!needs) return undefined;
+    fields.push(...needs);
+  }
+  return fields;
 }
 
 /** The user with this id when the caller may read them (canReadUser), else null. */

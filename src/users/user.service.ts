@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import type { EventsService } from '../events/event.service.js';
 import type { FieldChange, NewUserEvent } from '../events/user-event.model.js';
 import { refuseOnYourself, type LifecycleService } from './lifecycle/lifecycle.service.js';
-import { userStatus } from './user.columns.js';
+import { userStatus, type RecordField } from './user.columns.js';
 import type { UserChanges, UserRecord } from './user.model.js';
 import { UserInactiveError, UserNotFoundError, VersionConflictError } from './user.error.js';
 import type { UsersRepository } from './user.repository.js';
@@ -65,10 +65,11 @@ export class UsersService {
     return this.repository.findByEmail(lookupEmail(email, 'email'));
   }
 
-  async list(principal: Principal, args: ListUsersArgs): Promise<UserPage> {
+  /** `fields`: the record fields the caller will read (default all), see ListingService.page. */
+  async list(principal: Principal, args: ListUsersArgs, fields?: readonly RecordField[]): Promise<UserPage> {
     assertCan(principal, 'users.read');
     assertCanFilterDeleted(principal, args.filter?.deleted);
-    return this.listing.page(args);
+    return this.listing.page(args, fields);
   }
 
   async create(principal: Principal, input: CreateUserInput | Record<string, unknown>): Promise<UserRecord> {
