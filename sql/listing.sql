@@ -1279,7 +1279,7 @@ WHERE
   ) ILIKE $1
   AND u.email = $2
   AND u.id = ANY ($3::uuid[])
-  AND u.role::text = ANY ($4::text[])
+  AND u.role = ANY ($4::"Role" [])
   AND u.is_active = $5
   AND u.is_email_verified = $6
   AND u.created_at >= $7
@@ -1482,7 +1482,7 @@ WHERE
   ) ILIKE $1
   AND u.email = $2
   AND u.id = ANY ($3::uuid[])
-  AND u.role::text = ANY ($4::text[])
+  AND u.role = ANY ($4::"Role" [])
   AND u.is_active = $5
   AND u.is_email_verified = $6
   AND u.created_at >= $7

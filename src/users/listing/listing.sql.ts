@@ -40,7 +40,8 @@ export function filterConditions(filter: UserFilter, now: Date): Sql[] {
   if (filter.search) c.push(Prisma.sql`${SEARCH_EXPRESSION} ILIKE ${`%${escapeLike(filter.search)}%`}`);
   if (filter.email) c.push(Prisma.sql`${columnSql('email')} = ${filter.email}`);
   if (filter.ids) c.push(Prisma.sql`${columnSql('id')} = ANY(${filter.ids}::uuid[])`);
-  if (filter.roles) c.push(Prisma.sql`${columnSql('role')}::text = ANY(${filter.roles}::text[])`);
+  // Compared as the enum (not role::text): the planner then knows the column's statistics for it.
+  if (filter.roles) c.push(Prisma.sql`${columnSql('role')} = ANY(${filter.roles}::"Role"[])`);
   if (filter.isActive != null) c.push(Prisma.sql`${columnSql('isActive')} = ${filter.isActive}`);
   if (filter.isEmailVerified != null) c.push(Prisma.sql`${columnSql('isEmailVerified')} = ${filter.isEmailVerified}`);
   pushRange(c, columnSql('createdAt'), filter.createdAt);
