@@ -53,7 +53,7 @@ function sortValue(row: Record<string, unknown>, key: SortKey): string | null {
 }
 
 async function byId(id: string, fields: RecordField[]): Promise<unknown> {
-  const rows = await query(Prisma.sql`SELECT ${Prisma.raw(selectList(RECORD_FIELDS))} FROM users u WHERE u.id = ${id}::uuid AND u.deleted_at IS NULL LIMIT 1`);
+  const rows = await query(Prisma.sql`SELECT ${Prisma.raw(selectList(withId(fields)))} FROM users u WHERE u.id = ${id}::uuid AND u.deleted_at IS NULL LIMIT 1`);
   return rows[0] ? pick(rows[0], fields) : null;
 }
 

@@ -5,7 +5,7 @@ import type { Tx } from '../events/user-event.repository.js';
 import { UserAlreadyExistsError } from './user.error.js';
 import { z } from 'zod';
 import { countRow, oneRowOf, rowsOf } from '../db/rows.js';
-import { RECORD_FIELDS, recordSchema, userSelect, type RecordField } from './user.columns.js';
+import { RECORD_FIELDS, recordSchema, userSelect, userSelectOf, type RecordField } from './user.columns.js';
 import type { NewUser, UserChanges, UserRecord } from './user.model.js';
 import type { PageRequest, UserFilter } from './listing/listing.model.js';
 import { countQuery, estimateQuery, needsEstimate, pageFields, pageQuery, SORT_MATCHES_BELOW } from './listing/listing.sql.js';
@@ -51,10 +51,14 @@ export class UsersRepository {
     return this.root.$transaction((tx) => work(new UsersRepository(tx, this.root), tx));
   }
 
-  async findById(id: string, options: { includeDeleted?: boolean } = {}): Promise<UserRecord | null> {
+  /**
+   * With `fields`, the record holds only those and the id (the rest are absent): for a caller
+   * that knows what it will read (user(id) and me read what the operation selects).
+   */
+  async findById(id: string, options: { includeDeleted?: boolean; fields?: readonly RecordField[] | undefined } = {}): Promise<UserRecord | null> {
     return this.db.user.findFirst({
       where: { id, ...(options.includeDeleted ? {} : { deletedAt: null }) },
-      select: userSelect,
+      select: options.fields ? userSelectOf(options.fields) : userSelect,
     });
   }
 

@@ -38,8 +38,8 @@ const RELATED = 'null when there is none, or when you may not read that user (as
 export class UserResolver {
   @Authorized('self.read')
   @Query(() => User, { description: 'The caller (any role).' })
-  me(@Ctx() ctx: Context): Promise<UserRecord> {
-    return ctx.services.users.me(principalOf(ctx));
+  me(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<UserRecord> {
+    return ctx.services.users.me(principalOf(ctx), recordFieldsFor(selectedFieldNames(info, [])));
   }
 
   @Authorized('self.read')
@@ -47,8 +47,8 @@ export class UserResolver {
     nullable: true,
     description: 'ADMIN and VIEWER: any user; USER: only their own id (FORBIDDEN otherwise). null when absent or soft-deleted.',
   })
-  user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord | null> {
-    return ctx.services.users.getById(principalOf(ctx), id);
+  user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<UserRecord | null> {
+    return ctx.services.users.getById(principalOf(ctx), id, recordFieldsFor(selectedFieldNames(info, [])));
   }
 
   @Authorized('users.read')

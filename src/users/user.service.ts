@@ -40,24 +40,25 @@ export class UsersService {
     this.listing = new ListingService(repository, clock);
   }
 
-  async me(principal: Principal): Promise<UserRecord> {
+  /** `fields`: the record fields the caller will read (default all). */
+  async me(principal: Principal, fields?: readonly RecordField[]): Promise<UserRecord> {
     assertCan(principal, 'self.read');
-    return this.own(principal);
+    return this.own(principal, fields);
   }
 
   /** The caller's own live record (USER_MANAGEMENT_USER_NOT_FOUND for a subject that is no user of ours). */
-  private async own(principal: Principal): Promise<UserRecord> {
+  private async own(principal: Principal, fields?: readonly RecordField[]): Promise<UserRecord> {
     const id = actorId(principal);
-    const user = id ? await this.repository.findById(id) : null;
+    const user = id ? await this.repository.findById(id, { fields }) : null;
     if (!user) throw new UserNotFoundError(principal.userId);
     return user;
   }
 
   /** `user(id)`: yourself with self.read, anyone with users.read (canReadUser), decided before the lookup (no existence leak). */
-  async getById(principal: Principal, id: string): Promise<UserRecord | null> {
+  async getById(principal: Principal, id: string, fields?: readonly RecordField[]): Promise<UserRecord | null> {
     const userId = assertUuid(id);
     assertCanReadUser(principal, userId);
-    return this.repository.findById(userId);
+    return this.repository.findById(userId, { fields });
   }
 
   async getByEmail(principal: Principal, email: string): Promise<UserRecord | null> {
