@@ -5,14 +5,19 @@
 // curl would), count the rows. The server runs as its own process so its RSS is its own;
 // targets: >= 100,000 rows/s and RSS growth <= 50 MB, per format. --rows counts exported (live)
 // users: the seed soft-deletes ~3% of what it loads, so it loads rows / 0.97.
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/client.js';
 import { applyMigrations } from '../src/db/migrate.js';
 import { SeedRepository } from '../src/users/seed/seed.repository.js';
 import bcrypt from 'bcryptjs';
+import { Prisma } from '../src/generated/prisma/client.js';
+import { EXPORT_COLUMNS, USER_FIELDS } from '../src/users/export/export.model.js';
+import { readExpression, statusAt } from '../src/users/user.columns.js';
 import { ADMIN, createDatabase, sampled, withServer, type Server } from './import.bench.js';
 import { printTable } from './table.js';
 
@@ -37,7 +42,7 @@ export async function run(argv: string[]): Promise<void> {
     try {
       await seed({ url, dataDir: 'unused' }, withDeleted(Number(values.rows)));
       await withServer({ DATABASE_URL: url }, async (server) => {
-        rows.push(...(await measureAll(server, 'PostgreSQL')));
+        rows.push(...(await measureAll(server, 'PostgreSQL', url)));
       });
     } finally {
       await drop();
@@ -77,7 +82,7 @@ async function seed(target: { url?: string; dataDir: string }, n: number): Promi
   }
 }
 
-async function measureAll(server: Server, database: string): Promise<Record<string, string | number>[]> {
+async function measureAll(server: Server, database: string, copyUrl?: string): Promise<Record<string, string | number>[]> {
   const out = [];
   // The seed soft-deletes some users; an export (like the listing) excludes them by default.
   const expected = await liveUsers(server);
@@ -93,6 +98,8 @@ async function measureAll(server: Server, database: string): Promise<Record<stri
     // CSV has a header line; JSON an opening and a closing bracket line.
     const got = format === 'CSV' ? lines - 1 : format === 'JSON' ? lines - 2 : lines;
     const rate = got / seconds;
+    // The ceiling, in the same run: psql's COPY of the same columns of the same rows, same order.
+    const copy = copyUrl ? await copyCeiling(copyUrl, format) : undefined;
     out.push({
       database,
       format,
@@ -101,6 +108,8 @@ async function measureAll(server: Server, database: string): Promise<Record<stri
       'seconds (median of 3)': seconds.toFixed(2),
       'rows/s': Math.round(rate).toLocaleString('en'),
       target: `>= ${TARGET_RATE.toLocaleString('en')}/s`,
+      'COPY rows/s': copy ? Math.round(copy).toLocaleString('en') : '-',
+      'ours / COPY': copy ? `${(rate / copy).toFixed(2)}× (target ${format === 'CSV' ? '0.8' : '0.6'}×)` : '-',
       'RSS base MB': base.toFixed(0),
       'RSS peak MB': peak.toFixed(0),
       'RSS growth MB': (peak - base).toFixed(0),
@@ -138,4 +147,31 @@ async function download(server: Server, format: 'CSV' | 'JSON' | 'NDJSON'): Prom
     for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines += 1;
   }
   return lines;
+}
+
+/**
+ * psql `\copy (SELECT <the export's 19 columns> of live users ORDER BY created_at, id) TO STDOUT`,
+ * as CSV, or as row_to_json lines for NDJSON and JSON; its stdout is counted as a download is.
+ * Median of three, in rows per second.
+ */
+async function copyCeiling(url: string, format: 'CSV' | 'JSON' | 'NDJSON'): Promise<number> {
+  const columns = USER_FIELDS.map((field) =>
+    field === 'STATUS' ? `${statusAt(Prisma.raw('now()')).sql} AS status` : `${readExpression(EXPORT_COLUMNS[field])} AS "${EXPORT_COLUMNS[field]}"`,
+  ).join(', ');
+  const select = `SELECT ${columns} FROM users u WHERE u.deleted_at IS NULL ORDER BY u.created_at, u.id`.replace(/\s+/g, ' ');
+  const command = format === 'CSV' ? `\\copy (${select}) TO STDOUT WITH (FORMAT csv, HEADER)` : `\\copy (SELECT row_to_json(t) FROM (${select}) t) TO STDOUT`;
+  const rates: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const child = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', command], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let lines = 0;
+    for await (const chunk of child.stdout) {
+      const bytes = chunk as Buffer;
+      for (let j = bytes.indexOf(10); j !== -1; j = bytes.indexOf(10, j + 1)) lines += 1;
+    }
+    const [code] = (await once(child, 'close')) as [number];
+    if (code !== 0) throw new Error(`psql \\copy exited with ${code}`);
+    rates.push((format === 'CSV' ? lines - 1 : lines) / ((performance.now() - started) / 1000));
+  }
+  return rates.sort((a, b) => a - b)[1]!;
 }

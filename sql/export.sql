@@ -630,7 +630,7 @@ FROM
       users u
     WHERE
       u.deleted_at IS NULL
-      AND u.role::text = ANY ($3::text[])
+      AND u.role = ANY ($3::"Role" [])
       AND (u.created_at, u.id) > ($4, $5::uuid)
       AND (u.created_at, u.id) <= ($6, $7::uuid)
     ORDER BY
@@ -689,7 +689,7 @@ FROM
   users u
 WHERE
   u.deleted_at IS NULL
-  AND u.role::text = ANY ($1::text[])
+  AND u.role = ANY ($1::"Role" [])
   AND (u.created_at, u.id) > ($2, $3::uuid)
 ORDER BY
   u.created_at,

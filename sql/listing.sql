@@ -1419,7 +1419,7 @@ WHERE
   ) ILIKE $1
   AND u.email = $2
   AND u.id = ANY ($3::uuid[])
-  AND u.role::text = ANY ($4::text[])
+  AND u.role = ANY ($4::"Role" [])
   AND u.is_active = $5
   AND u.is_email_verified = $6
   AND u.created_at >= $7
@@ -1486,6 +1486,117 @@ ORDER BY
 LIMIT
   $1;
 
+-- first page of the fields asked (email, name, createdAt), CREATED_AT DESC
+-- $1 = 21
+SELECT
+  u.id::text AS "id",
+  u.email,
+  u.name,
+  u.created_at AS "createdAt"
+FROM
+  users u
+WHERE
+  u.deleted_at IS NULL
+ORDER BY
+  u.created_at DESC,
+  u.id DESC
+LIMIT
+  $1;
+
+-- page after a cursor of the fields asked, LAST_NAME ASC
+-- $1 = "Hopper"
+-- $2 = "00000000-0000-4000-8000-000000000001"
+-- $3 = 21
+-- $4 = 21
+-- $5 = 21
+SELECT
+  *
+FROM
+  (
+    (
+      SELECT
+        q.*,
+        0 AS _part
+      FROM
+        (
+          SELECT
+            u.id::text AS "id",
+            u.email,
+            u.name,
+            u.last_name AS "lastName",
+            u.created_at AS "createdAt"
+          FROM
+            users u
+          WHERE
+            u.deleted_at IS NULL
+            AND (u.last_name, u.id) > ($1::text, $2::uuid)
+          ORDER BY
+            u.last_name ASC,
+            u.id ASC
+          LIMIT
+            $3
+        ) q
+    )
+    UNION ALL
+    (
+      SELECT
+        q.*,
+        1 AS _part
+      FROM
+        (
+          SELECT
+            u.id::text AS "id",
+            u.email,
+            u.name,
+            u.last_name AS "lastName",
+            u.created_at AS "createdAt"
+          FROM
+            users u
+          WHERE
+            u.deleted_at IS NULL
+            AND u.last_name IS NULL
+          ORDER BY
+            u.id ASC
+          LIMIT
+            $4
+        ) q
+    )
+  ) t
+ORDER BY
+  _part,
+  "lastName" ASC,
+  id::uuid ASC
+LIMIT
+  $5;
+
+-- sort-matches of the fields asked, EMAIL ASC
+-- $1 = "2026-05-02T00:00:00.000Z"
+-- $2 = "2026-06-01T12:00:00.000Z"
+-- $3 = 21
+WITH
+  m AS MATERIALIZED (
+    SELECT
+      u.id::text AS "id",
+      u.email,
+      u.name,
+      u.created_at AS "createdAt"
+    FROM
+      users u
+    WHERE
+      u.deleted_at IS NULL
+      AND u.updated_at >= $1
+      AND u.updated_at < $2
+  )
+SELECT
+  *
+FROM
+  m
+ORDER BY
+  m."email" ASC,
+  m.id::uuid ASC
+LIMIT
+  $3;
+
 -- totalCount, no filter
 SELECT
   count(*)::int AS n
@@ -1517,7 +1628,7 @@ WHERE
   ) ILIKE $1
   AND u.email = $2
   AND u.id = ANY ($3::uuid[])
-  AND u.role::text = ANY ($4::text[])
+  AND u.role = ANY ($4::"Role" [])
   AND u.is_active = $5
   AND u.is_email_verified = $6
   AND u.created_at >= $7

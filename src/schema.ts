@@ -9,7 +9,7 @@ import { authChecker } from './auth/auth.checker.js';
 import { AuthResolver } from './auth/auth.resolver.js';
 import { SessionResolver } from './auth/session.resolver.js';
 import { LoginHistoryResolver } from './auth/login-history.resolver.js';
-import { UserConnectionResolver, UserResolver } from './users/user.resolver.js';
+import { PageInfoResolver, UserConnectionResolver, UserResolver } from './users/user.resolver.js';
 import { StatsResolver } from './users/stats/stats.resolver.js';
 import { EventResolver, KIND_SUBSCRIPTION_RESOLVERS } from './events/event.resolver.js';
 import { EVENT_OBJECT_TYPES } from './events/event.type.js';
@@ -26,6 +26,7 @@ export const resolvers = [
   LoginHistoryResolver,
   UserResolver,
   UserConnectionResolver,
+  PageInfoResolver,
   StatsResolver,
   LifecycleResolver,
   ErasureResolver,

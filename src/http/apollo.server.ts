@@ -4,6 +4,7 @@
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { formatGraphQLError, logFailure, RETRY_AFTER_SECONDS } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -48,6 +49,9 @@ export function createApollo(options: ApolloOptions): ApolloServer<Context> {
       ApolloServerPluginDrainHttpServer({ httpServer: options.http }),
       landingPage({ production: options.production }),
       graphqlMetricsPlugin<Context>(options.metrics),
+      // No field has a cache hint and no answer is cacheable (each depends on the caller):
+      // Apollo's default cache-control plugin would still wrap every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
       {
         requestDidStart: ({ contextValue }) =>
           Promise.resolve({

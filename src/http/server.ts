@@ -22,6 +22,7 @@ import { securityHeaders } from './security.headers.js';
 import { OperationGate, operationGateMiddleware, type TrustedDocuments } from './operation.gate.js';
 import { liveness, readiness, type DrainState } from './health.route.js';
 import { httpMetrics, metricsEndpoint } from './metrics.route.js';
+import { jsonBody } from './json-body.middleware.js';
 import { sharedSubscriptions } from './subscription.executor.js';
 import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './upload.middleware.js';
 import { websocketAuth } from './websocket.auth.js';
@@ -78,6 +79,8 @@ export async function startServer(options: ServerOptions, port: number, host: st
     if (drain.draining) res.set('connection', 'close');
     next();
   });
+  // A GraphQL answer depends on who asks and when: an ETag (a SHA-1 over every body) buys nothing.
+  app.set('etag', false);
   const http = createServer(app);
   // A request stream emits 'error' (client gone mid-body, say) only when someone listens, and
   // then kills the process if nobody does: every request gets a listener that logs it.
@@ -137,12 +140,17 @@ export async function startServer(options: ServerOptions, port: number, host: st
   // Export links: the signed token in the path is the credential (no bearer token).
   app.get('/exports/:token', rateLimiter.exports, exportDownload(services.exports, services.subjectAccess, log.child({ component: 'export' }), services.metrics));
 
-  app.use(
-    '/graphql',
+  // The upload machinery only for multipart requests (the imports), not on every query.
+  const uploads = express.Router();
+  uploads.use(
     rejectOversizedUploads(options.uploadMaxBytes),
     graphqlUploadExpress({ maxFileSize: options.uploadMaxBytes, maxFiles: 1, maxFieldSize: UPLOAD_MAX_FIELD_BYTES }),
     uploadErrors({ maxBytes: options.uploadMaxBytes, maxFieldBytes: UPLOAD_MAX_FIELD_BYTES }),
-    express.json({ limit: JSON_BODY_LIMIT_BYTES }),
+  );
+  app.use(
+    '/graphql',
+    (req, res, next) => (req.is('multipart/form-data') ? uploads(req, res, next) : next()),
+    jsonBody(JSON_BODY_LIMIT_BYTES),
     operationGateMiddleware(gate, options.trustedDocuments),
     rateLimiter.graphql,
     expressMiddleware(apollo, {

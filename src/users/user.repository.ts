@@ -5,14 +5,22 @@ import type { Tx } from '../events/user-event.repository.js';
 import { UserAlreadyExistsError } from './user.error.js';
 import { z } from 'zod';
 import { countRow, oneRowOf, rowsOf } from '../db/rows.js';
-import { RECORD_FIELDS, recordSchema, userSelect } from './user.columns.js';
+import { RECORD_FIELDS, recordSchema, userSelect, userSelectOf, type RecordField } from './user.columns.js';
 import type { NewUser, UserChanges, UserRecord } from './user.model.js';
 import type { PageRequest, UserFilter } from './listing/listing.model.js';
-import { countQuery, estimateQuery, needsEstimate, pageQuery, SORT_MATCHES_BELOW } from './listing/listing.sql.js';
+import { countQuery, estimateQuery, needsEstimate, pageFields, pageQuery, SORT_MATCHES_BELOW } from './listing/listing.sql.js';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
 const pageRows = rowsOf('users page', recordSchema(RECORD_FIELDS));
+/** Row checkers for pages of some fields only, by field list (a handful of shapes in practice). */
+const partialPageRows = new Map<string, (rows: unknown) => unknown[]>();
+function pageRowsOf(fields: readonly RecordField[]): (rows: unknown) => unknown[] {
+  const key = fields.join(',');
+  let check = partialPageRows.get(key);
+  if (!check) partialPageRows.set(key, (check = rowsOf('users page', recordSchema(fields))));
+  return check;
+}
 const planRows = rowsOf('users page plan', z.object({ 'QUERY PLAN': z.string() }));
 // EXPLAIN (FORMAT JSON): PostgreSQL's driver parses the JSON, PGlite's hands it over as text.
 const estimateRow = oneRowOf('users row estimate', z.object({ 'QUERY PLAN': z.unknown() }));
@@ -43,10 +51,14 @@ export class UsersRepository {
     return this.root.$transaction((tx) => work(new UsersRepository(tx, this.root), tx));
   }
 
-  async findById(id: string, options: { includeDeleted?: boolean } = {}): Promise<UserRecord | null> {
+  /**
+   * With `fields`, the record holds only those and the id (the rest are absent): for a caller
+   * that knows what it will read (user(id) and me read what the operation selects).
+   */
+  async findById(id: string, options: { includeDeleted?: boolean; fields?: readonly RecordField[] | undefined } = {}): Promise<UserRecord | null> {
     return this.db.user.findFirst({
       where: { id, ...(options.includeDeleted ? {} : { deletedAt: null }) },
-      select: userSelect,
+      select: options.fields ? userSelectOf(options.fields) : userSelect,
     });
   }
 
@@ -154,8 +166,14 @@ export class UsersRepository {
     return user;
   }
 
-  async page(request: PageRequest, now: Date): Promise<UserRecord[]> {
-    return pageRows(await this.db.$queryRaw(await this.pageSql(request, now)));
+  /**
+   * A page of users. With `fields`, each record holds only those fields, the id and the sort
+   * keys (the rest are absent): for a caller that knows what it will read (the GraphQL listing).
+   */
+  async page(request: PageRequest, now: Date, fields?: readonly RecordField[]): Promise<UserRecord[]> {
+    const rows: unknown = await this.db.$queryRaw(await this.pageSql(request, now, fields));
+    if (!fields) return pageRows(rows);
+    return pageRowsOf(pageFields(fields, request.order))(rows) as UserRecord[];
   }
 
   /** The plan PostgreSQL chooses for a page (for the benchmark's index report). */
@@ -164,10 +182,10 @@ export class UsersRepository {
     return rows.map((r) => r['QUERY PLAN']);
   }
 
-  private async pageSql(request: PageRequest, now: Date): Promise<Prisma.Sql> {
+  private async pageSql(request: PageRequest, now: Date, fields?: readonly RecordField[]): Promise<Prisma.Sql> {
     // One EXPLAIN (no rows read) picks the plan for the filter shape the planner misjudges.
     const sortMatches = needsEstimate(request) && (await this.estimateRows(request.filter, now)) < SORT_MATCHES_BELOW;
-    return pageQuery(request, now, { sortMatches });
+    return pageQuery(request, now, { sortMatches, fields });
   }
 
   private async estimateRows(filter: UserFilter, now: Date): Promise<number> {

@@ -1,13 +1,15 @@
 // Thin: decode arguments, call the service, return. Authorization decisions are declared here.
+import type { GraphQLResolveInfo } from 'graphql';
 import { GraphQLJSON } from 'graphql-scalars';
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Authorized, UserAccess } from '../auth/auth.checker.js';
 import { canReadUser } from '../auth/policy.js';
 import { principalOf, type Context } from '../http/context.js';
 import { CreateUserInput, UpdateMeInput, UpdateUserInput } from './user.input.js';
 import { User } from './user.type.js';
-import { UserConnection, UserFilter, UserOrder, UserStatusEnum } from './listing/listing.type.js';
-import { userStatus } from './user.columns.js';
+import { PageInfo, UserConnection, UserFilter, UserOrder, UserStatusEnum } from './listing/listing.type.js';
+import { selectedFieldNames } from '../graphql-selection.js';
+import { RECORD_FIELDS, userStatus, type RecordField } from './user.columns.js';
 import type { UserRecord, UserStatus } from './user.model.js';
 
 @ArgsType()
@@ -37,8 +39,8 @@ const RELATED = 'null when there is none, or when you may not read that user (as
 export class UserResolver {
   @Authorized('self.read')
   @Query(() => User, { description: 'The caller (any role).' })
-  me(@Ctx() ctx: Context): Promise<UserRecord> {
-    return ctx.services.users.me(principalOf(ctx));
+  me(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<UserRecord> {
+    return ctx.services.users.me(principalOf(ctx), recordFieldsFor(selectedFieldNames(info, [])));
   }
 
   @Authorized('self.read')
@@ -46,8 +48,8 @@ export class UserResolver {
     nullable: true,
     description: 'ADMIN and VIEWER: any user; USER: only their own id (FORBIDDEN otherwise). null when absent or soft-deleted.',
   })
-  user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord | null> {
-    return ctx.services.users.getById(principalOf(ctx), id);
+  user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<UserRecord | null> {
+    return ctx.services.users.getById(principalOf(ctx), id, recordFieldsFor(selectedFieldNames(info, [])));
   }
 
   @Authorized('users.read')
@@ -58,8 +60,8 @@ export class UserResolver {
 
   @Authorized('users.read')
   @Query(() => UserConnection, { description: 'Keyset-paginated, filterable, searchable, sortable listing.' })
-  async users(@Args() args: UsersArgs, @Ctx() ctx: Context): Promise<UserConnection> {
-    return ctx.services.users.list(principalOf(ctx), args);
+  async users(@Args() args: UsersArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<UserConnection> {
+    return ctx.services.users.list(principalOf(ctx), args, recordFieldsFor(selectedFieldNames(info, ['edges', 'node'])));
   }
 
   @Authorized('users.write')
@@ -111,7 +113,7 @@ export class UserResolver {
     return ctx.services.users.updateMe(principalOf(ctx), { ...input });
   }
 
-  @FieldResolver(() => UserStatusEnum, { description: 'Derived: DELETED, else SUSPENDED (until `suspendedUntil` passes), else INACTIVE or ACTIVE.' })
+  @FieldResolver(() => UserStatusEnum, { description: 'Derived: ERASED, else DELETED, else SUSPENDED (until `suspendedUntil` passes), else INACTIVE or ACTIVE.' })
   status(@Root() user: UserRecord, @Ctx() ctx: Context): UserStatus {
     return userStatus(user, ctx.services.clock.now());
   }
@@ -135,6 +137,29 @@ export class UserResolver {
   }
 }
 
+/** What the User fields that are not record fields read from the record. */
+const FIELD_NEEDS: Record<string, readonly RecordField[]> = {
+  __typename: [],
+  status: ['erasedAt', 'deletedAt', 'isActive', 'suspendedAt', 'suspendedUntil'],
+  createdBy: ['createdById'],
+  updatedBy: ['updatedById'],
+  deletedBy: ['deletedById'],
+};
+
+/**
+ * The record fields that User fields `names` read; undefined (read them all) when one of them is
+ * not known here, so a new field resolver is never handed a record without what it reads.
+ */
+export function recordFieldsFor(names: Iterable<string>): RecordField[] | undefined {
+  const fields: RecordField[] = [];
+  for (const name of names) {
+    const needs = FIELD_NEEDS[name] ?? (RECORD_FIELDS.includes(name as RecordField) ? [name as RecordField] : undefined);
+    if (!needs) return undefined;
+    fields.push(...needs);
+  }
+  return fields;
+}
+
 /** The user with this id when the caller may read them (canReadUser), else null. */
 function readableUser(ctx: Context, id: string | null): Promise<UserRecord | null> | null {
   return id && canReadUser(ctx.principal, id) ? ctx.loaders.userById.load(id) : null;
@@ -145,5 +170,18 @@ export class UserConnectionResolver {
   @FieldResolver(() => Int, { description: 'Users matching the filter (all pages). Computed only when selected.' })
   totalCount(@Root() connection: UserConnection): Promise<number> {
     return connection.totalCount();
+  }
+}
+
+@Resolver(() => PageInfo)
+export class PageInfoResolver {
+  @FieldResolver(() => Boolean, { description: 'Paging backward from a cursor this takes one more statement, run only when selected.' })
+  hasNextPage(@Root() pageInfo: PageInfo): Promise<boolean> {
+    return pageInfo.hasNextPage();
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Paging forward from a cursor this takes one more statement, run only when selected.' })
+  hasPreviousPage(@Root() pageInfo: PageInfo): Promise<boolean> {
+    return pageInfo.hasPreviousPage();
   }
 }

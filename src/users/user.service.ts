@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import type { EventsService } from '../events/event.service.js';
 import type { FieldChange, NewUserEvent } from '../events/user-event.model.js';
 import { refuseOnYourself, type LifecycleService } from './lifecycle/lifecycle.service.js';
-import { userStatus } from './user.columns.js';
+import { userStatus, type RecordField } from './user.columns.js';
 import type { UserChanges, UserRecord } from './user.model.js';
 import { UserInactiveError, UserNotFoundError, VersionConflictError } from './user.error.js';
 import type { UsersRepository } from './user.repository.js';
@@ -42,24 +42,25 @@ export class UsersService {
     this.listing = new ListingService(repository, clock);
   }
 
-  async me(principal: Principal): Promise<UserRecord> {
+  /** `fields`: the record fields the caller will read (default all). */
+  async me(principal: Principal, fields?: readonly RecordField[]): Promise<UserRecord> {
     assertCan(principal, 'self.read');
-    return this.own(principal);
+    return this.own(principal, fields);
   }
 
   /** The caller's own live record (USER_MANAGEMENT_USER_NOT_FOUND for a subject that is no user of ours). */
-  private async own(principal: Principal): Promise<UserRecord> {
+  private async own(principal: Principal, fields?: readonly RecordField[]): Promise<UserRecord> {
     const id = actorId(principal);
-    const user = id ? await this.repository.findById(id) : null;
+    const user = id ? await this.repository.findById(id, { fields }) : null;
     if (!user) throw new UserNotFoundError(principal.userId);
     return user;
   }
 
   /** `user(id)`: yourself with self.read, anyone with users.read (canReadUser), decided before the lookup (no existence leak). */
-  async getById(principal: Principal, id: string): Promise<UserRecord | null> {
+  async getById(principal: Principal, id: string, fields?: readonly RecordField[]): Promise<UserRecord | null> {
     const userId = assertUuid(id);
     assertCanReadUser(principal, userId);
-    return this.repository.findById(userId);
+    return this.repository.findById(userId, { fields });
   }
 
   async getByEmail(principal: Principal, email: string): Promise<UserRecord | null> {
@@ -75,10 +76,11 @@ export class UsersService {
     return this.repository.findByExternalId(externalId.trim());
   }
 
-  async list(principal: Principal, args: ListUsersArgs): Promise<UserPage> {
+  /** `fields`: the record fields the caller will read (default all), see ListingService.page. */
+  async list(principal: Principal, args: ListUsersArgs, fields?: readonly RecordField[]): Promise<UserPage> {
     assertCan(principal, 'users.read');
     assertCanFilterDeleted(principal, args.filter?.deleted);
-    return this.listing.page(args);
+    return this.listing.page(args, fields);
   }
 
   async create(principal: Principal, input: CreateUserInput | Record<string, unknown>): Promise<UserRecord> {

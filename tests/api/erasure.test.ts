@@ -145,6 +145,12 @@ describe('eraseUser', () => {
     expect(erased.erasedAt).not.toBeNull();
 
     for (const secret of person.secrets) expect(await tablesContaining(secret), secret).toEqual({});
+    // status alone (the read narrowed to the columns status needs) still says ERASED.
+    const alone = await t.admin.execute<{ users: { edges: { node: { status: string } }[] } }>(
+      'query($id: ID!) { users(first: 1, filter: { ids: [$id], deleted: INCLUDE }) { edges { node { status } } } }',
+      { id: person.id },
+    );
+    expect(alone.expectData().users.edges.map((e) => e.node.status)).toEqual(['ERASED']);
     // The password is gone too: the old one no longer logs in.
     const login = await t.anonymous.execute(
       'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }',

@@ -3,7 +3,7 @@
 // the ground truth returns, in its order, each once.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserIdsDocument, UsersWithCountDocument, type UserFilter, type UserIdsQuery, type UserIdsQueryVariables, type UserOrder } from '../generated/graphql.js';
+import { UserIdsDocument, UserIdsForwardDocument, UsersWithCountDocument, type UserFilter, type UserIdsQuery, type UserIdsQueryVariables, type UserOrder } from '../generated/graphql.js';
 import { startTestApp, type TestApp } from '../testkit/app.js';
 import { clientFor } from '../testkit/seed.js';
 import { chance, pick, rng } from '../testkit/random.js';
@@ -158,6 +158,24 @@ describe(`users listing vs SQL ground truth (TEST_SEED=${SEED})`, () => {
     const before = db.queryCount;
     (await t.admin.execute(UserIdsDocument, { first: 5, filter })).expectData();
     expect(db.queryCount - before).toBe(1);
+  });
+
+  it('runs the hasPreviousPage probe after a cursor only when a client selects it', async () => {
+    const filter: UserFilter = { ids };
+    const orderBy: UserOrder[] = [{ field: 'EMAIL', direction: 'ASC' }];
+    const start = (await t.admin.execute(UserIdsDocument, { first: 5, filter, orderBy })).expectData().users.pageInfo.endCursor;
+    // Background jobs (outbox relay poll, suspension expiry) would add their queries to the count.
+    await t.app.services.stop();
+    const db = t.app.services.db;
+    let before = db.queryCount;
+    const lean = (await t.admin.execute(UserIdsForwardDocument, { first: 5, after: start, filter, orderBy })).expectData().users;
+    expect(db.queryCount - before).toBe(1);
+    before = db.queryCount;
+    const full = (await t.admin.execute(UserIdsDocument, { first: 5, after: start, filter, orderBy })).expectData().users;
+    expect(db.queryCount - before).toBe(2);
+    expect(full.pageInfo.hasPreviousPage).toBe(true);
+    expect(lean.edges).toEqual(full.edges.map((e) => ({ node: e.node })));
+    expect(lean.pageInfo).toEqual({ hasNextPage: full.pageInfo.hasNextPage, endCursor: full.pageInfo.endCursor });
   });
 
   it('never repeats or skips an existing row while rows are inserted between pages', async () => {

@@ -33,6 +33,14 @@ describe('HTTP endpoints', () => {
     expect(html).toContain('initialEndpoint');
   });
 
+  it('answers POST /graphql without an ETag (answers depend on the caller), whatever the JSON content type spelling', async () => {
+    for (const type of ['application/json', 'Application/JSON; charset=UTF-8', 'application/json;charset="utf-8"']) {
+      const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': type }, body: JSON.stringify({ query: '{ __typename }' }) });
+      expect(await response.json(), type).toEqual({ data: { __typename: 'Query' } });
+      expect(response.headers.get('etag'), type).toBeNull();
+    }
+  });
+
   it('answers GET /graphql queries (with the CSRF header)', async () => {
     const query = encodeURIComponent('{ __typename }');
     const response = await fetch(`${t.url}?query=${query}`, { headers: { 'apollo-require-preflight': 'true' } });

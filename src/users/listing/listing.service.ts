@@ -1,6 +1,7 @@
 // Turns connection arguments into a keyset page request and the rows back into a Relay page.
 import { BadUserInputError, type FieldProblem } from '../../errors.js';
 import type { Clock } from '../../clock.js';
+import type { RecordField } from '../user.columns.js';
 import type { UserRecord } from '../user.model.js';
 import type { UsersRepository } from '../user.repository.js';
 import { isUuid, lookupEmailProblem, normalizeEmail } from '../user.validation.js';
@@ -32,7 +33,12 @@ export interface ListUsersArgs {
 
 export interface UserPage {
   edges: { cursor: string; node: UserRecord }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  /**
+   * hasNextPage and hasPreviousPage are lazy: the side we travel towards is known from the page's
+   * extra row, but the side we came from takes a second statement, run only when a client
+   * selects that field (the pageInfo field resolvers call these).
+   */
+  pageInfo: { hasNextPage: () => Promise<boolean>; hasPreviousPage: () => Promise<boolean>; startCursor: string | null; endCursor: string | null };
   /** Lazy: only runs its COUNT when a client selects totalCount. */
   totalCount: () => Promise<number>;
 }
@@ -43,13 +49,14 @@ export class ListingService {
     private readonly clock: Clock,
   ) {}
 
-  async page(args: ListUsersArgs): Promise<UserPage> {
+  /** With `fields`, the page's records hold only those (and the id and sort keys): see UsersRepository.page. */
+  async page(args: ListUsersArgs, fields?: readonly RecordField[]): Promise<UserPage> {
     const order = normalizeOrder(args.orderBy);
     const filter = normalizeFilter(args.filter ?? {});
     const request = toPageRequest(args, order, filter);
     const now = this.clock.now();
 
-    const rows = await this.repository.page(request, now);
+    const rows = await this.repository.page(request, now, fields);
     const more = rows.length > request.limit;
     const pageRows = rows.slice(0, request.limit);
     if (request.backward) pageRows.reverse();
@@ -59,20 +66,20 @@ export class ListingService {
     // this page (in travel order): that finds the cursor row itself if it still exists, or any
     // row before it. Only asked when a cursor was given; otherwise we started at the edge.
     const first = rows[0];
-    const otherSide = request.from
-      ? (await this.repository.page(
-          { ...request, backward: !request.backward, limit: 0, from: first ? positionOf(first, order) : request.from },
-          now,
-        )).length > 0 || (!first && (await this.cursorRowMatches(request, now)))
-      : false;
-    const hasNextPage = request.backward ? otherSide : more;
-    const hasPreviousPage = request.backward ? more : otherSide;
+    const from = request.from;
+    const otherSide = once(async () =>
+      from
+        ? (await this.repository.page({ ...request, backward: !request.backward, limit: 0, from: first ? positionOf(first, order) : from }, now, PROBE_FIELDS)).length > 0 ||
+          (!first && (await this.cursorRowMatches(request, now)))
+        : false,
+    );
+    const moreSide = () => Promise.resolve(more);
 
     return {
       edges,
       pageInfo: {
-        hasNextPage,
-        hasPreviousPage,
+        hasNextPage: request.backward ? otherSide : moreSide,
+        hasPreviousPage: request.backward ? moreSide : otherSide,
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
@@ -83,9 +90,18 @@ export class ListingService {
   /** An empty page after a cursor: the cursor row itself may still be there (behind us). */
   private async cursorRowMatches(request: PageRequest, now: Date): Promise<boolean> {
     const id = request.from!.id;
-    const rows = await this.repository.page({ ...request, filter: { ...request.filter, ids: [id] }, from: undefined, limit: 0 }, now);
+    const rows = await this.repository.page({ ...request, filter: { ...request.filter, ids: [id] }, from: undefined, limit: 0 }, now, PROBE_FIELDS);
     return rows.length > 0;
   }
+}
+
+/** A probe only asks whether a row exists: its id is enough. */
+const PROBE_FIELDS: readonly RecordField[] = ['id'];
+
+/** `work` run at most once, on the first call. */
+function once<T>(work: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= work());
 }
 
 export function normalizeOrder(orderBy: SortKey[] | null | undefined): SortKey[] {

@@ -111,11 +111,10 @@ export class UserOrder {
 
 @ObjectType()
 export class PageInfo {
-  @Field()
-  hasNextPage!: boolean;
+  /** Not GraphQL fields as such: the hasNextPage/hasPreviousPage field resolvers call them only when selected. */
+  hasNextPage!: () => Promise<boolean>;
 
-  @Field()
-  hasPreviousPage!: boolean;
+  hasPreviousPage!: () => Promise<boolean>;
 
   @Field(() => String, { nullable: true })
   startCursor!: string | null;
