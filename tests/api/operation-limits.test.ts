@@ -10,13 +10,22 @@ import { eventually, wsClient } from '../testkit/subscriptions.js';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await quiet(await startTestApp());
 });
 afterAll(async () => {
   await t?.stop();
 });
 
 const NODE = 'id email name firstName lastName role isActive createdAt createdBy { id email name role }';
+
+/**
+ * Background jobs (outbox relay poll, suspension expiry) would add their statements to the
+ * count: these apps run none (nothing here needs events delivered).
+ */
+async function quiet(app: TestApp): Promise<TestApp> {
+  await app.app.services.stop();
+  return app;
+}
 
 /** Runs the query and asserts the database saw no statement for it. */
 async function refusedBeforeExecution(app: TestApp, query: string, variables?: Record<string, unknown>) {
@@ -88,7 +97,7 @@ describe('operation limits (defaults)', () => {
 describe('operation limits (configured)', () => {
   let small: TestApp;
   beforeAll(async () => {
-    small = await startTestApp({ env: { MAX_COST: '50', MAX_DEPTH: '4', MAX_ALIASES: '1' } });
+    small = await quiet(await startTestApp({ env: { MAX_COST: '50', MAX_DEPTH: '4', MAX_ALIASES: '1' } }));
   });
   afterAll(async () => {
     await small?.stop();
@@ -116,7 +125,7 @@ describe('TRUSTED_DOCUMENTS', () => {
         // The testkit's own login, which startTestApp runs, is one of the app's operations too.
     const login = 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken expiresAt user { id } } }';
     writeFileSync(file, JSON.stringify({ [hash]: allowed, login }));
-    trusted = await startTestApp({ env: { TRUSTED_DOCUMENTS: file } });
+    trusted = await quiet(await startTestApp({ env: { TRUSTED_DOCUMENTS: file } }));
   });
   afterAll(async () => {
     await trusted?.stop();
