@@ -10,7 +10,7 @@ import type { LoginHistoryService } from './login-history.service.js';
 import type { Clock } from '../clock.js';
 import type { UserRecord } from '../users/user.model.js';
 import type { UsersRepository } from '../users/user.repository.js';
-import { lookupEmail, normalizeEmail } from '../users/user.validation.js';
+import { loginEmail, normalizeEmail } from '../users/user.validation.js';
 import { UserAlreadyExistsError } from '../users/user.error.js';
 import type { LifecycleService } from '../users/lifecycle/lifecycle.service.js';
 import type { LoginThrottle } from './login.throttle.js';
@@ -40,7 +40,7 @@ export class AuthService {
   async login(email: string, password: string, client: ClientInfo = { ip: null, userAgent: null }): Promise<AuthPayload> {
     // An email no account can have (NUL, control characters) is refused before the database
     // sees it; that says nothing about which accounts exist.
-    const key = lookupEmail(email, 'email');
+    const key = loginEmail(email, 'email');
     const attempt = { kind: 'LOGIN', email: key, ip: client.ip, userAgent: client.userAgent } as const;
     let throttled;
     try {

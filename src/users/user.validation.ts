@@ -163,6 +163,17 @@ export function lookupEmail(email: string, field: string): string {
   return normalizeEmail(email);
 }
 
+/**
+ * lookupEmail for login: longer than any stored email can be, it is refused as input (no account
+ * can match it, so this says nothing about which exist) before the throttle and the login history,
+ * whose columns hold what an email can hold.
+ */
+export function loginEmail(email: string, field: string): string {
+  const key = lookupEmail(email, field);
+  if (key.length > EMAIL_MAX) throw BadUserInputError.field(field, `must be at most ${EMAIL_MAX} characters`);
+  return key;
+}
+
 export function lookupEmailProblem(email: string): string | undefined {
   return controlFreeTextProblem(email);
 }

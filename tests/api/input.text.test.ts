@@ -172,6 +172,14 @@ describe('emails', () => {
     const login = await t.anonymous.execute('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }', { e: 'admin\u001b@example.test', p: 'whatever-password' });
     expect(fieldsOf(login.expectError('BAD_USER_INPUT'))).toEqual(['email']);
   });
+
+  it('login refuses an email longer than any stored one as input, before the throttle and the login history see it', async () => {
+    const login = await t.anonymous.execute('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }', {
+      e: `${'x'.repeat(400)}@example.test`,
+      p: 'whatever-password',
+    });
+    expect(login.expectError('BAD_USER_INPUT').extensions?.fields).toEqual([{ field: 'email', message: 'must be at most 255 characters' }]);
+  });
 });
 
 describe('other text', () => {

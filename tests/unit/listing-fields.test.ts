@@ -35,7 +35,7 @@ describe('page queries of some fields', () => {
 describe('recordFieldsFor (what a selection of User fields reads)', () => {
   it('maps record fields to themselves and derived fields to what they read', () => {
     expect(recordFieldsFor(['id', 'email', '__typename'])).toEqual(['id', 'email']);
-    expect(recordFieldsFor(['status', 'createdBy'])).toEqual(['deletedAt', 'isActive', 'suspendedAt', 'suspendedUntil', 'createdById']);
+    expect(recordFieldsFor(['status', 'createdBy'])).toEqual(['erasedAt', 'deletedAt', 'isActive', 'suspendedAt', 'suspendedUntil', 'createdById']);
   });
 
   it('reads everything when a field is not known to it', () => {
