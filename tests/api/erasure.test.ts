@@ -9,7 +9,9 @@ import { uploadCsv } from '../testkit/upload.js';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  // Its own database: the search below reads every row of every table, which on the run's shared
+  // PostgreSQL database would be every other file's rows too.
+  t = await startTestApp({ isolated: true });
 });
 afterAll(async () => {
   await t?.stop();
