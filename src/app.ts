@@ -42,6 +42,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
     poolSize: config.database.poolSize,
     countQueries: overrides.countQueries ?? false,
     loadDataDir: overrides.databaseImage,
+    onPoolError: (error) => log.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),
   });
   phases.mark('database');
   let started: Services | undefined;

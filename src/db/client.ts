@@ -26,6 +26,12 @@ export interface DatabaseOptions {
    * of an empty database. Tests copy one migrated image per file this way.
    */
   loadDataDir?: Blob | undefined;
+  /**
+   * PostgreSQL only: an idle pooled connection failed (the server restarted, an admin terminated
+   * it). The pool drops it and opens another when needed; without a listener the error would be
+   * an unhandled 'error' event that ends the process.
+   */
+  onPoolError?: (error: Error) => void;
 }
 
 export interface Database {
@@ -70,6 +76,7 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
   // free connection): a request would hang instead of failing as SERVICE_UNAVAILABLE.
   // Our own pool (the adapter's would be out of reach) so the metrics can read its counts.
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: TRANSACTION_OPTIONS.maxWait });
+  pool.on('error', options.onPoolError ?? (() => undefined));
   const adapterFactory = new PrismaPg(pool);
   const { prisma, counter } = createClient(adapterFactory, options.countQueries ?? false);
   await prisma.$connect();

@@ -65,6 +65,9 @@ describe.skipIf(!databaseUrl())(
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
         name,
       ]);
+      // The pool's idle connections die with them: logged as a warning, not an unhandled 'error'
+      // event (which would end the process).
+      await eventually(() => logs.some((line) => line.includes('an idle database connection failed')), 10_000, 'the pool to notice');
 
       expectRetryable(await t.admin.execute(UserDocument, { id: user.id }), 'user(id)');
       expectRetryable(await t.admin.execute(UsersWithCountDocument, { first: 5 }), 'users');

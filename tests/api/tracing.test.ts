@@ -88,7 +88,12 @@ describe('tracing', () => {
       expect(traceId).toMatch(/^[0-9a-f]{32}$/);
       expect(line.match(/"trace_id"/g)).toHaveLength(1);
 
-      await eventually(() => spans.some((s) => s.traceId === traceId && /INSERT/i.test(s.name)), 15_000, 'spans exported');
+      // The HTTP span ends last (with the response), so it may come in a later batch than the SQL.
+      await eventually(
+        () => spans.some((s) => s.traceId === traceId && /INSERT/i.test(s.name)) && spans.some((s) => s.traceId === traceId && !s.parentSpanId),
+        15_000,
+        'spans exported',
+      );
       const trace = spans.filter((s) => s.traceId === traceId);
       const root = trace.filter((s) => !s.parentSpanId);
       expect(root).toHaveLength(1);
