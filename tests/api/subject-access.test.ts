@@ -18,6 +18,8 @@ interface Document {
   exportedAt: string;
   user: Record<string, unknown>;
   events: { sequence: string; type: string; occurredAt: string; actorId: string | null; payload: Record<string, unknown> }[];
+  sessions: { id: string; userAgent: string | null; revokedReason: string | null }[];
+  loginHistory: { kind: string; outcome: string; reason: string | null; sessionId: string | null }[];
 }
 
 describe('exportUserData', () => {
@@ -30,6 +32,10 @@ describe('exportUserData', () => {
     (
       await t.admin.execute('mutation($id: ID!) { patchUserAttributes(id: $id, patch: { seats: 3 }) { id } }', { id: user.id })
     ).expectData();
+    // Sign-ins: one that worked, one with a wrong password.
+    const login = 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { sessionId } }';
+    const session = (await t.anonymous.execute<{ login: { sessionId: string } }>(login, { e: user.email, p: 'never-in-the-export' })).expectData().login;
+    (await t.anonymous.execute(login, { e: user.email, p: 'a wrong password' })).expectError('UNAUTHENTICATED');
     (
       await t.admin.execute('mutation($ids: [ID!]!) { bulkSuspendUsers(ids: $ids, reason: "audit") { succeeded } }', {
         ids: [user.id],
@@ -54,7 +60,15 @@ describe('exportUserData', () => {
       attributes: { plan: 'pro', seats: 3 },
       status: 'SUSPENDED',
     });
-    expect(doc.events.map((e) => e.type)).toEqual(['USER_CREATED', 'USER_UPDATED', 'USER_SUSPENDED', 'USER_BULK_ACTION']);
+    // The suspension ended the session (USER_SESSIONS_REVOKED).
+    expect(doc.events.map((e) => e.type)).toEqual(['USER_CREATED', 'USER_UPDATED', 'USER_SUSPENDED', 'USER_BULK_ACTION', 'USER_SESSIONS_REVOKED']);
+    expect(doc.sessions.map((s) => s.id)).toEqual([session.sessionId]);
+    expect(doc.sessions[0]!.revokedReason).not.toBeNull();
+    expect(doc.loginHistory.map((l) => [l.kind, l.outcome, l.reason])).toEqual([
+      ['LOGIN', 'SUCCESS', null],
+      ['LOGIN', 'FAILURE', 'WRONG_PASSWORD'],
+    ]);
+    expect(text).not.toMatch(/tokenHash|token_hash/);
     expect(doc.events[0]!.payload).toMatchObject({ userId: user.id, email: user.email });
   });
 

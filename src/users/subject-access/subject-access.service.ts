@@ -29,19 +29,25 @@ export class SubjectAccessService {
 
   /**
    * The document: the profile (every stored field but the password hash, with the derived
-   * status; attributes included), and the event log about the user. Login history is the
-   * profile's lastLoginAt: no other record of logins is kept.
+   * status; attributes included), the event log about the user, their sign-in sessions and their
+   * login history (kept LOGIN_HISTORY_DAYS).
    */
   async document(userId: string): Promise<string> {
     const user = await this.users.findById(userId, { includeDeleted: true });
     if (!user) throw new UserNotFoundError(userId);
     const now = this.clock.now();
-    const events = await this.repository.events(userId);
+    const [events, sessions, loginHistory] = await Promise.all([
+      this.repository.events(userId),
+      this.repository.sessions(userId),
+      this.repository.logins(userId, user.email),
+    ]);
     return `${JSON.stringify(
       {
         exportedAt: now.toISOString(),
         user: { ...user, status: userStatus(user, now) },
         events,
+        sessions,
+        loginHistory,
       },
       null,
       2,
