@@ -51,6 +51,16 @@ export class Metrics {
     buckets: DURATION_BUCKETS,
     registers: [this.registry],
   });
+  readonly usersErasedByRetention = new Counter({
+    name: 'retention_users_erased_total',
+    help: 'Users erased by the retention job (DELETED_USER_RETENTION_DAYS) in this process',
+    registers: [this.registry],
+  });
+  readonly eventsPrunedByRetention = new Counter({
+    name: 'retention_events_pruned_total',
+    help: 'Events deleted by the retention job (USER_EVENTS_RETENTION_DAYS) in this process',
+    registers: [this.registry],
+  });
   readonly subscribers = new Gauge({
     name: 'graphql_ws_connections',
     help: 'Open graphql-ws (subscription) connections',

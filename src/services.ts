@@ -125,7 +125,7 @@ export function createServices(options: ServicesOptions): Services {
   const retention = new DeletedUserRetention(options.db.prisma, erasure, events, clock, log.child({ component: 'retention' }), {
     deletedUsers: options.deletedUserRetentionDays,
     events: options.userEventsRetentionDays,
-  });
+  }, { erased: (n) => metrics.usersErasedByRetention.inc(n), pruned: (n) => metrics.eventsPrunedByRetention.inc(n) });
   const expiry = new SuspensionExpiry(lifecycle, events, clock, log.child({ component: 'suspension-expiry' }));
   // Suspended and deactivated users cannot log in (the status is derived, so it is exact at `until`).
   const sessionRepository = new SessionRepository(options.db.prisma);

@@ -37,8 +37,12 @@ describe('deleted user retention', () => {
     const deleted = await Promise.all(Array.from({ length: 3 }, () => user()));
     for (const id of deleted) (await t.admin.execute('mutation($id: ID!) { deleteUser(id: $id) { id } }', { id })).expectData();
 
+    const counted = async () => Number(/^retention_users_erased_total (\d+)$/m.exec(await t.app.services.metrics.text())?.[1]);
+    const before = await counted();
     const erased = await t.app.services.retention.runOnce();
     expect(erased).toBe(3);
+    // The metric counts them too.
+    expect((await counted()) - before).toBe(3);
     for (const id of deleted) expect(await statusOf(id)).toEqual({ status: 'ERASED', email: `erased+${id}@invalid` });
     expect((await statusOf(live)).status).toBe('ACTIVE');
     const log = await t.admin.execute<{ userEventLog: { edges: { node: { reason: string; erasedBy: string | null } }[] } }>(

@@ -31,9 +31,6 @@ export class DeletedUserRetention {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private run: Promise<unknown> = Promise.resolve();
-  /** Users this process has erased (a counter for metrics). */
-  erasedTotal = 0;
-
   constructor(
     private readonly prisma: PrismaClient,
     private readonly erasure: ErasureService,
@@ -41,6 +38,8 @@ export class DeletedUserRetention {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly periods: { deletedUsers?: number | undefined; events?: number | undefined },
+    /** The /metrics counters (retention_users_erased_total, retention_events_pruned_total). */
+    private readonly counted: { erased(n: number): void; pruned(n: number): void },
     private readonly options: RetentionOptions = { batchSize: 100, intervalMs: 3_600_000 },
   ) {}
 
@@ -71,6 +70,7 @@ export class DeletedUserRetention {
       });
       if (deleted === null) break;
       pruned += deleted;
+      this.counted.pruned(deleted);
       if (deleted < batch) break;
     }
     if (pruned > 0) this.log.info({ pruned, days, cutoff }, 'pruned events older than the retention period');
@@ -107,7 +107,7 @@ export class DeletedUserRetention {
       this.events.committed(stored);
       if (ids === null) break;
       erased += ids.length;
-      this.erasedTotal += ids.length;
+      this.counted.erased(ids.length);
       if (ids.length < this.options.batchSize) break;
     }
     if (erased > 0) this.log.info({ erased, days, cutoff }, 'erased users deleted before the retention cutoff');
