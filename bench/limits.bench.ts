@@ -23,7 +23,7 @@ export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { rounds: { type: 'string', default: '30' } } });
   const rounds = Number(values.rounds);
   const dir = mkdtempSync(join(tmpdir(), 'bench-limits-'));
-  const server = await startServerProcess({ DATA_DIR: dir, RATE_LIMIT_POINTS: '0', RATE_LIMIT_IP_POINTS: '0' });
+  const server = await startServerProcess({ DATA_DIR: dir });
   try {
     const token = await server.login();
     const rows: Record<string, string | number>[] = [];

@@ -16,6 +16,7 @@ import { createLogger } from '../src/logger.js';
 import { normalizeFilter, normalizeOrder } from '../src/users/listing/listing.service.js';
 import type { SortKey, UserFilter } from '../src/users/listing/listing.model.js';
 import { SeedRepository } from '../src/users/seed/seed.repository.js';
+import { NO_RATE_LIMITS } from './server-process.js';
 import { ms, percentile, printTable } from './table.js';
 
 interface Case {
@@ -73,7 +74,7 @@ export async function ensureDatabase(url: string): Promise<void> {
 }
 
 async function benchOne(label: string, env: Record<string, string>, users: number, runs: number, explain: boolean): Promise<void> {
-  const config = loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('hex'), BCRYPT_COST: '4' });
+  const config = loadConfig({ ...NO_RATE_LIMITS, ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('hex'), BCRYPT_COST: '4' });
   const app = await startApp(config, { log: createLogger('silent') });
   try {
     const prisma = app.services.db.prisma;

@@ -21,6 +21,12 @@ export function serverArgs(root = projectRoot()): string[] {
 
 export const BENCH_ADMIN = { email: 'bench@example.test', password: 'bench-password-1' };
 
+/**
+ * Benchmarks measure throughput from one address and one principal: the per-IP and per-principal
+ * rate limits (which would answer 429 within a second) are off unless a bench turns them on.
+ */
+export const NO_RATE_LIMITS = { RATE_LIMIT_POINTS: '0', RATE_LIMIT_IP_POINTS: '0' } as const;
+
 export interface ServerProcess {
   /** http://127.0.0.1:<port>/graphql */
   url: string;
@@ -52,6 +58,7 @@ export async function startServerProcess(
       SHUTDOWN_DELAY: '0s',
       ADMIN_EMAIL: BENCH_ADMIN.email,
       ADMIN_PASSWORD: BENCH_ADMIN.password,
+      ...NO_RATE_LIMITS,
       ...env,
     },
     stdio: ['ignore', options.stdout ?? 'ignore', 'inherit'],

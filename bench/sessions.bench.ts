@@ -18,6 +18,7 @@ import { SYSTEM_PRINCIPAL } from '../src/auth/principal.js';
 import { defaultTuning, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { SeedRepository } from '../src/users/seed/seed.repository.js';
+import { NO_RATE_LIMITS } from './server-process.js';
 import { ms, percentile, printTable } from './table.js';
 
 export async function run(argv: string[]): Promise<void> {
@@ -40,7 +41,7 @@ export async function run(argv: string[]): Promise<void> {
 async function start(pg: string | undefined, cost: number, compareOnWorkers = true): Promise<{ app: App; cleanup: () => void }> {
   const dir = pg ? undefined : mkdtempSync(join(tmpdir(), 'bench-sessions-'));
   const env = pg ? { DATABASE_URL: pg } : { DATA_DIR: dir! };
-  const config = loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('hex'), BCRYPT_COST: String(cost) });
+  const config = loadConfig({ ...NO_RATE_LIMITS, ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('hex'), BCRYPT_COST: String(cost) });
   const base = defaultTuning(pg ? 'postgres' : 'pglite');
   const app = await startApp({ ...config, tuning: { ...base, auth: { compareOnWorkers } } }, { log: createLogger('silent') });
   return { app, cleanup: () => dir && rmSync(dir, { recursive: true, force: true }) };
