@@ -5,23 +5,13 @@
 // the download.
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-import type { ImportMode, ImportStatus } from '../users/import/import.model.js';
+import type { ImportMode, ImportRecord } from '../users/import/import.model.js';
 
-export interface RemoteImport {
-  id: string;
-  status: ImportStatus;
-  filename: string;
-  dryRun: boolean;
-  totalRows: number;
-  processedRows: number;
-  created: number;
-  updated: number;
-  skipped: number;
-  failed: number;
-  errorCount: number;
-  lastCommittedRow: number;
-  failure: { code: string; message: string } | null;
-}
+/** What the CLI asks of userImport: the import record's own fields, as the API returns them. */
+export type RemoteImport = Pick<
+  ImportRecord,
+  'id' | 'status' | 'filename' | 'dryRun' | 'totalRows' | 'processedRows' | 'created' | 'updated' | 'skipped' | 'failed' | 'errorCount' | 'lastCommittedRow' | 'failure'
+>;
 
 export interface RemoteRowError {
   row: number;
