@@ -9,6 +9,7 @@ import type { ClientInfo } from '../auth/session.service.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import type { UserRecord } from '../users/user.model.js';
+import { requestToken } from './request.token.js';
 
 export interface Loaders {
   /** Any user by id, deleted ones included: one query per tick however many are asked for. */
@@ -57,7 +58,7 @@ export async function contextFromRequest(req: Request, services: Services, log: 
   const logged = (req as { id?: unknown }).id;
   const requestId = (typeof logged === 'string' ? logged : undefined) ?? headerValue(req.headers['x-request-id']) ?? randomUUID();
   try {
-    const verified = await services.tokens.fromAuthorizationHeader(req.headers.authorization);
+    const verified = await requestToken(req, services.tokens);
     // The account decides, not only the signature: a suspended user's token stops here.
     const principal = verified && (await services.access.check(verified));
     return buildContext(services, log, requestId, { principal, requestBytes: declaredLength(req), client, origin: originOf(req) });

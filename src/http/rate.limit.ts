@@ -7,7 +7,7 @@
 // HEAVY_POINTS, one that selects totalCount (a COUNT over the filtered table) COUNT_POINTS, and
 // any other 1. An export download costs HEAVY_POINTS from the address's budget (the link is its
 // own credential: there is no principal).
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { Kind, visit, type DocumentNode } from 'graphql';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -16,6 +16,7 @@ import { errorResponseBody, logFailure, TooManyRequestsError } from '../errors.j
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import type { CheckedOperation } from './operation.gate.js';
+import { requestToken } from './request.token.js';
 
 export const HEAVY_POINTS = 10;
 export const COUNT_POINTS = 5;
@@ -92,9 +93,9 @@ export function createRateLimiter(limits: RateLimits, redisUrl: string | undefin
     return true;
   };
 
-  const principalOf = async (authorization: string | undefined): Promise<string | undefined> => {
+  const principalOf = async (req: Request): Promise<string | undefined> => {
     try {
-      return (await services.tokens.fromAuthorizationHeader(authorization))?.userId;
+      return (await requestToken(req, services.tokens))?.userId;
     } catch {
       // A bad token is answered by GraphQL (UNAUTHENTICATED); the address budget still counts.
       return undefined;
@@ -106,7 +107,7 @@ export function createRateLimiter(limits: RateLimits, redisUrl: string | undefin
       const operation = res.locals.operation as CheckedOperation | undefined;
       const points = operation ? operationPoints(operation.document, operation.operationName) : 1;
       void (async () => {
-        const principal = byPrincipal ? await principalOf(req.headers.authorization) : undefined;
+        const principal = byPrincipal ? await principalOf(req) : undefined;
         if (await consume(res, req.ip, principal, points)) next();
       })().catch(next);
     },
