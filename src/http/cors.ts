@@ -2,19 +2,20 @@
 // /graphql and the export links) and over WebSocket (the upgrade's Origin header, checked here
 // because browsers apply no CORS to WebSockets: without it any site a signed-in user visits
 // could open a subscription with that user's token in hand — cross-site WebSocket hijacking).
+// The REST API (/api) uses the same settings (rest/rest.router.ts).
 import type { IncomingMessage } from 'node:http';
 import cors from 'cors';
 import type { RequestHandler } from 'express';
 import type { CorsSettings } from '../config.js';
 
-/** Request headers a browser client may send: Apollo Client's, uploads' and tracing's. */
-export const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id'];
+/** Request headers a browser client may send: Apollo Client's, uploads', tracing's and REST's conditional requests. */
+export const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id', 'if-match', 'if-none-match'];
 
 /**
  * Response headers a page may read: the request id to quote in a bug report, the rate limiter's
- * answer, and an export's file name.
+ * answer, an export's file name, and REST's ETag and Location.
  */
-export const CORS_EXPOSED_HEADERS = ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'content-disposition'];
+export const CORS_EXPOSED_HEADERS = ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'content-disposition', 'etag', 'location'];
 
 // Any port: a frontend's dev server (Vite 5173, CRA 3000, …) works without configuration.
 const LOCAL_DEV_ORIGIN = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
@@ -34,13 +35,14 @@ export function originAllowed(settings: CorsSettings, origin: string): boolean {
  * so the browser withholds the answer from the page (and, for anything but a simple request,
  * does not send the request at all after the preflight).
  */
-export function corsMiddleware(settings: CorsSettings): RequestHandler {
+export function corsMiddleware(settings: CorsSettings, options: { methods?: string[] } = {}): RequestHandler {
   const anyOrigin = settings.origins.includes('*');
   return cors({
     // `*` is for public, token-only use: browsers refuse credentials with a wildcard origin.
     origin: anyOrigin ? '*' : (origin, callback) => callback(null, origin !== undefined && originAllowed(settings, origin)),
     credentials: !anyOrigin,
-    methods: ['GET', 'POST', 'OPTIONS'],
+    // GraphQL needs GET and POST; the REST API (/api) passes its PATCH and DELETE too.
+    methods: options.methods ?? ['GET', 'POST', 'OPTIONS'],
     allowedHeaders: CORS_ALLOWED_HEADERS,
     exposedHeaders: CORS_EXPOSED_HEADERS,
     maxAge: 600,

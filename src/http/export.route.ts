@@ -27,32 +27,40 @@ export function exportDownload(exports: ExportService, subjectAccess: SubjectAcc
       log.info({ exportId: request.id, subjectAccess: true }, 'subject access export downloaded');
       return;
     }
-    res.status(200).set({
-      'content-type': CONTENT_TYPES[request.format],
-      'content-disposition': `attachment; filename="${exports.fileName(request)}"`,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    });
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
-    const started = Date.now();
-    let rows = 0;
-    try {
-      for await (const piece of exports.chunks(request, gone.signal)) {
-        rows += piece.rows;
-        metrics.exportRowsStreamed.inc(piece.rows);
-        if (!res.write(piece.text)) await once(res, 'drain', { signal: gone.signal });
-      }
-      res.end();
-      log.info({ exportId: request.id, format: request.format, rows, ms: Date.now() - started }, 'export downloaded');
-    } catch (error) {
-      if (gone.signal.aborted) {
-        log.info({ exportId: request.id }, 'export download stopped by the client');
-        return;
-      }
-      // Headers are out: the only honest signal left is a truncated (reset) response.
-      log.error({ err: error, exportId: request.id }, 'export failed while streaming');
-      res.destroy(error as Error);
-    }
+    await streamExport(res, exports, request, log, metrics);
   };
+}
+
+/**
+ * Streams one recorded export as the answer, with back-pressure: the export links (above) and
+ * REST's GET /api/users/export (a bearer-token caller gets the file directly) both send it here.
+ */
+export async function streamExport(res: Response, exports: ExportService, request: ExportRequest, log: Logger, metrics: Metrics): Promise<void> {
+  res.status(200).set({
+    'content-type': CONTENT_TYPES[request.format],
+    'content-disposition': `attachment; filename="${exports.fileName(request)}"`,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  const gone = new AbortController();
+  res.once('close', () => gone.abort());
+  const started = Date.now();
+  let rows = 0;
+  try {
+    for await (const piece of exports.chunks(request, gone.signal)) {
+      rows += piece.rows;
+      metrics.exportRowsStreamed.inc(piece.rows);
+      if (!res.write(piece.text)) await once(res, 'drain', { signal: gone.signal });
+    }
+    res.end();
+    log.info({ exportId: request.id, format: request.format, rows, ms: Date.now() - started }, 'export downloaded');
+  } catch (error) {
+    if (gone.signal.aborted) {
+      log.info({ exportId: request.id }, 'export download stopped by the client');
+      return;
+    }
+    // Headers are out: the only honest signal left is a truncated (reset) response.
+    log.error({ err: error, exportId: request.id }, 'export failed while streaming');
+    res.destroy(error as Error);
+  }
 }

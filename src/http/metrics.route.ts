@@ -14,6 +14,9 @@ export function routeLabel(req: Request): string {
   if (path === '/graphql' || path === '/healthz' || path === '/readyz' || path === '/metrics') return path;
   // The token in an export link is a credential and unbounded: never a label.
   if (path.startsWith('/exports/')) return '/exports/:token';
+  // REST: the declared route (`/api/users/:id`), never the id; paths no route serves stay unmatched.
+  const route = (req.route as { path?: unknown } | undefined)?.path;
+  if (path.startsWith('/api/') && typeof route === 'string') return route;
   return 'unmatched';
 }
 

@@ -1,4 +1,4 @@
-// Rate limits on /graphql and /exports, per signed-in principal and per client address
+// Rate limits on /graphql, /exports and the REST API (/api), per signed-in principal and per client address
 // (rate-limiter-flexible). With REDIS_URL the counters live in Redis, so every instance behind a
 // load balancer counts against the same budget; without it, in this process. A refusal is
 // HTTP 429 with Retry-After and code TOO_MANY_REQUESTS.
@@ -48,6 +48,8 @@ export interface RateLimiter {
   graphql: RequestHandler;
   /** For export downloads. */
   exports: RequestHandler;
+  /** For a REST operation (/api) costing `points`: the same budgets as /graphql. */
+  rest: (points: number) => RequestHandler;
   close(): Promise<void>;
 }
 
@@ -65,7 +67,14 @@ export function createRateLimiter(limits: RateLimits, redisUrl: string | undefin
   const byPrincipal = limiter('users-service:rl:principal', limits.principalPoints);
   const byAddress = limiter('users-service:rl:ip', limits.ipPoints);
 
-  const consume = async (res: Parameters<RequestHandler>[1], address: string | undefined, principal: string | undefined, points: number): Promise<boolean> => {
+  /** False when refused: then the 429 is answered (as GraphQL's error body, or by `refuse`). */
+  const consume = async (
+    res: Parameters<RequestHandler>[1],
+    address: string | undefined,
+    principal: string | undefined,
+    points: number,
+    refuse?: (error: TooManyRequestsError) => void,
+  ): Promise<boolean> => {
     const checks: [RateLimiterAbstract, string][] = [];
     if (byAddress && address) checks.push([byAddress, address]);
     if (byPrincipal && principal) checks.push([byPrincipal, principal]);
@@ -77,9 +86,10 @@ export function createRateLimiter(limits: RateLimits, redisUrl: string | undefin
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         const error = new TooManyRequestsError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
-        logFailure(log, error, { route: res.req.baseUrl || res.req.path });
+        if (!refuse) logFailure(log, error, { route: res.req.baseUrl || res.req.path });
         res.set({ 'retry-after': String(error.retryAfter), 'ratelimit-limit': String(counter.points), 'ratelimit-remaining': '0', 'ratelimit-reset': String(error.retryAfter) });
-        res.status(error.status).json(errorResponseBody(error));
+        if (refuse) refuse(error);
+        else res.status(error.status).json(errorResponseBody(error));
         return false;
       }
     }
@@ -115,6 +125,13 @@ export function createRateLimiter(limits: RateLimits, redisUrl: string | undefin
       consume(res, req.ip, undefined, HEAVY_POINTS).then((ok) => {
         if (ok) next();
       }, next);
+    },
+    rest: (points) => (req, res, next) => {
+      void (async () => {
+        const principal = byPrincipal ? await principalOf(req) : undefined;
+        // The REST API answers errors in its own shape (rest/rest.error.ts): passed on to it.
+        if (await consume(res, req.ip, principal, points, next)) next();
+      })().catch(next);
     },
     close: async () => {
       await redis?.quit().catch(() => undefined);

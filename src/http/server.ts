@@ -1,5 +1,6 @@
 // HTTP + WebSocket assembly: one port serves GraphQL (POST/GET /graphql, Apollo), graphql-ws
-// subscriptions on the same path, multipart uploads, export downloads, and /healthz and /readyz.
+// subscriptions on the same path, multipart uploads, export downloads, the REST API (/api, in
+// src/rest/), and /healthz and /readyz.
 // What each piece does lives in its own file in this folder; this one puts them in order.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +24,7 @@ import { OperationGate, operationGateMiddleware, type TrustedDocuments } from '.
 import { liveness, readiness, type DrainState } from './health.route.js';
 import { httpMetrics, metricsEndpoint } from './metrics.route.js';
 import { jsonBody } from './json-body.middleware.js';
+import { restApi } from '../rest/rest.router.js';
 import { sharedSubscriptions } from './subscription.executor.js';
 import { rejectOversizedUploads, UPLOAD_MAX_FIELD_BYTES, uploadErrors } from './upload.middleware.js';
 import { websocketAuth } from './websocket.auth.js';
@@ -31,6 +33,8 @@ import { serveGraphQLOverWebSocket } from './websocket.server.js';
 
 /** Largest JSON request body (a GraphQL request; uploads go as multipart). */
 const JSON_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+/** The REST API document's `info.version`. */
+const API_VERSION = '1.0.0';
 /** Largest graphql-ws message. */
 const WEBSOCKET_MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -139,6 +143,17 @@ export async function startServer(options: ServerOptions, port: number, host: st
 
   // Export links: the signed token in the path is the credential (no bearer token).
   app.get('/exports/:token', rateLimiter.exports, exportDownload(services.exports, services.subjectAccess, log.child({ component: 'export' }), services.metrics));
+
+  // The REST API (/api): the same services and rules as GraphQL, with its own error shape.
+  app.use(
+    restApi(services, log, {
+      cors: options.cors,
+      uploadMaxBytes: options.uploadMaxBytes,
+      metrics: services.metrics,
+      rateLimit: rateLimiter.rest,
+      version: API_VERSION,
+    }).router,
+  );
 
   // The upload machinery only for multipart requests (the imports), not on every query.
   const uploads = express.Router();

@@ -54,6 +54,11 @@ export const DEFAULT_ORDER: SortKey[] = [{ field: 'CREATED_AT', direction: 'DESC
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 export const MAX_FILTER_IDS = 1000;
+/**
+ * Deepest offset a listing may start at (REST's `page`): an offset is read past row by row, so
+ * its cost grows with its depth, unlike a cursor's. Deeper than this, page with cursors.
+ */
+export const MAX_OFFSET_ROWS = 10_000;
 
 /** A decoded position: the sort-key values of the row the cursor points at, plus its id. */
 export interface Position {

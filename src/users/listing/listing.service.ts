@@ -12,6 +12,7 @@ import {
   DEFAULT_ORDER,
   DEFAULT_PAGE_SIZE,
   MAX_FILTER_IDS,
+  MAX_OFFSET_ROWS,
   MAX_PAGE_SIZE,
   SORT_FIELDS,
   SORT_KEYS,
@@ -29,6 +30,12 @@ export interface ListUsersArgs {
   before?: string | null;
   filter?: UserFilter | null;
   orderBy?: SortKey[] | null;
+  /**
+   * Rows to skip before the page (offset paging, for REST's `page`), at most MAX_OFFSET_ROWS; not
+   * with a cursor. The skipped rows are sought like a page of their own (ids and sort keys
+   * only), and the page then starts after the last of them: the same keyset query as a cursor's.
+   */
+  offset?: number | null;
 }
 
 export interface UserPage {
@@ -53,8 +60,8 @@ export class ListingService {
   async page(args: ListUsersArgs, fields?: readonly RecordField[]): Promise<UserPage> {
     const order = normalizeOrder(args.orderBy);
     const filter = normalizeFilter(args.filter ?? {});
-    const request = toPageRequest(args, order, filter);
     const now = this.clock.now();
+    const request = await this.skipTo(toPageRequest(args, order, filter), args.offset, now);
 
     const rows = await this.repository.page(request, now, fields);
     const more = rows.length > request.limit;
@@ -85,6 +92,15 @@ export class ListingService {
       },
       totalCount: () => this.repository.count(filter, now),
     };
+  }
+
+  /** The request starting after `offset` rows (past the end: an empty page). */
+  private async skipTo(request: PageRequest, offset: number | null | undefined, now: Date): Promise<PageRequest> {
+    if (!offset) return request;
+    const skipped = await this.repository.page({ ...request, limit: offset - 1 }, now, PROBE_FIELDS);
+    const last = skipped[offset - 1];
+    if (!last) return { ...request, limit: 0, from: undefined, filter: { ...request.filter, ids: [] } };
+    return { ...request, from: positionOf(last, request.order) };
   }
 
   /** An empty page after a cursor: the cursor row itself may still be there (behind us). */
@@ -167,6 +183,13 @@ function toPageRequest(args: ListUsersArgs, order: SortKey[], filter: UserFilter
   const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
     problems.push({ field: backward ? 'last' : 'first', message: `must be between 1 and ${MAX_PAGE_SIZE}` });
+  }
+  if (args.offset != null) {
+    if (!Number.isInteger(args.offset) || args.offset < 0 || args.offset > MAX_OFFSET_ROWS) {
+      problems.push({ field: 'offset', message: `must be between 0 and ${MAX_OFFSET_ROWS}: page deeper with cursors` });
+    } else if (backward || args.after != null) {
+      problems.push({ field: 'offset', message: 'cannot be combined with a cursor' });
+    }
   }
   if (problems.length) throw new BadUserInputError(problems);
   const cursor = backward ? args.before : args.after;
