@@ -45,6 +45,12 @@ export interface Database {
   poolStats?(): { inUse: number; waiting: number; size: number };
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
+  /**
+   * After migrations created types: PGlite learns the array types (e.g. `"Role"[]`) once, at
+   * open, and sends an array parameter of a type it has not seen as plain text, so the first run
+   * on a fresh data dir answered `malformed array literal` to a role filter until a restart.
+   */
+  schemaChanged?(): Promise<void>;
   /** Embedded only: the whole data directory as one tar image (see DatabaseOptions.loadDataDir). */
   dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
@@ -125,6 +131,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     ping: async () => {
       await pglite.query('SELECT 1');
     },
+    schemaChanged: () => pglite.refreshArrayTypes(),
     dumpDataDir: () => pglite.dumpDataDir('none'),
     close: async () => {
       try {

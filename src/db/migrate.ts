@@ -84,6 +84,7 @@ export async function applyMigrations(db: Database, opts: MigrateOptions = {}): 
   const out = await withEngine(liveDatabaseFactory(db), opts.log, (engine) =>
     engine.applyMigrations({ migrationsList, filters: NO_FILTER }),
   );
+  if (out.appliedMigrationNames.length) await db.schemaChanged?.();
   return { applied: out.appliedMigrationNames };
 }
 

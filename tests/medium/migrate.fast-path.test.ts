@@ -28,3 +28,24 @@ describe('applyMigrations on an up-to-date database', () => {
     }
   }, 120_000);
 });
+
+describe('a migration that creates an enum type', () => {
+  // The first start on a fresh embedded data dir answered a role filter with `malformed array
+  // literal`: PGlite knew no `"Role"[]` when it opened, so it sent the array as text.
+  it('can be queried with an array of that enum right after it is applied', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'users-migrations-enum-'));
+    cpSync(join(projectRoot(), 'prisma', 'migrations'), own, { recursive: true });
+    const { db, drop } = await openIsolatedTestDatabase();
+    try {
+      const added = '99990102000000_enum_probe';
+      mkdirSync(join(own, added));
+      writeFileSync(join(own, added, 'migration.sql'), "CREATE TYPE probe_kind AS ENUM ('a', 'b');\nCREATE TABLE enum_probe (k probe_kind);\nINSERT INTO enum_probe VALUES ('a'), ('b'), ('b');\n");
+      expect(await applyMigrations(db, { migrationsDir: own })).toEqual({ applied: [added] });
+      const kinds = ['b'];
+      expect(await db.prisma.$queryRaw`SELECT count(*)::int AS n FROM enum_probe WHERE k = ANY(${kinds}::probe_kind[])`).toEqual([{ n: 2 }]);
+    } finally {
+      await drop();
+      rmSync(own, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
