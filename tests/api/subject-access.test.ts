@@ -34,7 +34,9 @@ describe('exportUserData', () => {
     ).expectData();
     // Sign-ins: one that worked, one with a wrong password.
     const login = 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { sessionId } }';
-    const session = (await t.anonymous.execute<{ login: { sessionId: string } }>(login, { e: user.email, p: 'never-in-the-export' })).expectData().login;
+    const session = (
+      await t.anonymous.execute<{ login: { sessionId: string } }>(login, { e: user.email, p: 'never-in-the-export' })
+    ).expectData().login;
     (await t.anonymous.execute(login, { e: user.email, p: 'a wrong password' })).expectError('UNAUTHENTICATED');
     (
       await t.admin.execute('mutation($ids: [ID!]!) { bulkSuspendUsers(ids: $ids, reason: "audit") { succeeded } }', {
@@ -61,7 +63,13 @@ describe('exportUserData', () => {
       status: 'SUSPENDED',
     });
     // The suspension ended the session (USER_SESSIONS_REVOKED).
-    expect(doc.events.map((e) => e.type)).toEqual(['USER_CREATED', 'USER_UPDATED', 'USER_SUSPENDED', 'USER_BULK_ACTION', 'USER_SESSIONS_REVOKED']);
+    expect(doc.events.map((e) => e.type)).toEqual([
+      'USER_CREATED',
+      'USER_UPDATED',
+      'USER_SUSPENDED',
+      'USER_BULK_ACTION',
+      'USER_SESSIONS_REVOKED',
+    ]);
     expect(doc.sessions.map((s) => s.id)).toEqual([session.sessionId]);
     expect(doc.sessions[0]!.revokedReason).not.toBeNull();
     expect(doc.loginHistory.map((l) => [l.kind, l.outcome, l.reason])).toEqual([
@@ -70,6 +78,30 @@ describe('exportUserData', () => {
     ]);
     expect(text).not.toMatch(/tokenHash|token_hash/);
     expect(doc.events[0]!.payload).toMatchObject({ userId: user.id, email: user.email });
+  });
+
+  it('lists the events in sequence order when the sequence crosses a power of ten (numbers, not text)', async () => {
+    const prisma = t.app.services.db.prisma;
+    const [{ last }] = await prisma.$queryRawUnsafe<{ last: string }[]>(
+      'SELECT last_value::text AS last FROM user_events_sequence_seq',
+    );
+    // The next events are numbered 10^k - 1, 10^k, 10^k + 1: as text, '1000' sorts before '999'.
+    await prisma.$executeRawUnsafe(`SELECT setval('user_events_sequence_seq', ${10n ** BigInt(last.length + 1) - 2n})`);
+    const user = await createUser(t.admin, { name: 'Order Check' });
+    for (const seats of [1, 2, 3]) {
+      (
+        await t.admin.execute('mutation($id: ID!, $s: Int!) { patchUserAttributes(id: $id, patch: { seats: $s }) { id } }', {
+          id: user.id,
+          s: seats,
+        })
+      ).expectData();
+    }
+    const link = (await t.admin.execute<{ exportUserData: { url: string } }>(EXPORT, { id: user.id })).expectData()
+      .exportUserData;
+    const doc = (await (await fetch(link.url)).json()) as Document;
+    const sequences = doc.events.map((e) => BigInt(e.sequence));
+    expect(sequences).toHaveLength(4);
+    expect(sequences).toEqual([...sequences].sort((a, b) => (a < b ? -1 : 1)));
   });
 
   it('serves an erased user too (with nothing personal left), refuses VIEWER and unknown ids', async () => {

@@ -39,10 +39,15 @@ describe('a migration that creates an enum type', () => {
     try {
       const added = '99990102000000_enum_probe';
       mkdirSync(join(own, added));
-      writeFileSync(join(own, added, 'migration.sql'), "CREATE TYPE probe_kind AS ENUM ('a', 'b');\nCREATE TABLE enum_probe (k probe_kind);\nINSERT INTO enum_probe VALUES ('a'), ('b'), ('b');\n");
+      writeFileSync(
+        join(own, added, 'migration.sql'),
+        "CREATE TYPE probe_kind AS ENUM ('a', 'b');\nCREATE TABLE enum_probe (k probe_kind);\nINSERT INTO enum_probe VALUES ('a'), ('b'), ('b');\n",
+      );
       expect(await applyMigrations(db, { migrationsDir: own })).toEqual({ applied: [added] });
       const kinds = ['b'];
-      expect(await db.prisma.$queryRaw`SELECT count(*)::int AS n FROM enum_probe WHERE k = ANY(${kinds}::probe_kind[])`).toEqual([{ n: 2 }]);
+      expect(await db.prisma.$queryRaw`SELECT count(*)::int AS n FROM enum_probe WHERE k = ANY(${kinds}::probe_kind[])`).toEqual([
+        { n: 2 },
+      ]);
     } finally {
       await drop();
       rmSync(own, { recursive: true, force: true });

@@ -54,7 +54,7 @@ export class SubjectAccessRepository {
         SELECT sequence::text AS sequence, type, occurred_at AS "occurredAt", actor_id AS "actorId", payload
         FROM user_events
         WHERE user_id = ${userId}::uuid OR (user_id IS NULL AND payload->'userIds' ? ${userId})
-        ORDER BY sequence`,
+        ORDER BY user_events.sequence`,
     );
   }
 
