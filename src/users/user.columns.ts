@@ -319,12 +319,12 @@ export function importInsert(): { columns: string; values: string } {
 }
 
 /**
- * A new user made from one row of the writer's JSON as a line of COPY's text format (the same
+ * A new user made from one row of the writer's JSON (importRowJson) as a line of COPY's text format (the same
  * values importInsert computes in SQL, computed here): `id` and the audit ids first, then every
  * imported column. The PostgreSQL writer streams a chunk of these with COPY FROM STDIN instead of
  * one ~1 MB JSON parameter (user-row.repository.ts).
  */
-export function importCopy(): { columns: string; line: (row: ImportRow, id: string, actorId: string | null) => string } {
+export function importCopy(): { columns: string; line: (json: string, id: string, actorId: string | null) => { email: string; line: string } } {
   const fields = IMPORTED_FIELDS;
   // A `keep` column's default is a SQL literal (true, false, 'USER'); COPY reads the same value
   // from its text without the quotes.
@@ -336,25 +336,29 @@ export function importCopy(): { columns: string; line: (row: ImportRow, id: stri
   const actor = (actorId: string | null) => (actorId === null ? '\\N' : actorId);
   return {
     columns: ['id', 'created_by_id', 'updated_by_id', ...fields.map((field) => USER_COLUMNS[field].column)].join(', '),
-    line: (row, id, actorId) => {
+    line: (json, id, actorId) => {
+      const row = JSON.parse(json) as ImportRow;
+      // JSON text holds no raw tab or line break (it escapes them with a backslash): a row whose
+      // JSON has no backslash has nothing COPY must escape, and skips the per-value test.
+      const plain = !json.includes('\\');
       let line = `${id}\t${actor(actorId)}\t${actor(actorId)}`;
       for (let i = 0; i < fields.length; i++) {
         // Imported values are strings and booleans, attributes a JSON object.
         const value = row[fields[i]!] as JsonValue | undefined;
         // users_json_merge_patch(NULL, v) in SQL; mergePatch is its JS twin.
         const cell = value === undefined || value === null ? defaults[i] : merge[i] ? JSON.stringify(mergePatch(undefined, value)) : (value as string | boolean);
-        line += `\t${copyText(cell)}`;
+        line += `\t${copyText(cell, plain)}`;
       }
-      return `${line}\n`;
+      return { email: row.email!, line: `${line}\n` };
     },
   };
 }
 
 /** A value in COPY's text format: \N for null; backslash, tab and line breaks escaped. */
-function copyText(value: string | boolean | undefined): string {
+function copyText(value: string | boolean | undefined, plain: boolean): string {
   if (value === undefined) return '\\N';
   if (typeof value === 'boolean') return value ? 't' : 'f';
-  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : value;
+  return plain || !/[\\\t\n\r]/.test(value) ? value : value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
 }
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };

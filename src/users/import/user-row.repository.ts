@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client.js';
 import { rowsOf } from '../../db/rows.js';
-import { importAssignments, importCopy, importInsert, importRecordset, type ImportedField, type ImportRow } from '../user.columns.js';
+import { importAssignments, importCopy, importInsert, importRecordset, type ImportedField } from '../user.columns.js';
 import type { ChunkRows } from './import.chunk.js';
 import type { ImportMode } from './import.model.js';
 
@@ -79,11 +79,11 @@ export class UserRowsRepository {
   private async copyNew(copyFrom: CopyFrom, tx: Tx, rows: ChunkRows, actorId: string | null): Promise<Map<string, string> | null> {
     const created = new Map<string, string>();
     let data = '';
-    for (let i = 0; i < rows.length; i++) {
-      const row = JSON.parse(rows.json[i]!) as ImportRow;
+    for (const json of rows.json) {
       const id = randomUUID();
-      data += COPY.line(row, id, actorId);
-      created.set(row.email!, id);
+      const { email, line } = COPY.line(json, id, actorId);
+      data += line;
+      created.set(email, id);
     }
     await tx.$executeRawUnsafe('SAVEPOINT import_copy');
     try {
