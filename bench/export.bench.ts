@@ -94,7 +94,7 @@ async function measureAll(server: Server, database: string, copyUrl?: string): P
     for (let i = 0; i < 3; i++) runs.push(await sampled(server.pid, () => download(server, format)));
     const base = runs[0]!.base;
     const peak = Math.max(...runs.map((r) => r.peak));
-    const { result: lines, seconds } = [...runs].sort((a, b) => a.seconds - b.seconds)[1]!;
+    const { result: lines, seconds, cpu } = [...runs].sort((a, b) => a.seconds - b.seconds)[1]!;
     // CSV has a header line; JSON an opening and a closing bracket line.
     const got = format === 'CSV' ? lines - 1 : format === 'JSON' ? lines - 2 : lines;
     const rate = got / seconds;
@@ -107,6 +107,8 @@ async function measureAll(server: Server, database: string, copyUrl?: string): P
       'matches totalCount': got === expected ? 'yes' : `NO (${expected})`,
       'seconds (median of 3)': seconds.toFixed(2),
       'rows/s': Math.round(rate).toLocaleString('en'),
+      // The server process's own CPU for that download (the database renders in its backends).
+      'server CPU µs/row': ((cpu / got) * 1e6).toFixed(2),
       target: `>= ${TARGET_RATE.toLocaleString('en')}/s`,
       'COPY rows/s': copy ? Math.round(copy).toLocaleString('en') : '-',
       'ours / COPY': copy ? `${(rate / copy).toFixed(2)}× (target ${format === 'CSV' ? '0.8' : '0.6'}×)` : '-',

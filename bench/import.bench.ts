@@ -170,9 +170,20 @@ export function rssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
-/** Runs `work` while sampling the server's RSS; returns its result, the baseline and the peak. */
-export async function sampled<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; seconds: number; base: number; peak: number }> {
+/**
+ * CPU seconds (user + system) a process has used so far (Linux, /proc/<pid>/stat). On a shared
+ * machine wall-clock rates follow the load; the server's CPU per row does not, much.
+ */
+export function cpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+}
+
+/** Runs `work` while sampling the server's RSS; returns its result, the baseline and the peak, and the server's CPU seconds. */
+export async function sampled<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; seconds: number; base: number; peak: number; cpu: number }> {
   const base = rssMb(pid);
+  const cpuBefore = cpuSeconds(pid);
   let peak = base;
   const timer = setInterval(() => {
     peak = Math.max(peak, rssMb(pid));
@@ -180,7 +191,7 @@ export async function sampled<T>(pid: number, work: () => Promise<T>): Promise<{
   const started = performance.now();
   try {
     const result = await work();
-    return { result, seconds: (performance.now() - started) / 1000, base, peak: Math.max(peak, rssMb(pid)) };
+    return { result, seconds: (performance.now() - started) / 1000, base, peak: Math.max(peak, rssMb(pid)), cpu: cpuSeconds(pid) - cpuBefore };
   } finally {
     clearInterval(timer);
   }
@@ -190,7 +201,7 @@ async function measure(server: Server, database: string, kind: string, file: Csv
   // Warm-up: first worker start, JIT, connection pool, so the baseline RSS is the server's steady state.
   const warm = await writeCsv(`${file.path}.warm.csv`, 2_000, 'hash');
   await upload(server, warm);
-  const { result, seconds, base, peak } = await sampled(server.pid, () => upload(server, file));
+  const { result, seconds, base, peak, cpu } = await sampled(server.pid, () => upload(server, file));
   if (result.status !== 'SUCCEEDED' || result.created !== file.rows) throw new Error(`unexpected import result ${JSON.stringify(result)}`);
   const rate = file.rows / seconds;
   return {
@@ -200,6 +211,8 @@ async function measure(server: Server, database: string, kind: string, file: Csv
     'file MB': (file.bytes / 1e6).toFixed(1),
     seconds: seconds.toFixed(1),
     'rows/s': Math.round(rate).toLocaleString('en'),
+    // The server process's own CPU (Node: parsing, validation, the driver), not the database's.
+    'server CPU µs/row': ((cpu / file.rows) * 1e6).toFixed(1),
     target: `>= ${targets.rate.toLocaleString('en')}/s`,
     'RSS base MB': base.toFixed(0),
     'RSS peak MB': peak.toFixed(0),

@@ -6,23 +6,10 @@
 -- $2 = "\r\n"
 -- $3 = 10000
 SELECT
-  string_agg(
-    b.line,
-    $1::text
-    ORDER BY
-      b.created_at,
-      b.id
-  ) || $2::text AS "text",
+  string_agg(b.line, $1::text) || $2::text AS "text",
   count(*)::int AS "rows",
   max(b.created_at) AS "lastCreatedAt",
-  (
-    array_agg(
-      b.id
-      ORDER BY
-        b.created_at,
-        b.id
-    )
-  ) [count(*)]::text AS "lastId"
+  (array_agg(b.id)) [count(*)]::text AS "lastId"
 FROM
   (
     SELECT
@@ -186,23 +173,10 @@ FROM
 -- $2 = ""
 -- $3 = 10000
 SELECT
-  string_agg(
-    b.line,
-    $1::text
-    ORDER BY
-      b.created_at,
-      b.id
-  ) || $2::text AS "text",
+  string_agg(b.line, $1::text) || $2::text AS "text",
   count(*)::int AS "rows",
   max(b.created_at) AS "lastCreatedAt",
-  (
-    array_agg(
-      b.id
-      ORDER BY
-        b.created_at,
-        b.id
-    )
-  ) [count(*)]::text AS "lastId"
+  (array_agg(b.id)) [count(*)]::text AS "lastId"
 FROM
   (
     SELECT
@@ -333,23 +307,10 @@ FROM
 -- $2 = "\n"
 -- $3 = 10000
 SELECT
-  string_agg(
-    b.line,
-    $1::text
-    ORDER BY
-      b.created_at,
-      b.id
-  ) || $2::text AS "text",
+  string_agg(b.line, $1::text) || $2::text AS "text",
   count(*)::int AS "rows",
   max(b.created_at) AS "lastCreatedAt",
-  (
-    array_agg(
-      b.id
-      ORDER BY
-        b.created_at,
-        b.id
-    )
-  ) [count(*)]::text AS "lastId"
+  (array_agg(b.id)) [count(*)]::text AS "lastId"
 FROM
   (
     SELECT
@@ -482,23 +443,10 @@ FROM
 -- $4 = "00000000-0000-4000-8000-000000000001"
 -- $5 = 10000
 SELECT
-  string_agg(
-    b.line,
-    $1::text
-    ORDER BY
-      b.created_at,
-      b.id
-  ) || $2::text AS "text",
+  string_agg(b.line, $1::text) || $2::text AS "text",
   count(*)::int AS "rows",
   max(b.created_at) AS "lastCreatedAt",
-  (
-    array_agg(
-      b.id
-      ORDER BY
-        b.created_at,
-        b.id
-    )
-  ) [count(*)]::text AS "lastId"
+  (array_agg(b.id)) [count(*)]::text AS "lastId"
 FROM
   (
     SELECT
@@ -564,23 +512,10 @@ FROM
 -- $6 = "2026-04-05T06:07:08.090Z"
 -- $7 = "00000000-0000-4000-8000-000000000002"
 SELECT
-  string_agg(
-    b.line,
-    $1::text
-    ORDER BY
-      b.created_at,
-      b.id
-  ) || $2::text AS "text",
+  string_agg(b.line, $1::text) || $2::text AS "text",
   count(*)::int AS "rows",
   max(b.created_at) AS "lastCreatedAt",
-  (
-    array_agg(
-      b.id
-      ORDER BY
-        b.created_at,
-        b.id
-    )
-  ) [count(*)]::text AS "lastId"
+  (array_agg(b.id)) [count(*)]::text AS "lastId"
 FROM
   (
     SELECT
@@ -643,23 +578,10 @@ FROM
 -- $2 = ""
 -- $3 = 10000
 SELECT
-  string_agg(
-    b.line,
-    $1::text
-    ORDER BY
-      b.created_at,
-      b.id
-  ) || $2::text AS "text",
+  string_agg(b.line, $1::text) || $2::text AS "text",
   count(*)::int AS "rows",
   max(b.created_at) AS "lastCreatedAt",
-  (
-    array_agg(
-      b.id
-      ORDER BY
-        b.created_at,
-        b.id
-    )
-  ) [count(*)]::text AS "lastId"
+  (array_agg(b.id)) [count(*)]::text AS "lastId"
 FROM
   (
     SELECT

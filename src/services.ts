@@ -38,6 +38,7 @@ import { ImportsRepository } from './users/import/import.repository.js';
 import { ImportService } from './users/import/import.service.js';
 import { importProgressBus } from './users/import/import.progress.js';
 import { PasswordHashPool } from './users/import/password.pool.js';
+import { UserRowsRepository } from './users/import/user-row.repository.js';
 import { ExportLinkSigner } from './users/export/export.link.js';
 import { ExportsRepository } from './users/export/export.repository.js';
 import { ExportService } from './users/export/export.service.js';
@@ -159,6 +160,8 @@ export function createServices(options: ServicesOptions): Services {
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
   const imports = new ImportService({
     repository: new ImportsRepository(options.db.prisma),
+    // PostgreSQL: INSERT chunks go through COPY FROM STDIN on the chunk's own connection.
+    users: new UserRowsRepository(options.db.copyFrom ? (tx, statement, data) => options.db.copyFrom!(tx, statement, data) : undefined),
     hasher: passwordPool,
     // Progress reaches subscribers on every instance as notices on the events transport.
     bus: importProgressBus(events),

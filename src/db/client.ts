@@ -4,10 +4,13 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { PrismaClient } from '../generated/prisma/client.js';
+import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
 import { lockDataDir, type DataDirLock } from './data-dir.lock.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -43,6 +46,13 @@ export interface Database {
   readonly queryCount: number;
   /** PostgreSQL only: the pool's connections in use, queries waiting for one, and its size. */
   poolStats?(): { inUse: number; waiting: number; size: number };
+  /**
+   * PostgreSQL only: streams `data` through `COPY … FROM STDIN` (`statement`) on the connection
+   * of the interactive transaction `tx`, so the rows commit or roll back with it. Prisma has no
+   * COPY and passes a bulk write as one big parameter it re-encodes; the CSV import writes its
+   * chunks this way instead (users/import/user-row.repository.ts).
+   */
+  copyFrom?(tx: Prisma.TransactionClient, statement: string, data: string): Promise<void>;
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
   /**
@@ -83,6 +93,11 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
   // Our own pool (the adapter's would be out of reach) so the metrics can read its counts.
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: TRANSACTION_OPTIONS.maxWait });
   pool.on('error', options.onPoolError ?? (() => undefined));
+  // The pool's connections by backend process id: a transaction finds its own connection by
+  // asking the server for pg_backend_pid() (Prisma does not hand its connection out).
+  const connections = new Map<number, pg.PoolClient>();
+  pool.on('connect', (client) => connections.set(backendPid(client), client));
+  pool.on('remove', (client) => connections.delete(backendPid(client)));
   const adapterFactory = new PrismaPg(pool);
   const { prisma, counter } = createClient(adapterFactory, options.countQueries ?? false);
   await prisma.$connect();
@@ -94,6 +109,13 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
       return counter.n;
     },
     poolStats: () => ({ inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount, size: pool.totalCount }),
+    copyFrom: async (tx, statement, data) => {
+      const [row] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+      const client = row && connections.get(row.pid);
+      if (!client) throw new Error('COPY: the transaction\'s connection is not one of the pool\'s');
+      // The transaction is idle while its owner awaits this: the connection is ours until COPY ends.
+      await pipeline(Readable.from([Buffer.from(data, 'utf8')]), client.query(copyFromStdin(statement)));
+    },
     ping: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },
@@ -102,6 +124,11 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
       await pool.end();
     },
   };
+}
+
+/** pg sets processID from the server's BackendKeyData during connect (not in @types/pg). */
+function backendPid(client: pg.PoolClient): number {
+  return (client as pg.PoolClient & { processID: number }).processID;
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {

@@ -23,6 +23,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import type { UserField } from './export/export.model.js';
 import type { ImportCandidate } from './import/import.column.js';
 import { ROLES, type Role, type UserStatus } from './user.model.js';
+import { mergePatch, type JsonValue } from './user.attributes.js';
 
 type Sql = Prisma.Sql;
 
@@ -316,6 +317,51 @@ export function importInsert(): { columns: string; values: string } {
   });
   return { columns: IMPORTED_FIELDS.map((field) => USER_COLUMNS[field].column).join(', '), values: values.join(', ') };
 }
+
+/**
+ * A new user made from one row of the writer's JSON (importRowJson) as a line of COPY's text format (the same
+ * values importInsert computes in SQL, computed here): `id` and the audit ids first, then every
+ * imported column. The PostgreSQL writer streams a chunk of these with COPY FROM STDIN instead of
+ * one ~1 MB JSON parameter (user-row.repository.ts).
+ */
+export function importCopy(): { columns: string; line: (json: string, id: string, actorId: string | null) => { email: string; line: string } } {
+  const fields = IMPORTED_FIELDS;
+  // A `keep` column's default is a SQL literal (true, false, 'USER'); COPY reads the same value
+  // from its text without the quotes.
+  const defaults = fields.map((field) => {
+    const spec: ImportWrite = USER_COLUMNS[field].import;
+    return spec.blank === 'keep' && spec.default ? spec.default.replace(/^'(.*)'$/, '$1') : undefined;
+  });
+  const merge = fields.map((field) => USER_COLUMNS[field].import.blank === 'merge');
+  const actor = (actorId: string | null) => (actorId === null ? '\\N' : actorId);
+  return {
+    columns: ['id', 'created_by_id', 'updated_by_id', ...fields.map((field) => USER_COLUMNS[field].column)].join(', '),
+    line: (json, id, actorId) => {
+      const row = JSON.parse(json) as ImportRow;
+      // JSON text holds no raw tab or line break (it escapes them with a backslash): a row whose
+      // JSON has no backslash has nothing COPY must escape, and skips the per-value test.
+      const plain = !json.includes('\\');
+      let line = `${id}\t${actor(actorId)}\t${actor(actorId)}`;
+      for (let i = 0; i < fields.length; i++) {
+        // Imported values are strings and booleans, attributes a JSON object.
+        const value = row[fields[i]!] as JsonValue | undefined;
+        // users_json_merge_patch(NULL, v) in SQL; mergePatch is its JS twin.
+        const cell = value === undefined || value === null ? defaults[i] : merge[i] ? JSON.stringify(mergePatch(undefined, value)) : (value as string | boolean);
+        line += `\t${copyText(cell, plain)}`;
+      }
+      return { email: row.email!, line: `${line}\n` };
+    },
+  };
+}
+
+/** A value in COPY's text format: \N for null; backslash, tab and line breaks escaped. */
+function copyText(value: string | boolean | undefined, plain: boolean): string {
+  if (value === undefined) return '\\N';
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  return plain || !/[\\\t\n\r]/.test(value) ? value : value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 /**
  * What an UPSERT sets on an existing user `u` from `v`: [column, new value] for each column the

@@ -112,6 +112,38 @@ describe('importUsers', () => {
     expect((await findUser(existing.email))?.name).toBe('Original');
   });
 
+  // On PostgreSQL an INSERT chunk is written with COPY (user-row.repository.ts): its text format
+  // escapes backslashes, tabs and line breaks (a lone \N is a null), and new users' attributes lose their null members
+  // as users_json_merge_patch(NULL, …) drops them; a chunk with a taken externalId or email falls
+  // back to the statements, which report exactly those rows.
+  it('INSERT writes backslashes, tabs and line breaks as given, attributes without nulls, and reports taken values exactly', async () => {
+    const [a, b, c] = emails('copy', 3);
+    const externalId = `ext-${a}`;
+    (await uploadCsv(t.admin, csv([['email', 'externalId'], [c!, externalId]]))).expectData();
+    // A name cannot hold control characters (they are row errors), an attributes string can.
+    const name = 'back\\slash \\N \\t';
+    const first = (
+      await uploadCsv(t.admin, csv([['email', 'name', 'attributes'], [a!, name, '{"plan":"pro","gone":null,"flags":{"beta":true,"old":null},"list":[1,null],"note":"tab\\there\\r\\nline \\\\N"}']]))
+    ).expectData().importUsers;
+    expect(first).toMatchObject({ status: 'SUCCEEDED', created: 1, failed: 0 });
+    const read = await t.admin.execute<{ userByEmail: { name: string; attributes: unknown; role: string; isActive: boolean; isEmailVerified: boolean; externalId: string | null } }>(
+      'query($email: String!) { userByEmail(email: $email) { name attributes role isActive isEmailVerified externalId } }',
+      { email: a },
+    );
+    expect(read.expectData().userByEmail).toEqual({
+      name,
+      attributes: { plan: 'pro', flags: { beta: true }, list: [1, null], note: 'tab\there\r\nline \\N' },
+      role: 'USER',
+      isActive: true,
+      isEmailVerified: false,
+      externalId: null,
+    });
+    const taken = (await uploadCsv(t.admin, csv([['email', 'externalId'], [b!, externalId], [`x.${b!}`, `ext-${b}`]]))).expectData().importUsers;
+    expect(taken).toMatchObject({ status: 'SUCCEEDED', created: 1, failed: 1 });
+    expect(taken.errors.map((e) => [e.row, e.field, e.code])).toEqual([[2, 'externalId', 'EXTERNAL_ID_TAKEN']]);
+    expect(await findUser(b!)).toBeNull();
+  });
+
   it('UPSERT updates only the columns in the file, keeps values for blank role/flags, and skips unchanged users', async () => {
     const user = await createUser(t.admin, { name: 'Before', firstName: 'Keep', role: 'VIEWER', phoneNumber: '+14155550123' });
     const unchanged = await createUser(t.admin, { name: 'Same' });

@@ -122,7 +122,8 @@ export class ExportService {
 
   private render(request: ExportRequest, after: KeysetPosition | null, batchRows: number, until: KeysetPosition | null = null): Promise<RenderedBatch> {
     // The derived status is evaluated at the moment the export was asked for.
-    return this.repository.renderedBatch(request.format, request.filter, request.createdAt, request.fields, after, batchRows, until);
+    const keyOrder = keepsAlmostEverybody(request.filter);
+    return this.repository.renderedBatch(request.format, request.filter, request.createdAt, request.fields, after, batchRows, until, keyOrder);
   }
 
   /**

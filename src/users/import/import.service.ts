@@ -24,6 +24,7 @@ import { ImportRunner, ServerStopping } from './import.runner.js';
 import type { ImportProgressBus } from './import.progress.js';
 import type { ImportsRepository } from './import.repository.js';
 import type { PasswordHashPool } from './password.pool.js';
+import type { UserRowsRepository } from './user-row.repository.js';
 
 export interface ImportServiceOptions {
   repository: ImportsRepository;
@@ -37,6 +38,8 @@ export interface ImportServiceOptions {
   events?: ImportEventRecorder;
   /** config.tuning.import (defaultTuning in src/config.ts). */
   tuning: ImportTuning;
+  /** The users table's writer (on PostgreSQL, built with the database's COPY). */
+  users?: UserRowsRepository;
 }
 
 export class ImportService {
@@ -121,6 +124,7 @@ export class ImportService {
     const runner = new ImportRunner(
       {
         repository: this.options.repository,
+        ...(this.options.users ? { users: this.options.users } : {}),
         hasher: this.options.hasher,
         events: this.events,
         clock: this.options.clock,

@@ -1,10 +1,12 @@
 // The users table's writer for the CSV import: one chunk of rows in one or two statements, inside
 // the caller's transaction (the chunk's unit of work, see import.writer.ts). The rows travel as
-// one JSON parameter and every column list comes from the users column map (user.columns.ts).
+// one JSON parameter and every column list comes from the users column map (user.columns.ts);
+// on PostgreSQL an INSERT chunk is first tried as COPY FROM STDIN (see copyNew).
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client.js';
 import { rowsOf } from '../../db/rows.js';
-import { importAssignments, importInsert, importRecordset, type ImportedField } from '../user.columns.js';
+import { importAssignments, importCopy, importInsert, importRecordset, type ImportedField } from '../user.columns.js';
 import type { ChunkRows } from './import.chunk.js';
 import type { ImportMode } from './import.model.js';
 
@@ -32,7 +34,16 @@ export interface WrittenUsers {
 const writtenRows = rowsOf('import write', z.object({ id: z.string(), email: z.string() }));
 const takenRows = rowsOf('import external id check', z.object({ email: z.string() }));
 
+/** COPY … FROM STDIN inside a transaction (Database.copyFrom: PostgreSQL only). */
+export type CopyFrom = (tx: Tx, statement: string, data: string) => Promise<void>;
+
+const COPY = importCopy();
+const COPY_STATEMENT = `COPY users (${COPY.columns}) FROM STDIN`;
+
 export class UserRowsRepository {
+  /** `copyFrom`: when given, INSERT chunks are written with COPY (see copyNew). */
+  constructor(private readonly copyFrom?: CopyFrom) {}
+
   /**
    * Writes `rows` as `mode` says. The email arbiter is the partial unique index
    * users_email_live_key: soft-deleted users do not hold their address. (Splitting a chunk into
@@ -42,6 +53,10 @@ export class UserRowsRepository {
   async write(tx: Tx, rows: ChunkRows, options: UserRowsWrite): Promise<WrittenUsers> {
     const written: WrittenUsers = { created: new Map(), updated: new Map(), externalIdTaken: new Set() };
     if (rows.length === 0) return written;
+    if (this.copyFrom && options.mode === 'INSERT' && !options.dryRun) {
+      const created = await this.copyNew(this.copyFrom, tx, rows, options.actorId);
+      if (created) return { ...written, created };
+    }
     if (options.dryRun) await tx.$executeRawUnsafe('SAVEPOINT import_dry_run');
     const json = rows.toJson();
     if (options.present.has('externalId')) {
@@ -53,6 +68,39 @@ export class UserRowsRepository {
     if (options.dryRun) await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT import_dry_run');
     return written;
   }
+
+  /**
+   * An INSERT chunk as COPY FROM STDIN, ids made here: no statement parameter for Prisma to
+   * re-encode and no JSON for the server to unpack (measured 1.27x the upload's rate, issue 14).
+   * COPY is all or nothing, so a chunk with a row the statements below would leave out (an email
+   * or an externalId a live user has: a unique index refuses it) is rolled back to the savepoint
+   * and returns null: the caller then writes it the usual way, which reports exactly those rows.
+   */
+  private async copyNew(copyFrom: CopyFrom, tx: Tx, rows: ChunkRows, actorId: string | null): Promise<Map<string, string> | null> {
+    const created = new Map<string, string>();
+    let data = '';
+    for (const json of rows.json) {
+      const id = randomUUID();
+      const { email, line } = COPY.line(json, id, actorId);
+      data += line;
+      created.set(email, id);
+    }
+    await tx.$executeRawUnsafe('SAVEPOINT import_copy');
+    try {
+      await copyFrom(tx, COPY_STATEMENT, data);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT import_copy');
+      return null;
+    }
+    await tx.$executeRawUnsafe('RELEASE SAVEPOINT import_copy');
+    return created;
+  }
+}
+
+/** SQLSTATE 23505 from pg: a unique index refused a row. */
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';
 }
 
 // The statements, as pure builders (npm run sql:emit prints them for review). Rows arrive as one
