@@ -4,7 +4,7 @@ import { Authorized } from '../auth/auth.checker.js';
 import { principalOf, type Context } from '../http/context.js';
 import type { DeliveryRecord, WebhookRecord } from './webhook.repository.js';
 import type { WebhookWithSecret as WebhookWithSecretData } from './webhook.service.js';
-import { UpdateWebhookInput, WebhookDeliveriesArgs } from './webhook.inputs.js';
+import { UpdateWebhookInput, WebhookDeliveriesArgs } from './webhook.input.js';
 import { Webhook, WebhookDelivery, WebhookDeliveryConnection, WebhookWithSecret } from './webhook.type.js';
 
 @Resolver()

@@ -11,14 +11,14 @@ export interface ReceivedWebhook {
   headers: Record<string, string>;
   body: string;
   json: { id: string; sequence: string; type: string; [k: string]: unknown };
-  /** Status we answered. */
+  /** Status we answered; 0 until we have (see `respond`). */
   status: number;
 }
 
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
-  /** The answer's status for the n-th request (0-based) received so far. */
-  respond: (n: number, json: ReceivedWebhook['json']) => number = () => 204;
+  /** The answer's status for the n-th request (0-based); a promise holds the answer until it settles. */
+  respond: (n: number, json: ReceivedWebhook['json']) => number | Promise<number> = () => 204;
   private server: http.Server | undefined;
   private port = 0;
 
@@ -32,10 +32,17 @@ export class WebhookReceiver {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         const json = JSON.parse(body) as ReceivedWebhook['json'];
-        const status = this.respond(this.received.length, json);
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-        this.received.push({ at: Date.now(), headers, body, json, status });
-        res.writeHead(status).end();
+        const entry: ReceivedWebhook = { at: Date.now(), headers, body, json, status: 0 };
+        const n = this.received.push(entry) - 1;
+        let gone = false;
+        res.on('close', () => (gone = true));
+        void Promise.resolve(this.respond(n, json)).then((status) => {
+          // A sender that went away meanwhile (killed) never sees this answer: it does not count.
+          if (gone) return;
+          entry.status = status;
+          res.writeHead(status).end();
+        });
       });
     });
     server.keepAliveTimeout = 100;
@@ -54,7 +61,7 @@ export class WebhookReceiver {
 
   /** Requests answered 2xx whose signature verifies with `secret`. */
   delivered(secret: string): ReceivedWebhook[] {
-    return this.received.filter((r) => r.status < 300 && verifies(secret, r));
+    return this.received.filter((r) => r.status >= 200 && r.status < 300 && verifies(secret, r));
   }
 
   /** Waits until `check` holds, polling every 20 ms; fails after `timeoutMs`. */
