@@ -9,6 +9,7 @@ import { clientFor, createUser } from '../testkit/seed.js';
 import { verifies, WebhookReceiver } from '../testkit/webhook-receiver.js';
 
 const FAST_RETRIES = { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_BASE: '50ms', WEBHOOK_RETRY_MAX: '200ms' };
+const METRICS_TOKEN = 'webhook-metrics-token-0123456789';
 const WEBHOOK_FIELDS = 'id url eventTypes enabled disabledReason lastDeliveredSequence consecutiveFailures';
 
 interface WebhookView {
@@ -38,7 +39,7 @@ const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
   [t, fragile, strict] = await Promise.all([
-    startTestApp({ isolated: true, env: { ...FAST_RETRIES, WEBHOOK_MAX_FAILURES: '1000' }, log: { level: 'debug', write: (line) => void logs.push(line) } }),
+    startTestApp({ isolated: true, env: { ...FAST_RETRIES, WEBHOOK_MAX_FAILURES: '1000', METRICS_TOKEN }, log: { level: 'debug', write: (line) => void logs.push(line) } }),
     startTestApp({ isolated: true, env: { ...FAST_RETRIES, WEBHOOK_MAX_FAILURES: '3' } }),
     startTestApp({ isolated: true }),
   ]);
@@ -168,6 +169,16 @@ describe('delivery', () => {
     await r.start();
     await r.until(() => r.delivered(secret).length >= 4, 10_000);
     expect(emails(r, secret)).toEqual(users.map((u) => u.email));
+  });
+
+  it('counts attempts by outcome and shows the lag in /metrics', async () => {
+    const text = await (await fetch(t.url.replace(/\/graphql$/, '/metrics'), { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    const count = (outcome: string) => Number(new RegExp(`^webhook_deliveries_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    // The tests above: deliveries, two HTTP 500s, refused connections.
+    expect(count('delivered')).toBeGreaterThanOrEqual(8);
+    expect(count('http_error')).toBeGreaterThanOrEqual(2);
+    expect(count('network_error')).toBeGreaterThanOrEqual(2);
+    expect(text).toMatch(/^webhook_lag_seconds \d/m);
   });
 
   it('sends only the event types the endpoint asked for', async () => {
