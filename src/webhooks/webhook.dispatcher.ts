@@ -57,6 +57,11 @@ export class WebhookDispatcher {
   private running = false;
   private passing: Promise<void> | undefined;
   private again = false;
+  /**
+   * No enabled endpoint was found by the last pass: wake-ups from events are skipped (a burst of
+   * 300 creates then costs no query at all) until a tick or a change made here finds one again.
+   */
+  private idle = false;
   private tick: NodeJS.Timeout | undefined;
   private wakeTimer: { at: number; timer: NodeJS.Timeout } | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -77,7 +82,9 @@ export class WebhookDispatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = this.events.onUserEvent('*', () => this.wake());
+    this.unsubscribe = this.events.onUserEvent('*', () => {
+      if (!this.idle) this.wake();
+    });
     const tickMs = Math.min(MAX_TICK_MS, Math.max(100, Math.floor(this.settings.leaseMs / 2)));
     this.tick = setInterval(() => this.wake(), tickMs);
     this.tick.unref();
@@ -129,6 +136,8 @@ export class WebhookDispatcher {
         this.serving.set(webhook.id, work);
       }
     }
+    this.idle = this.serving.size === 0 && !(await this.repository.anyEnabled());
+    if (this.idle) return;
     const next = await this.repository.nextAttemptAt();
     if (next) this.wakeAt(next.getTime());
   }

@@ -284,6 +284,10 @@ export class WebhookRepository {
     return row ? { consecutiveFailures: row.consecutive_failures, failingForMs: row.failing_for_ms } : null;
   }
 
+  async anyEnabled(): Promise<boolean> {
+    return (await this.prisma.webhook.findFirst({ where: { enabled: true }, select: { id: true } })) !== null;
+  }
+
   async nextAttemptAt(): Promise<Date | null> {
     return wakeRow(await this.prisma.$queryRaw(NEXT_ATTEMPT_QUERY)).next;
   }

@@ -82,6 +82,8 @@ export class WebhookService {
     const url = (await this.guard.check('url', args.url)).toString();
     const secret = newWebhookSecret();
     const webhook = await this.repository.create({ url, eventTypes, description, secret, actor: caller.userId });
+    // An idle dispatcher (no enabled endpoint) skips event wake-ups until it looks again: now.
+    this.dispatcher?.wake();
     return { webhook, secret };
   }
 
