@@ -140,7 +140,12 @@ describe('delivery', () => {
     // The two failures were the same event (order: nothing passes a failed event), sent again with the same id.
     expect(new Set(r.received.slice(0, 3).map((x) => x.headers['webhook-id'])).size).toBe(1);
 
-    const log = await deliveries(t.admin, created.id);
+    // The receiver answers before the sender records the attempt: wait for the log to catch up.
+    let log = await deliveries(t.admin, created.id);
+    for (let i = 0; i < 100 && log.length < 5; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      log = await deliveries(t.admin, created.id);
+    }
     expect(log.map((d) => [d.attempt, d.status, d.statusCode])).toEqual([
       [1, 'FAILED', 500],
       [2, 'FAILED', 500],
