@@ -24,6 +24,7 @@ import {
   signupsByDayQuery,
 } from '../src/users/stats/stats.repository.js';
 import type { ImportedField } from '../src/users/user.columns.js';
+import { advanceQuery, claimQuery, failureQuery, LAG_QUERY, NEXT_ATTEMPT_QUERY, renewQuery } from '../src/webhooks/webhook.repository.js';
 
 export interface CataloguedQuery {
   name: string;
@@ -248,6 +249,18 @@ function lifecycle(): CataloguedQuery[] {
   ];
 }
 
+function webhooks(): CataloguedQuery[] {
+  const owner = 'host:1234:abcd1234';
+  return [
+    { name: 'claim the leases of due endpoints that owe events', sql: claimQuery(owner, 30_000, 8) },
+    { name: 'renew a lease', sql: renewQuery(ID, owner, 30_000) },
+    { name: 'move the cursor past a delivered event', sql: advanceQuery(ID, owner, 41n, 42n) },
+    { name: 'record a failure run and its backoff', sql: failureQuery(ID, owner, 5_000) },
+    { name: 'next attempt due', sql: NEXT_ATTEMPT_QUERY },
+    { name: 'lag of the oldest owed event', sql: LAG_QUERY },
+  ];
+}
+
 export function sqlCatalogue(): SqlFamily[] {
   return [
     { file: 'listing', source: 'src/users/listing/listing.sql.ts', queries: listing() },
@@ -255,5 +268,6 @@ export function sqlCatalogue(): SqlFamily[] {
     { file: 'import', source: 'src/users/import/user-row.repository.ts', queries: imports() },
     { file: 'stats', source: 'src/users/stats/stats.repository.ts', queries: stats() },
     { file: 'lifecycle', source: 'src/users/lifecycle/lifecycle.repository.ts', queries: lifecycle() },
+    { file: 'webhooks', source: 'src/webhooks/webhook.repository.ts', queries: webhooks() },
   ];
 }

@@ -20,6 +20,7 @@ function header(family: SqlFamily): string {
 /** A parameter's value on one comment line: JSON (a string's line breaks escaped), dates as ISO. */
 function literal(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'bigint') return value.toString();
   return JSON.stringify(value instanceof Date ? value.toISOString() : value);
 }
 

@@ -74,6 +74,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
       exportBaseUrl: (requestOrigin) => config.publicUrl ?? requestOrigin ?? origin,
       deletedUserRetentionDays: config.deletedUserRetentionDays,
       userEventsRetentionDays: config.userEventsRetentionDays,
+      webhooks: config.webhooks,
       ...(overrides.clock ? { clock: overrides.clock } : {}),
     });
     phases.mark('services');

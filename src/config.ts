@@ -13,6 +13,12 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** A duration in milliseconds: 250ms, 10s, 15m, 24h or 7d. */
+const durationMs = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 250ms, 10s, 15m, 24h or 7d')
+  .transform((v) => (v.endsWith('ms') ? Number(v.slice(0, -2)) : parseDurationSeconds(v) * 1000));
+
 const optionalUrl = (protocols: string[]) =>
   z
     .string()
@@ -116,6 +122,37 @@ function isOriginOrStar(value: string): boolean {
  */
 const DEFAULT_SHUTDOWN_DELAY_MS = 3_000;
 
+/** Outbound webhooks (src/webhooks): the WEBHOOK_* variables. */
+export interface WebhookSettings {
+  /** WEBHOOK_ALLOW_PRIVATE: private, loopback and link-local addresses, and http to localhost. */
+  allowPrivate: boolean;
+  /** WEBHOOK_MAX_FAILURES: consecutive failed attempts before an endpoint is disabled. */
+  maxFailures: number;
+  /** WEBHOOK_RETRY_FOR: how long an event is retried before its endpoint is disabled. */
+  retryForMs: number;
+  /** WEBHOOK_RETRY_BASE, WEBHOOK_RETRY_MAX: the backoff's first step and its cap. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** WEBHOOK_TIMEOUT: one attempt, from connecting to the end of the response. */
+  timeoutMs: number;
+  /** WEBHOOK_LEASE: how long an instance holds an endpoint without renewing (a crashed one's is taken over after it). */
+  leaseMs: number;
+}
+
+/**
+ * Webhook defaults. 100 failures outlast the 24 h window (backoff capped at 1 h, full jitter: about
+ * 50 attempts in 24 h), so by default it is the window that disables a dead endpoint.
+ */
+export const DEFAULT_WEBHOOKS: WebhookSettings = {
+  allowPrivate: false,
+  maxFailures: 100,
+  retryForMs: 24 * 3_600_000,
+  retryBaseMs: 5_000,
+  retryMaxMs: 3_600_000,
+  timeoutMs: 10_000,
+  leaseMs: 30_000,
+};
+
 const variables = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -179,6 +216,13 @@ const variables = z.object({
     .default(DEFAULT_SHUTDOWN_DELAY_MS),
   DELETED_USER_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).optional(),
   USER_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_MAX_FAILURES: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_WEBHOOKS.maxFailures),
+  WEBHOOK_RETRY_FOR: durationMs.default(DEFAULT_WEBHOOKS.retryForMs),
+  WEBHOOK_RETRY_BASE: durationMs.default(DEFAULT_WEBHOOKS.retryBaseMs),
+  WEBHOOK_RETRY_MAX: durationMs.default(DEFAULT_WEBHOOKS.retryMaxMs),
+  WEBHOOK_TIMEOUT: durationMs.default(DEFAULT_WEBHOOKS.timeoutMs),
+  WEBHOOK_LEASE: durationMs.default(DEFAULT_WEBHOOKS.leaseMs),
 });
 
 /** Every variable this module reads (tests/unit/env-example.test.ts holds .env.example to it). */
@@ -266,6 +310,7 @@ export interface Config {
   deletedUserRetentionDays: number | undefined;
   /** Events older than this many days (and relayed) are pruned; undefined: kept. */
   userEventsRetentionDays: number | undefined;
+  webhooks: WebhookSettings;
 }
 
 export class ConfigError extends Error {
@@ -335,6 +380,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = processEnvironment(), opt
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME } : undefined,
     deletedUserRetentionDays: e.DELETED_USER_RETENTION_DAYS,
     userEventsRetentionDays: e.USER_EVENTS_RETENTION_DAYS,
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      maxFailures: e.WEBHOOK_MAX_FAILURES,
+      retryForMs: e.WEBHOOK_RETRY_FOR,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE,
+      retryMaxMs: Math.max(e.WEBHOOK_RETRY_MAX, e.WEBHOOK_RETRY_BASE),
+      timeoutMs: e.WEBHOOK_TIMEOUT,
+      leaseMs: e.WEBHOOK_LEASE,
+    },
   };
 }
 

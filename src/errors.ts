@@ -71,6 +71,30 @@ export class UnprocessableError extends DomainError {
   readonly status = 422;
 }
 
+/** No webhook endpoint with this id (webhooks, updateWebhook, deleteWebhook, ...). */
+export class WebhookNotFoundError extends NotFoundError {
+  override readonly code = 'WEBHOOK_NOT_FOUND';
+  constructor(id: string) {
+    super(`No webhook with id ${id}`);
+    this.details.id = id;
+  }
+}
+
+/**
+ * A webhook URL the SSRF guard refuses (webhooks/webhook.url-guard.ts): not https, http to a host
+ * other than localhost, credentials in it, or an address in a private, loopback, link-local or
+ * other non-public range. `field` names the argument; `reason` is the rule it broke.
+ */
+export class WebhookUrlRefusedError extends DomainError {
+  readonly code = 'WEBHOOK_URL_REFUSED';
+  readonly status = 422;
+  constructor(field: string, reason: string) {
+    super(`${field}: ${reason}`);
+    this.details.field = field;
+    this.details.reason = reason;
+  }
+}
+
 /** A request the server cannot read: malformed JSON or multipart, bad compression, no such route. */
 export class BadRequestError extends DomainError {
   readonly code = 'BAD_REQUEST';

@@ -21,6 +21,8 @@ export interface ScrapeState {
   pool?: { inUse: number; waiting: number; size: number } | undefined;
   /** The newest event sequence and the one this process's relay has delivered. */
   outbox?: { newest: bigint; relayed: bigint; oldestPendingAt: Date | null } | undefined;
+  /** Age of the oldest event an enabled webhook endpoint still owes (0: none). */
+  webhookLagSeconds?: number | undefined;
 }
 
 export class Metrics {
@@ -86,6 +88,17 @@ export class Metrics {
     help: 'Failed login attempts (unknown email, wrong password, inactive account)',
     registers: [this.registry],
   });
+  readonly webhookAttempts = new Counter({
+    name: 'webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: delivered (2xx), http_error, timeout, network_error, refused (SSRF guard)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly webhooksDisabled = new Counter({
+    name: 'webhook_endpoints_disabled_total',
+    help: 'Webhook endpoints disabled by this process after WEBHOOK_MAX_FAILURES failures or WEBHOOK_RETRY_FOR',
+    registers: [this.registry],
+  });
   private readonly operationNames = new Set<string>();
   private scrape: () => Promise<ScrapeState> = () => Promise.resolve({});
 
@@ -126,6 +139,15 @@ export class Metrics {
       async collect() {
         const outbox = (await state()).outbox;
         if (outbox) this.set(outbox.oldestPendingAt ? Math.max(0, (Date.now() - outbox.oldestPendingAt.getTime()) / 1000) : 0);
+      },
+    });
+    new Gauge({
+      name: 'webhook_lag_seconds',
+      help: 'Age of the oldest event an enabled webhook endpoint has not received yet (0 when every endpoint is caught up)',
+      registers: [this.registry],
+      async collect() {
+        const lag = (await state()).webhookLagSeconds;
+        if (lag !== undefined) this.set(lag);
       },
     });
   }

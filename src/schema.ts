@@ -19,6 +19,7 @@ import { CredentialResolver } from './users/credential/credential.resolver.js';
 import { SubjectAccessResolver } from './users/subject-access/subject-access.resolver.js';
 import { ImportResolver } from './users/import/import.resolver.js';
 import { ExportResolver } from './users/export/export.resolver.js';
+import { WebhookResolver } from './webhooks/webhook.resolver.js';
 
 export const resolvers = [
   AuthResolver,
@@ -36,6 +37,7 @@ export const resolvers = [
   ...KIND_SUBSCRIPTION_RESOLVERS,
   ImportResolver,
   ExportResolver,
+  WebhookResolver,
 ] as const;
 
 /**

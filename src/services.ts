@@ -12,7 +12,7 @@ import { SessionService } from './auth/session.service.js';
 import { PasswordHasher } from './auth/password.hasher.js';
 import { TokenService } from './auth/token.service.js';
 import { systemClock, type Clock } from './clock.js';
-import { DEFAULT_LIMITS, DEFAULT_LOGIN_HISTORY_DAYS, DEFAULT_LOGIN_THROTTLE, defaultTuning, type Limits, type LoginThrottleOptions, type Tuning } from './config.js';
+import { DEFAULT_LIMITS, DEFAULT_LOGIN_HISTORY_DAYS, DEFAULT_LOGIN_THROTTLE, DEFAULT_WEBHOOKS, defaultTuning, type Limits, type LoginThrottleOptions, type Tuning, type WebhookSettings } from './config.js';
 import type { Database } from './db/client.js';
 import { LocalEventBus } from './events/event.bus.js';
 import { EventsService } from './events/event.service.js';
@@ -42,6 +42,10 @@ import { UserRowsRepository } from './users/import/user-row.repository.js';
 import { ExportLinkSigner } from './users/export/export.link.js';
 import { ExportsRepository } from './users/export/export.repository.js';
 import { ExportService } from './users/export/export.service.js';
+import { WebhookDispatcher } from './webhooks/webhook.dispatcher.js';
+import { WebhookRepository } from './webhooks/webhook.repository.js';
+import { WebhookService } from './webhooks/webhook.service.js';
+import { WebhookUrlGuard } from './webhooks/webhook.url-guard.js';
 
 export interface ServicesOptions {
   db: Database;
@@ -75,6 +79,8 @@ export interface ServicesOptions {
   deletedUserRetentionDays?: number | undefined;
   /** USER_EVENTS_RETENTION_DAYS: prune relayed events older than this; undefined keeps them. */
   userEventsRetentionDays?: number | undefined;
+  /** Outbound webhooks (config.webhooks); default DEFAULT_WEBHOOKS. */
+  webhooks?: WebhookSettings;
 }
 
 export interface Services {
@@ -98,6 +104,7 @@ export interface Services {
   retention: DeletedUserRetention;
   imports: ImportService;
   exports: ExportService;
+  webhooks: WebhookService;
   metrics: Metrics;
   /** Starts the outbox relay and the suspension expiry timer. */
   start(): Promise<void>;
@@ -191,9 +198,18 @@ export function createServices(options: ServicesOptions): Services {
     options.exportBaseUrl ?? ((requestOrigin) => requestOrigin ?? 'http://localhost:4000'),
     tuning.export,
   );
+  const webhookSettings = options.webhooks ?? DEFAULT_WEBHOOKS;
+  const webhookRepository = new WebhookRepository(options.db.prisma);
+  const webhookGuard = new WebhookUrlGuard({ allowPrivate: webhookSettings.allowPrivate });
+  const dispatcher = new WebhookDispatcher(webhookRepository, recorder, events, webhookGuard, webhookSettings, clock, log.child({ component: 'webhooks' }), {
+    attempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
+    disabled: () => metrics.webhooksDisabled.inc(),
+  });
+  const webhooks = new WebhookService(webhookRepository, recorder, events, webhookGuard, dispatcher, clock);
   metrics.onScrape(async () => ({
     pool: options.db.poolStats?.(),
     outbox: { ...(await recorder.lag(relay.position)), relayed: relay.position },
+    webhookLagSeconds: await webhookRepository.lagSeconds(),
   }));
   const subjectAccess = new SubjectAccessService(new SubjectAccessRepository(options.db.prisma), usersRepository, exports, clock);
   return {
@@ -217,6 +233,7 @@ export function createServices(options: ServicesOptions): Services {
     retention,
     imports,
     exports,
+    webhooks,
     start: async () => {
       await events.start();
       await expiry.start();
@@ -224,10 +241,13 @@ export function createServices(options: ServicesOptions): Services {
       retention.start();
       // The embedded database opens in one process only: a RUNNING import found there is abandoned.
       await imports.startHousekeeping(options.db.kind === 'pglite');
+      dispatcher.start();
     },
     stop: async () => {
       // First: a running import records its end while the database is still open.
       await imports.close();
+      // Attempts in flight end now; their events go again from the cursor (at-least-once).
+      await dispatcher.stop();
       await expiry.stop();
       loginHistory.stop();
       await retention.stop();

@@ -47,6 +47,8 @@ export const PERMISSIONS = {
   'sessions.manage': ['ADMIN'],
   /** The login history: `userLoginHistory`, `loginHistory`. */
   'loginHistory.read': ['ADMIN'],
+  /** Outbound webhooks: `webhooks`, `webhookDeliveries`, create, update, delete, rotate the secret. */
+  'webhooks.manage': ['ADMIN'],
 } as const satisfies Record<string, readonly Role[] | typeof SIGNED_IN>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -190,6 +190,7 @@ export class SessionService {
         case 'USER_BULK_ACTION':
         case 'USER_SESSIONS_REVOKED':
         case 'USER_UNLOCKED':
+        case 'WEBHOOK_DISABLED':
           break;
       }
     }

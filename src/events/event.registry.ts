@@ -179,4 +179,17 @@ export const USER_EVENT_KINDS = {
     dates: [],
     subscription: { field: 'userBulkAction' },
   }),
+  /**
+   * A webhook endpoint was disabled after too many failed deliveries (reason MAX_FAILURES) or
+   * when one event could not be delivered within WEBHOOK_RETRY_FOR (RETRY_WINDOW). Not about a
+   * user; no URL (it may carry a token). Delivered to userEvents subscribers and to webhooks that
+   * ask for it, so an operator hears about a dead endpoint through a live one.
+   */
+  WEBHOOK_DISABLED: kind<{ webhookId: string; reason: string; consecutiveFailures: number; lastDeliveredSequence: string; disabledBy: string | null }>()({
+    graphqlType: 'WebhookDisabled',
+    actor: 'disabledBy',
+    user: null,
+    dates: [],
+    subscription: null,
+  }),
 };

@@ -1,7 +1,7 @@
 // GraphQL shapes of user events: one interface, one object type per event kind (named by the
 // registry, event.registry.ts), and the log's connection. Resolvers return GraphQLUserEvent
 // values built by toGraphQLEvent().
-import { Field, ID, InterfaceType, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
+import { Field, ID, Int, InterfaceType, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import { asEnum } from '../graphql-enum.js';
 import { USER_EVENT_KINDS } from './event.registry.js';
 import type { StreamItem } from './event.stream.js';
@@ -169,6 +169,15 @@ export class UserBulkActionEvent extends UserEventInterface {
   @Field(() => BulkActionEnum) action!: BulkActionValue;
   @Field(() => [ID], { description: 'The users this action changed.' }) userIds!: string[];
   @Field(() => ID, { nullable: true }) performedBy!: string | null;
+}
+
+@UserEventObjectType('WEBHOOK_DISABLED')
+export class WebhookDisabledEvent extends UserEventInterface {
+  @Field(() => ID) webhookId!: string;
+  @Field({ description: 'MAX_FAILURES (WEBHOOK_MAX_FAILURES attempts in a row failed) or RETRY_WINDOW (one event failed for WEBHOOK_RETRY_FOR).' }) reason!: string;
+  @Field(() => Int) consecutiveFailures!: number;
+  @Field({ description: 'Events up to this sequence were delivered; re-enabling resumes after it.' }) lastDeliveredSequence!: string;
+  @Field(() => ID, { nullable: true, description: 'null: disabled automatically.' }) disabledBy!: string | null;
 }
 
 /**

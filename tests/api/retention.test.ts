@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, startTestApp, type TestApp } from '../testkit/app.js';
 import { uniqueEmail } from '../testkit/seed.js';
+import { SYSTEM_PRINCIPAL } from '../../src/auth/principal.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -101,5 +102,28 @@ describe('deleted user retention', () => {
       (await prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM user_events WHERE user_id = ${id}::uuid`)[0]!.n;
     expect(await count(old)).toBe(0);
     expect(await count(recent)).toBe(1);
+  });
+
+  it('keeps the events an enabled webhook endpoint has not received yet; a disabled one holds nothing back', async () => {
+    const prisma = t.app.services.db.prisma;
+    const webhooks = t.app.services.webhooks;
+    // Nothing answers at this address here: the endpoint stays behind, like a receiver that is down.
+    const { webhook } = await webhooks.create(SYSTEM_PRINCIPAL, { url: 'https://93.184.215.14/retention', eventTypes: ['USER_CREATED'] });
+    const held = await user();
+    const { last } = (await prisma.$queryRaw<{ last: bigint }[]>`SELECT max(sequence) AS last FROM user_events`)[0]!;
+    for (let i = 0; i < 100; i++) {
+      const rows = await prisma.$queryRaw<{ relayed: bigint | null }[]>`SELECT min(last_sequence) AS relayed FROM user_event_relay`;
+      if ((rows[0]?.relayed ?? -1n) >= last) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await prisma.$executeRaw`UPDATE user_events SET occurred_at = now() - interval '8 days' WHERE user_id = ${held}::uuid`;
+    const count = async () => (await prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM user_events WHERE user_id = ${held}::uuid`)[0]!.n;
+
+    await t.app.services.retention.pruneEvents();
+    expect(await count()).toBe(1);
+
+    await webhooks.update(SYSTEM_PRINCIPAL, webhook.id, { enabled: false });
+    await t.app.services.retention.pruneEvents();
+    expect(await count()).toBe(0);
   });
 });

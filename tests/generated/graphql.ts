@@ -194,7 +194,8 @@ export type UserEventType =
   | 'USER_SUSPENDED'
   | 'USER_UNLOCKED'
   | 'USER_UNSUSPENDED'
-  | 'USER_UPDATED';
+  | 'USER_UPDATED'
+  | 'WEBHOOK_DISABLED';
 
 /** A user field an export can contain (passwordHash never is). */
 export type UserField =
@@ -292,6 +293,8 @@ type UserEventFields_UserUnsuspended_Fragment = { __typename: 'UserUnsuspended',
 
 type UserEventFields_UserUpdated_Fragment = { __typename: 'UserUpdated', userId: string, passwordChanged: boolean, updatedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string, changes: Array<{ field: string, from: string | null, to: string | null }> };
 
+type UserEventFields_WebhookDisabled_Fragment = { __typename: 'WebhookDisabled', id: string, sequence: string, type: UserEventType, occurredAt: string };
+
 export type UserEventFieldsFragment =
   | UserEventFields_UserActivated_Fragment
   | UserEventFields_UserBulkAction_Fragment
@@ -307,6 +310,7 @@ export type UserEventFieldsFragment =
   | UserEventFields_UserUnlocked_Fragment
   | UserEventFields_UserUnsuspended_Fragment
   | UserEventFields_UserUpdated_Fragment
+  | UserEventFields_WebhookDisabled_Fragment
 ;
 
 export type UserEventLogQueryVariables = Exact<{
@@ -332,6 +336,7 @@ export type UserEventLogQuery = { userEventLog: { edges: Array<{ cursor: string,
         | { __typename: 'UserUnlocked', userId: string, unlockedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }
         | { __typename: 'UserUnsuspended', userId: string, unsuspendedBy: string | null, expired: boolean, id: string, sequence: string, type: UserEventType, occurredAt: string }
         | { __typename: 'UserUpdated', userId: string, passwordChanged: boolean, updatedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string, changes: Array<{ field: string, from: string | null, to: string | null }> }
+        | { __typename: 'WebhookDisabled', id: string, sequence: string, type: UserEventType, occurredAt: string }
        }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type OnUserEventsSubscriptionVariables = Exact<{
@@ -356,6 +361,7 @@ export type OnUserEventsSubscription = { userEvents:
     | { __typename: 'UserUnlocked', userId: string, unlockedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string }
     | { __typename: 'UserUnsuspended', userId: string, unsuspendedBy: string | null, expired: boolean, id: string, sequence: string, type: UserEventType, occurredAt: string }
     | { __typename: 'UserUpdated', userId: string, passwordChanged: boolean, updatedBy: string | null, id: string, sequence: string, type: UserEventType, occurredAt: string, changes: Array<{ field: string, from: string | null, to: string | null }> }
+    | { __typename: 'WebhookDisabled', id: string, sequence: string, type: UserEventType, occurredAt: string }
    };
 
 export type OnUserCreatedSubscriptionVariables = Exact<{ [key: string]: never; }>;

@@ -20,7 +20,7 @@ import { createSchema } from '../../src/schema.js';
 import { createServices, type Services } from '../../src/services.js';
 import { openTestDatabase } from '../testkit/app.js';
 import { rootFieldDecisions, type RootFieldDecision } from '../testkit/permissions.js';
-import { isPublicEntry, ROOT_FIELD_SAMPLES, SAMPLE_ADMIN_PASSWORD, type RootFieldSample, type SampleFixtures } from '../testkit/root-field-samples.js';
+import { isPublicEntry, ROOT_FIELD_SAMPLES, SAMPLE_ADMIN_PASSWORD, SAMPLE_WEBHOOK_URL, type RootFieldSample, type SampleFixtures } from '../testkit/root-field-samples.js';
 import { uniqueEmail } from '../testkit/seed.js';
 
 let db: Database;
@@ -43,6 +43,7 @@ beforeAll(async () => {
   admin = { userId: user.id, roles: ['ADMIN'], expiresAt: new Date(Date.now() + 3_600_000) };
 });
 afterAll(async () => {
+  await db?.prisma.webhook.deleteMany({ where: { url: SAMPLE_WEBHOOK_URL } });
   await services?.stop();
   await db?.close();
 });
@@ -77,6 +78,13 @@ const fixtures: SampleFixtures = {
       createReadStream: (o) => capacitor.createReadStream(o),
     });
     return upload;
+  },
+  // Disabled at once: on a shared PostgreSQL database, other test files' servers would otherwise
+  // try to deliver to it.
+  webhook: async () => {
+    const { webhook } = await services.webhooks.create(SYSTEM_PRINCIPAL, { url: SAMPLE_WEBHOOK_URL, eventTypes: ['USER_CREATED'] });
+    await services.webhooks.update(SYSTEM_PRINCIPAL, webhook.id, { enabled: false });
+    return webhook.id;
   },
 };
 

@@ -14,7 +14,13 @@ export interface SampleFixtures {
   finishedImport(): Promise<string>;
   /** A GraphQL Upload of this CSV text, as graphql-upload-ts hands it to the schema. */
   upload(csv: string): unknown;
+  /** The id of a new webhook endpoint (never delivered to: the sampling services are not started). */
+  webhook(): Promise<string>;
 }
+
+/** A public address literal: passes the SSRF guard without DNS (nothing is sent to it). */
+export const SAMPLE_WEBHOOK_URL = 'https://93.184.215.14/sample-hook';
+const withWebhook = (fx: SampleFixtures) => fx.webhook().then((id) => ({ id }));
 
 export interface RootFieldSample {
   /** The operation: it must succeed, so the service is reached for real. */
@@ -49,6 +55,11 @@ export const ROOT_FIELD_SAMPLES: Record<string, RootFieldEntry> = {
   loginHistory: { operation: '{ loginHistory { hasNextPage } }' },
   mySessions: { operation: '{ mySessions { id } }' },
   userSessions: { operation: 'query($userId: ID!) { userSessions(userId: $userId) { id } }', variables: withUserId },
+  webhooks: { operation: '{ webhooks { id } }' },
+  webhookDeliveries: {
+    operation: 'query($id: ID!) { webhookDeliveries(webhookId: $id) { pageInfo { hasNextPage } } }',
+    variables: withWebhook,
+  },
   userImport: {
     operation: 'query($id: ID!) { userImport(id: $id) { id } }',
     variables: (fx) => fx.finishedImport().then((id) => ({ id })),
@@ -118,6 +129,12 @@ export const ROOT_FIELD_SAMPLES: Record<string, RootFieldEntry> = {
     variables: (fx) => fx.finishedImport().then((id) => ({ id })),
   },
   exportUsers: { operation: 'mutation { exportUsers(format: CSV) { url } }' },
+  createWebhook: {
+    operation: `mutation { createWebhook(url: "${SAMPLE_WEBHOOK_URL}", eventTypes: ["USER_CREATED"]) { secret } }`,
+  },
+  updateWebhook: { operation: 'mutation($id: ID!) { updateWebhook(id: $id, input: { description: "sampled" }) { id } }', variables: withWebhook },
+  deleteWebhook: { operation: 'mutation($id: ID!) { deleteWebhook(id: $id) }', variables: withWebhook },
+  rotateWebhookSecret: { operation: 'mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }', variables: withWebhook },
 
   // Subscription
   userCreated: subscription('userCreated'),

@@ -70,13 +70,16 @@ export class ErasureRepository {
   /**
    * Deletes up to `limit` events that occurred before `before` and that every outbox relay has
    * passed (user_event_relay.last_sequence): no running subscriber still waits for them. Without
-   * a relay position nothing is deleted. Returns how many.
+   * a relay position nothing is deleted. Nor is anything an enabled webhook endpoint has not
+   * received yet (webhooks.last_delivered_seq). A disabled endpoint holds nothing back: replaying
+   * it after a long outage reaches only events still kept (README, Webhooks). Returns how many.
    */
   async pruneEvents(before: Date, limit: number): Promise<number> {
     return this.db.$executeRaw`
       DELETE FROM user_events WHERE sequence IN (
         SELECT sequence FROM user_events
         WHERE occurred_at < ${before} AND sequence <= coalesce((SELECT min(last_sequence) FROM user_event_relay), 0)
+          AND sequence <= coalesce((SELECT min(last_delivered_seq) FROM webhooks WHERE enabled), sequence)
         ORDER BY sequence LIMIT ${limit})`;
   }
 
