@@ -14,6 +14,7 @@ import { restErrorHandler, unknownApiRoute } from './rest.error.js';
 import { RestRegistry, type RestKit } from './rest.operation.js';
 import { userBatchRoutes } from './user-batch.route.js';
 import { userRoutes } from './user.route.js';
+import { webhookRoutes } from './webhook.route.js';
 
 /** Largest JSON body of a REST request (a bulk call's 1,000 ids fit many times over). */
 const REST_JSON_LIMIT = '1mb';
@@ -35,6 +36,7 @@ export function restApi(services: Services, log: Logger, options: RestOptions): 
   authRoutes(kit);
   userBatchRoutes(kit, { uploadMaxBytes: options.uploadMaxBytes, metrics: options.metrics });
   userRoutes(kit);
+  webhookRoutes(kit);
   docsRoutes(router, api, { title: 'users service REST API', version: options.version });
   router.use('/api', unknownApiRoute, restErrorHandler(kit.log));
   return { router, api };

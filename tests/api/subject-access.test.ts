@@ -82,11 +82,11 @@ describe('exportUserData', () => {
 
   it('lists the events in sequence order when the sequence crosses a power of ten (numbers, not text)', async () => {
     const prisma = t.app.services.db.prisma;
-    const [{ last }] = await prisma.$queryRawUnsafe<{ last: string }[]>(
+    const [row] = await prisma.$queryRawUnsafe<{ last: string }[]>(
       'SELECT last_value::text AS last FROM user_events_sequence_seq',
     );
     // The next events are numbered 10^k - 1, 10^k, 10^k + 1: as text, '1000' sorts before '999'.
-    await prisma.$executeRawUnsafe(`SELECT setval('user_events_sequence_seq', ${10n ** BigInt(last.length + 1) - 2n})`);
+    await prisma.$executeRawUnsafe(`SELECT setval('user_events_sequence_seq', ${10n ** BigInt(row!.last.length + 1) - 2n})`);
     const user = await createUser(t.admin, { name: 'Order Check' });
     for (const seats of [1, 2, 3]) {
       (
