@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # The users service as an image: build with every dependency, run with production ones only, as a
-# non-root user, `node dist/src/main.js` directly (no npm in between, so SIGTERM reaches Node and
-# the drain in src/app.ts runs). Linted in CI by `npm run lint:container` (dockerfile-utils).
+# non-root user, `node dist/main.bundle.js` (the bundled server) directly (no npm in between, so
+# SIGTERM reaches Node and the drain in src/app.ts runs). Linted in CI by `npm run lint:container`
+# (dockerfile-utils).
 
 # ---- build: compile TypeScript and generate the Prisma client ------------------------------------
 FROM node:20.20-bookworm-slim AS build
@@ -43,4 +44,4 @@ VOLUME ["/data"]
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "--max-old-space-size=1024", "dist/src/main.js"]
+CMD ["node", "--max-old-space-size=1024", "dist/main.bundle.js"]

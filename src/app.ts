@@ -110,7 +110,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
     origin = new URL(server.url).origin;
     phases.mark('server');
     // Where the start went, for `npm run bench -- start` and anyone asking why a start was slow.
-    log.info({ url: server.url, database: db.kind, startMs: phases.all() }, 'users service ready');
+    log.info({ url: server.url, database: db.kind, startMs: phases.wall(), startCpuMs: phases.cpu() }, 'users service ready');
     let stopping: Promise<void> | undefined;
     return {
       config,
@@ -129,17 +129,28 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
   }
 }
 
-/** Milliseconds each start-up phase took, since the process began (so module loading shows too). */
-function startPhases(): { mark(name: string): void; all(): Record<string, number> } {
-  const marks: Record<string, number> = { modules: Math.round(performance.now()) };
-  let last = performance.now();
+/**
+ * Milliseconds each start-up phase took since the process began (so module loading shows too):
+ * wall time, and the process's CPU time (all threads), which a busy machine inflates far less.
+ */
+function startPhases(): { mark(name: string): void; wall(): Record<string, number>; cpu(): Record<string, number> } {
+  const cpuNow = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  const wall: Record<string, number> = { modules: Math.round(performance.now()) };
+  const cpu: Record<string, number> = { modules: Math.round(cpuNow()) };
+  let lastWall = performance.now();
+  let lastCpu = cpuNow();
   return {
     mark(name) {
-      const now = performance.now();
-      marks[name] = Math.round(now - last);
-      last = now;
+      const [nowWall, nowCpu] = [performance.now(), cpuNow()];
+      wall[name] = Math.round(nowWall - lastWall);
+      cpu[name] = Math.round(nowCpu - lastCpu);
+      [lastWall, lastCpu] = [nowWall, nowCpu];
     },
-    all: () => ({ ...marks, total: Math.round(performance.now()) }),
+    wall: () => ({ ...wall, total: Math.round(performance.now()) }),
+    cpu: () => ({ ...cpu, total: Math.round(cpuNow()) }),
   };
 }
 

@@ -15,6 +15,13 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  if (config.tracing && import.meta.url.endsWith('/main.bundle.js')) {
+    // OpenTelemetry instruments express, graphql, pg and ioredis by patching them as Node loads
+    // them from node_modules; the bundle (scripts/build.mjs) loads none of them. With tracing
+    // on, hand over to the unbundled modules tsc wrote beside it, which start the same way.
+    await import(new URL('./src/main.js', import.meta.url).href);
+    return;
+  }
   // Tracing patches modules as they load: start it before the app (and express, graphql, pg…) load.
   const tracing = config.tracing ? await (await import('./telemetry.js')).startTracing(config.tracing) : undefined;
   const { startApp } = await import('./app.js');

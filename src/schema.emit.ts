@@ -11,7 +11,7 @@ const HEADER = '# Generated from the TypeGraphQL classes by `npm run schema:emit
 
 async function main(): Promise<void> {
   const file = join(projectRoot(), 'schema.graphql');
-  const schema = await createSchema();
+  const schema = await createSchema({ introspectionCheck: true });
   const text = HEADER + printSchema(lexicographicSortSchema(schema)) + '\n';
   if (process.argv.includes('--check')) {
     const current = readFileSync(file, 'utf8');

@@ -1,4 +1,5 @@
-// The server as a user starts it: `node dist/src/main.js` (what `npm start` runs),
+// The server as a user starts it: `node scripts/start.mjs` (what `npm start` runs: the bundled
+// server, dist/main.bundle.js, after a staleness check that finds the build current),
 // configured only by the environment, stopped by a signal.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,12 +10,12 @@ import { freePort } from '../../devkit/free-port.js';
 import { hostileCases } from '../testkit/hostile.js';
 
 const root = join(import.meta.dirname, '../..');
-const main = join(root, 'dist/src/main.js');
+const main = join(root, 'scripts/start.mjs');
 const dataDir = mkdtempSync(join(tmpdir(), 'users-process-'));
 
 beforeAll(() => {
   // global-setup built what `npm start` runs from the current source.
-  expect(existsSync(main)).toBe(true);
+  expect(existsSync(join(root, 'dist/main.bundle.js'))).toBe(true);
 });
 afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });

@@ -48,7 +48,8 @@ afterAll(async () => {
 describe('tracing', () => {
   it('exports one trace per createUser, HTTP → GraphQL → SQL, and logs its trace id', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
+    // The bundle, as the container runs it: with tracing on it hands over to the unbundled modules.
+    const child = spawn(process.execPath, [join(root, 'dist/main.bundle.js')], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',

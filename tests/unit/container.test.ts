@@ -24,11 +24,11 @@ describe('Dockerfile', () => {
     expect(runtime.some((l) => /COPY --from=build .*dist/.test(l))).toBe(true);
   });
 
-  it('runs node dist/src/main.js as a non-root user, with a HEALTHCHECK on /healthz', () => {
+  it('runs node dist/main.bundle.js as a non-root user, with a HEALTHCHECK on /healthz', () => {
     const user = runtime.filter((l) => l.startsWith('USER ')).at(-1);
     expect(user).toBeDefined();
     expect(user).not.toMatch(/USER (root|0)\b/);
-    expect(runtime.find((l) => l.startsWith('CMD '))).toMatch(/"node".*"dist\/src\/main\.js"/);
+    expect(runtime.find((l) => l.startsWith('CMD '))).toMatch(/"node".*"dist\/main\.bundle\.js"/);
     expect(runtime.find((l) => l.startsWith('HEALTHCHECK '))).toMatch(/\/healthz/);
   });
 
