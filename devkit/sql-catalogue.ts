@@ -23,7 +23,8 @@ import {
   liveTotalsQuery,
   signupsByDayQuery,
 } from '../src/users/stats/stats.repository.js';
-import type { ImportedField } from '../src/users/user.columns.js';
+import { RECORD_FIELDS, type ImportedField } from '../src/users/user.columns.js';
+import { liveUserByIdQuery } from '../src/users/user.repository.js';
 
 export interface CataloguedQuery {
   name: string;
@@ -248,9 +249,17 @@ function lifecycle(): CataloguedQuery[] {
   ];
 }
 
+function lookups(): CataloguedQuery[] {
+  return [
+    { name: 'user(id) / me, the fields a client selects', sql: liveUserByIdQuery(ID, ['email', 'name', 'createdAt']) },
+    { name: 'user(id) / me, every field', sql: liveUserByIdQuery(ID, RECORD_FIELDS) },
+  ];
+}
+
 export function sqlCatalogue(): SqlFamily[] {
   return [
     { file: 'listing', source: 'src/users/listing/listing.sql.ts', queries: listing() },
+    { file: 'user', source: 'src/users/user.repository.ts', queries: lookups() },
     { file: 'export', source: 'src/users/export/export.sql.ts', queries: exports() },
     { file: 'import', source: 'src/users/import/user-row.repository.ts', queries: imports() },
     { file: 'stats', source: 'src/users/stats/stats.repository.ts', queries: stats() },
