@@ -89,6 +89,7 @@ export async function run(argv: string[]): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
 
     const samples: Sample[] = [];
+    let scrapeFailures = 0;
     const metricsUrl = server.url.replace(/\/graphql$/, '/metrics');
     await scrape(metricsUrl); // resets the lag histogram: the first sample covers the soak only
     const started = performance.now();
@@ -96,7 +97,7 @@ export async function run(argv: string[]): Promise<void> {
     const sampler = setInterval(() => {
       scrape(metricsUrl).then(
         (s) => samples.push({ ...s, at: performance.now() - started }),
-        () => (counters.graphqlErrors += 1),
+        () => (scrapeFailures += 1),
       );
     }, SAMPLE_MS);
     const result = await load({ url: server.url, connections, duration: minutes * 60, requests, overallRate: rate }, (ms) => {
@@ -110,7 +111,7 @@ export async function run(argv: string[]): Promise<void> {
     await subscriber.dispose();
 
     const missed = Math.max(0, counters.created - seen.events);
-    const errors = { http: result.errors + result.non2xx + result.timeouts, graphql: counters.graphqlErrors, subscriber: seen.errors + missed };
+    const errors = { http: result.errors + result.non2xx + result.timeouts, graphql: counters.graphqlErrors, subscriber: seen.errors + missed, metrics: scrapeFailures };
     report(minutes, rate, latencies, samples, errors, counters, seen.events);
   } finally {
     await server.stop();
@@ -194,7 +195,7 @@ function report(
   rate: number,
   latencies: number[][],
   samples: Sample[],
-  errors: { http: number; graphql: number; subscriber: number },
+  errors: { http: number; graphql: number; subscriber: number; metrics: number },
   counters: { created: number; firstError: string },
   events: number,
 ): void {
@@ -223,9 +224,9 @@ function report(
   const rssAt = (m: number) => inMinute(m).at(-1)?.rssMb ?? NaN;
   const lagAt = (m: number) => mean(inMinute(m).map((s) => s.lagP99Ms));
   const drift = (rssAt(last) - rssAt(base)) / rssAt(base);
-  const totalErrors = errors.http + errors.graphql + errors.subscriber;
+  const totalErrors = errors.http + errors.graphql + errors.subscriber + errors.metrics;
   const verdict = [
-    { check: 'errors', measured: `${totalErrors} (HTTP ${errors.http}, GraphQL ${errors.graphql}, subscriber ${errors.subscriber})`, target: '0', ok: totalErrors === 0 },
+    { check: 'errors', measured: `${totalErrors} (HTTP ${errors.http}, GraphQL ${errors.graphql}, subscriber ${errors.subscriber}, /metrics ${errors.metrics})`, target: '0', ok: totalErrors === 0 },
     {
       check: `RSS drift, minute ${base + 1} → ${last + 1}`,
       measured: `${(drift * 100).toFixed(1)}% (${rssAt(base).toFixed(0)} → ${rssAt(last).toFixed(0)} MB)`,
