@@ -70,7 +70,7 @@ export async function run(argv: string[]): Promise<void> {
   const connections = Number(values.connections);
   const secret = randomBytes(32).toString('hex');
   await ensureDatabase(values.pg);
-  await seed(values.pg, secret, Number(values.users));
+  await seedBenchDatabase(values.pg, secret, Number(values.users));
 
   const env = { DATABASE_URL: values.pg, JWT_SECRET: secret };
   const ours = await startServerProcess(env);
@@ -133,8 +133,8 @@ export async function run(argv: string[]): Promise<void> {
   }
 }
 
-/** Migrates (through our app) and seeds up to `users`, once per database. */
-async function seed(url: string, secret: string, users: number): Promise<void> {
+/** Migrates (through our app) and seeds up to `users`, once per database (soak.bench.ts too). */
+export async function seedBenchDatabase(url: string, secret: string, users: number): Promise<void> {
   // The bench admin is made on the empty table, before the seed (bootstrapAdmin only runs then).
   const config = loadConfig({
     DATABASE_URL: url,

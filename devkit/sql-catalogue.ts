@@ -23,8 +23,9 @@ import {
   liveTotalsQuery,
   signupsByDayQuery,
 } from '../src/users/stats/stats.repository.js';
-import type { ImportedField } from '../src/users/user.columns.js';
 import { advanceQuery, claimQuery, failureQuery, LAG_QUERY, NEXT_ATTEMPT_QUERY, renewQuery } from '../src/webhooks/webhook.repository.js';
+import { RECORD_FIELDS, type ImportedField } from '../src/users/user.columns.js';
+import { liveUserByIdQuery } from '../src/users/user.repository.js';
 
 export interface CataloguedQuery {
   name: string;
@@ -261,9 +262,17 @@ function webhooks(): CataloguedQuery[] {
   ];
 }
 
+function lookups(): CataloguedQuery[] {
+  return [
+    { name: 'user(id) / me, the fields a client selects', sql: liveUserByIdQuery(ID, ['email', 'name', 'createdAt']) },
+    { name: 'user(id) / me, every field', sql: liveUserByIdQuery(ID, RECORD_FIELDS) },
+  ];
+}
+
 export function sqlCatalogue(): SqlFamily[] {
   return [
     { file: 'listing', source: 'src/users/listing/listing.sql.ts', queries: listing() },
+    { file: 'user', source: 'src/users/user.repository.ts', queries: lookups() },
     { file: 'export', source: 'src/users/export/export.sql.ts', queries: exports() },
     { file: 'import', source: 'src/users/import/user-row.repository.ts', queries: imports() },
     { file: 'stats', source: 'src/users/stats/stats.repository.ts', queries: stats() },

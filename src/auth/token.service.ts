@@ -1,8 +1,10 @@
-// JWT issue and verification (jose). Verification is strict: algorithm allow-list, required
-// exp/iat/sub, issuer and audience checked, `iat` not in the future, small clock tolerance. Our own tokens are HS256;
-// with JWKS_URL, RS256/ES256 tokens from an external identity provider are accepted too.
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+// JWT issue and verification. Verification is strict: algorithm allow-list, required
+// exp/iat/sub, issuer and audience checked, `iat` not in the future, small clock tolerance. Our own
+// tokens are HS256, checked synchronously by hs256.ts (jose signs them); with JWKS_URL, RS256/ES256
+// tokens from an external identity provider are accepted too, through jose.
+import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { UnauthenticatedError } from '../errors.js';
+import { Hs256Error, Hs256Verifier } from './hs256.js';
 import { ROLES, type Role } from '../users/user.model.js';
 import type { Principal } from './principal.js';
 
@@ -21,9 +23,11 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 export class TokenService {
   private readonly key: Uint8Array;
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  private readonly hs256: Hs256Verifier;
 
   constructor(private readonly config: TokenConfig) {
     this.key = new TextEncoder().encode(config.secret);
+    this.hs256 = new Hs256Verifier(this.key, { issuer: config.issuer, audience: config.audience, clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS });
     this.jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
   }
 
@@ -57,23 +61,24 @@ export class TokenService {
     let payload: JWTPayload;
     let alg: string | undefined;
     try {
-      alg = decodeProtectedHeader(token).alg;
-      const options = {
-        issuer: this.config.issuer,
-        audience: this.config.audience,
-        requiredClaims: ['exp', 'iat', 'sub'],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      };
+      const headerAlg = Hs256Verifier.header(token).alg;
+      alg = typeof headerAlg === 'string' ? headerAlg : undefined;
       if (alg === 'HS256') {
-        ({ payload } = await jwtVerify(token, this.key, { ...options, algorithms: ['HS256'] }));
+        payload = this.hs256.verify(token);
       } else if (this.jwks && alg && EXTERNAL_ALGORITHMS.includes(alg)) {
+        const options = {
+          issuer: this.config.issuer,
+          audience: this.config.audience,
+          requiredClaims: ['exp', 'iat', 'sub'],
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        };
         ({ payload } = await jwtVerify(token, this.jwks, { ...options, algorithms: EXTERNAL_ALGORITHMS }));
       } else {
         throw new UnauthenticatedError(`Token algorithm ${alg ?? '(none)'} is not accepted`);
       }
     } catch (error) {
       if (error instanceof UnauthenticatedError) throw error;
-      if (error instanceof errors.JWTExpired) throw new UnauthenticatedError('Token expired');
+      if ((error instanceof Hs256Error && error.expired) || error instanceof errors.JWTExpired) throw new UnauthenticatedError('Token expired');
       throw new UnauthenticatedError('Invalid token');
     }
     // jose compares `iat` with the clock only when given a maxTokenAge. A token issued in the

@@ -67,7 +67,19 @@ function positive(value: unknown): number | undefined {
   return typeof value === 'number' && value > 0 ? value : undefined;
 }
 
+/**
+ * Documents that passed the structural limits, by their text: clients send the same few
+ * operations over and over, and parsing plus the depth/alias/directive walk was ~5% of a small
+ * query's CPU. Only the text decides those limits; the cost depends on the variables and is
+ * computed for every request. Bounded in entries and in the size of each text (oldest out first),
+ * so a client sending endless distinct documents only churns it.
+ */
+const PASSED_DOCUMENTS = 500;
+const PASSED_DOCUMENT_MAX_CHARS = 8 * 1024;
+
 export class OperationGate {
+  private readonly passed = new Map<string, DocumentNode>();
+
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly limits: OperationLimits,
@@ -82,18 +94,21 @@ export class OperationGate {
   check(request: OperationRequest): { operation?: CheckedOperation; error?: Error } {
     if (typeof request.query !== 'string') return {};
     if (this.trusted && !this.trusted.allows(request.query)) return { error: new OperationNotTrustedError() };
-    let document: DocumentNode;
-    try {
-      // graphql's parser stops one token past maxTokens, so a huge document costs what a small one does.
-      document = parse(request.query, { noLocation: true, maxTokens: this.limits.tokens });
-    } catch {
-      // The token limit, or a syntax error, which Apollo reports with its own code.
-      const tokens = countTokens(request.query, this.limits.tokens);
-      if (tokens !== undefined && tokens > this.limits.tokens) return { error: new OperationLimitError('MAX_TOKENS', this.limits.tokens, undefined, 'tokens') };
-      return {};
+    let document = this.passed.get(request.query);
+    if (!document) {
+      try {
+        // graphql's parser stops one token past maxTokens, so a huge document costs what a small one does.
+        document = parse(request.query, { noLocation: true, maxTokens: this.limits.tokens });
+      } catch {
+        // The token limit, or a syntax error, which Apollo reports with its own code.
+        const tokens = countTokens(request.query, this.limits.tokens);
+        if (tokens !== undefined && tokens > this.limits.tokens) return { error: new OperationLimitError('MAX_TOKENS', this.limits.tokens, undefined, 'tokens') };
+        return {};
+      }
+      const refused = this.structuralLimit(document);
+      if (refused) return { error: refused };
+      this.remember(request.query, document);
     }
-    const refused = this.structuralLimit(document);
-    if (refused) return { error: refused };
     const operationName = typeof request.operationName === 'string' ? request.operationName : undefined;
     const variables = isRecord(request.variables) ? request.variables : {};
     let cost: number;
@@ -105,6 +120,12 @@ export class OperationGate {
     }
     if (cost > this.limits.cost) return { error: new OperationLimitError('MAX_COST', this.limits.cost, cost, 'cost points') };
     return { operation: { document, operationName, variables } };
+  }
+
+  private remember(query: string, document: DocumentNode): void {
+    if (query.length > PASSED_DOCUMENT_MAX_CHARS) return;
+    if (this.passed.size >= PASSED_DOCUMENTS) this.passed.delete(this.passed.keys().next().value!);
+    this.passed.set(query, document);
   }
 
   /** Depth, aliases and directives, with graphql-armor's rules; the first one crossed. */

@@ -208,11 +208,6 @@ export const USER_SELECT = Prisma.raw(selectList(RECORD_FIELDS));
  */
 export const userSelect = prismaSelect(RECORD_FIELDS);
 
-/** Prisma's select of some record fields (and always the id), for a caller that reads only those. */
-export function userSelectOf(fields: readonly RecordField[]): Partial<typeof userSelect> {
-  return prismaSelect(['id', ...fields]);
-}
-
 function prismaSelect<K extends keyof Prisma.UserSelect>(fields: readonly K[]): { [F in K]: true } {
   return Object.fromEntries(fields.map((field) => [field, true])) as { [F in K]: true };
 }

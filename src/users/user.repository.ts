@@ -5,7 +5,7 @@ import type { Tx } from '../events/user-event.repository.js';
 import { UserAlreadyExistsError } from './user.error.js';
 import { z } from 'zod';
 import { countRow, oneRowOf, rowsOf } from '../db/rows.js';
-import { RECORD_FIELDS, recordSchema, userSelect, userSelectOf, type RecordField } from './user.columns.js';
+import { RECORD_FIELDS, recordSchema, selectList, userSelect, type RecordField } from './user.columns.js';
 import type { NewUser, UserChanges, UserRecord } from './user.model.js';
 import type { PageRequest, UserFilter } from './listing/listing.model.js';
 import { countQuery, estimateQuery, needsEstimate, pageFields, pageQuery, SORT_MATCHES_BELOW } from './listing/listing.sql.js';
@@ -21,6 +21,17 @@ function pageRowsOf(fields: readonly RecordField[]): (rows: unknown) => unknown[
   if (!check) partialPageRows.set(key, (check = rowsOf('users page', recordSchema(fields))));
   return check;
 }
+
+/**
+ * One live user by id, reading `fields` and the id: the query behind user(id) and me. Raw SQL from
+ * the column map, not Prisma's findFirst: a lookup per request through Prisma's query compiler cost
+ * ~100 us more CPU than the same statement through $queryRaw (bench, 4 fields).
+ */
+export function liveUserByIdQuery(id: string, fields: readonly RecordField[]): Prisma.Sql {
+  return Prisma.sql`SELECT ${Prisma.raw(selectList(withId(fields)))} FROM users u WHERE u.id = ${id}::uuid AND u.deleted_at IS NULL`;
+}
+const withId = (fields: readonly RecordField[]) => RECORD_FIELDS.filter((f) => f === 'id' || fields.includes(f));
+
 const planRows = rowsOf('users page plan', z.object({ 'QUERY PLAN': z.string() }));
 // EXPLAIN (FORMAT JSON): PostgreSQL's driver parses the JSON, PGlite's hands it over as text.
 const estimateRow = oneRowOf('users row estimate', z.object({ 'QUERY PLAN': z.unknown() }));
@@ -56,10 +67,11 @@ export class UsersRepository {
    * that knows what it will read (user(id) and me read what the operation selects).
    */
   async findById(id: string, options: { includeDeleted?: boolean; fields?: readonly RecordField[] | undefined } = {}): Promise<UserRecord | null> {
-    return this.db.user.findFirst({
-      where: { id, ...(options.includeDeleted ? {} : { deletedAt: null }) },
-      select: options.fields ? userSelectOf(options.fields) : userSelect,
-    });
+    if (options.fields && !options.includeDeleted) {
+      const rows = pageRowsOf(withId(options.fields))(await this.db.$queryRaw(liveUserByIdQuery(id, options.fields)));
+      return (rows[0] as UserRecord | undefined) ?? null;
+    }
+    return this.db.user.findFirst({ where: { id, ...(options.includeDeleted ? {} : { deletedAt: null }) }, select: userSelect });
   }
 
   /** Any rows with these ids, deleted ones included (audit references point at them too). */

@@ -76,6 +76,9 @@ describe('operation limits (defaults)', () => {
     expect(error.extensions).toMatchObject({ limit: 20_000, actual: 14 * 1_501 });
     // The same document with smaller pages is within it.
     (await t.admin.execute(query, { n: 5 })).expectData();
+    // The gate keeps documents that passed by their text (operation.gate.ts); the cost still
+    // follows each request's variables.
+    (await refusedBeforeExecution(t, query, { n: 100 })).expectError('MAX_COST_EXCEEDED');
   });
 
   it('applies the same limits to subscriptions over WebSocket', async () => {
