@@ -76,6 +76,13 @@ describe('the OpenAPI document', () => {
         'POST /api/users/{id}/restore',
         'POST /api/users/{id}/activate',
         'POST /api/users/{id}/deactivate',
+        'GET /api/webhooks',
+        'POST /api/webhooks',
+        'GET /api/webhooks/{id}',
+        'PATCH /api/webhooks/{id}',
+        'DELETE /api/webhooks/{id}',
+        'POST /api/webhooks/{id}/rotate-secret',
+        'GET /api/webhooks/{id}/deliveries',
       ].sort(),
     );
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
