@@ -13,6 +13,8 @@ export interface ReceivedWebhook {
   json: { id: string; sequence: string; type: string; [k: string]: unknown };
   /** Status we answered; 0 until we have (see `respond`). */
   status: number;
+  /** The sender went away before we answered (its connection closed). */
+  gone: boolean;
 }
 
 export class WebhookReceiver {
@@ -33,13 +35,14 @@ export class WebhookReceiver {
       req.on('end', () => {
         const json = JSON.parse(body) as ReceivedWebhook['json'];
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-        const entry: ReceivedWebhook = { at: Date.now(), headers, body, json, status: 0 };
+        const entry: ReceivedWebhook = { at: Date.now(), headers, body, json, status: 0, gone: false };
         const n = this.received.push(entry) - 1;
-        let gone = false;
-        res.on('close', () => (gone = true));
+        res.on('close', () => {
+          if (entry.status === 0) entry.gone = true;
+        });
         void Promise.resolve(this.respond(n, json)).then((status) => {
           // A sender that went away meanwhile (killed) never sees this answer: it does not count.
-          if (gone) return;
+          if (entry.gone) return;
           entry.status = status;
           res.writeHead(status).end();
         });
@@ -68,7 +71,10 @@ export class WebhookReceiver {
   async until(check: () => boolean, timeoutMs = 10_000, what = 'the expected deliveries'): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; received ${JSON.stringify(this.received.map((r) => [r.json.type, r.json.sequence, r.status]))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}; received ${JSON.stringify(this.received.map((r) => [r.json.type, r.json.sequence, r.status]))}`,
+        );
       await new Promise((r) => setTimeout(r, 20));
     }
   }
