@@ -59,7 +59,7 @@ export function httpErrorHandler(log: Logger): ErrorRequestHandler {
  * body-parser's errors as client errors. Their messages are not used: a JSON syntax error quotes
  * the body it failed on, and that may hold a password.
  */
-function bodyErrorOf(error: unknown): DomainError | undefined {
+export function bodyErrorOf(error: unknown): DomainError | undefined {
   if (typeof error !== 'object' || error === null || isDomainError(error)) return undefined;
   const { type, limit, code } = error as { type?: unknown; limit?: unknown; code?: unknown };
   switch (type) {

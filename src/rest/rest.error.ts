@@ -4,7 +4,8 @@
 // not GraphQL's `input.email`), `meta` carries the error's other client-safe facts (retryAfter,
 // actualVersion, field, limitBytes). Outages are 503 with Retry-After; bugs are masked as 500.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { BadRequestError, clientErrorOf, DomainError, logFailure, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, TooManyRequestsError, UnsupportedMediaTypeError, type FieldProblem } from '../errors.js';
+import { clientErrorOf, DomainError, logFailure, NotFoundError, ServiceUnavailableError, TooManyRequestsError, type FieldProblem } from '../errors.js';
+import { bodyErrorOf } from '../http/error.middleware.js';
 import type { Logger } from '../logger.js';
 
 export interface RestErrorBody {
@@ -69,7 +70,7 @@ export const INTERNAL_REST_ERROR: RestErrorBody = { code: 'INTERNAL_SERVER_ERROR
 /** The /api error handler: every failure under /api answers here, in the REST shape. */
 export function restErrorHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    const client = logFailure(log, bodyErrorOf(error) ?? error, { method: req.method, route: req.baseUrl || '/api' });
+    const client = logFailure(log, (clientErrorOf(error) ? undefined : bodyErrorOf(error)) ?? error, { method: req.method, route: req.baseUrl || '/api' });
     if (res.headersSent) {
       res.destroy();
       return;
@@ -84,25 +85,4 @@ export function restErrorHandler(log: Logger): ErrorRequestHandler {
     const rename = (res.locals.renameField as FieldRenamer | undefined) ?? bodyFields;
     res.status(client.status).json(restErrorBody(client, rename));
   };
-}
-
-/** body-parser's errors (a JSON body that is not JSON, too large, another charset) with a code. */
-function bodyErrorOf(error: unknown): DomainError | undefined {
-  if (typeof error !== 'object' || error === null || error instanceof DomainError) return undefined;
-  if (clientErrorOf(error)) return undefined;
-  const { type, limit } = error as { type?: unknown; limit?: unknown };
-  switch (type) {
-    case 'entity.parse.failed':
-      return new BadRequestError('The request body is not valid JSON');
-    case 'entity.too.large':
-      return new PayloadTooLargeError(Number(limit));
-    case 'charset.unsupported':
-      return new UnsupportedMediaTypeError('Unsupported charset: send UTF-8');
-    case 'encoding.unsupported':
-      return new UnsupportedMediaTypeError('Unsupported Content-Encoding: use gzip, deflate, br or none');
-    case 'request.aborted':
-    case 'request.size.invalid':
-      return new BadRequestError('The request body ended before its declared length');
-  }
-  return undefined;
 }
