@@ -3,7 +3,9 @@
 //   - on an existing embedded data dir (migrated, with its admin: every start after the first);
 //   - on a fresh one (initdb, migrations, first admin);
 //   - on PostgreSQL (an already migrated database);
-//   - against the ceiling: a process that only opens the same PGlite dir and answers SELECT 1.
+//   - against the ceiling: a process that only opens the same PGlite dir and answers SELECT 1;
+//   - beside npm's own cost (`npm run` of a script that does nothing), and the floor of `npm start`
+//     on the embedded database: that cost plus the ceiling.
 // Goals (issue 13): existing embedded dir ≤ 1.5× the ceiling; PostgreSQL ≤ 1 s.
 // Beside the wall clock, each case reports the CPU time its processes had used when it was ready
 // (npm, the shell and Node for `npm start`, Linux only): on a machine shared with other work the
@@ -89,6 +91,24 @@ async function pgliteOpenAlone(dir: string): Promise<Sample> {
   return { ms: elapsed, cpuMs: Number(ready[1]) };
 }
 
+/**
+ * What `npm start` costs before our first line runs: npm itself, running a script that does
+ * nothing (`npm run env`, whose output is dropped), from spawn to exit. CPU from the shell's
+ * `times` (its children's user + system time), since the processes are gone when it is read.
+ */
+async function npmAlone(): Promise<Sample> {
+  const started = performance.now();
+  const child = spawn('sh', ['-c', 'npm run --silent env >/dev/null; times'], { cwd: projectRoot(), env: BASE_ENV, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  for await (const chunk of child.stdout) out += String(chunk);
+  const elapsed = performance.now() - started;
+  if (child.exitCode === null) await once(child, 'exit');
+  // `times` prints the shell's own times, then its children's: "0m0.310s 0m0.102s".
+  const children = out.trim().split('\n').at(-1)?.match(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/);
+  const cpuMs = children ? (Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])) * 1000 : NaN;
+  return { ms: elapsed, cpuMs };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function run(argv: string[]): Promise<void> {
@@ -103,7 +123,7 @@ export async function run(argv: string[]): Promise<void> {
   const runs = Number(values.runs);
   const work = mkdtempSync(join(tmpdir(), 'bench-start-'));
   const rows: Record<string, string | number>[] = [];
-  const row = (name: string, samples: Sample[], ceiling?: Sample[]) => {
+  const row = (name: string, samples: Sample[], ceiling?: Sample[], floor?: Sample[]) => {
     const times = samples.map((s) => s.ms);
     const cpu = median(samples.map((s) => s.cpuMs));
     rows.push({
@@ -115,6 +135,7 @@ export async function run(argv: string[]): Promise<void> {
       'vs ceiling': ceiling ? `${(median(times) / median(ceiling.map((s) => s.ms))).toFixed(2)}×` : '',
       'CPU ms': Number.isNaN(cpu) ? '' : ms(cpu),
       'CPU vs ceiling': ceiling && !Number.isNaN(cpu) ? `${(cpu / median(ceiling.map((s) => s.cpuMs))).toFixed(2)}×` : '',
+      'vs npm + open': floor ? `${(median(times) / median(floor.map((s) => s.ms))).toFixed(2)}×` : '',
     });
   };
   try {
@@ -122,14 +143,20 @@ export async function run(argv: string[]): Promise<void> {
     const fresh: Sample[] = [];
     for (let i = 0; i < runs; i++) fresh.push(await npmStartToReady({ DATA_DIR: i === 0 ? existing : join(work, `fresh-${i}`) }));
     const ceiling: Sample[] = [];
+    const npm: Sample[] = [];
     const onExisting: Sample[] = [];
-    // Interleaved, so both see the same machine load.
+    // Interleaved, so all see the same machine load.
     for (let i = 0; i < runs; i++) {
       ceiling.push(await pgliteOpenAlone(existing));
+      npm.push(await npmAlone());
       onExisting.push(await npmStartToReady({ DATA_DIR: existing }));
     }
+    // The floor of `npm start` on the embedded database: npm's own cost plus the open, per run.
+    const floor = ceiling.map((open, i) => ({ ms: open.ms + npm[i]!.ms, cpuMs: open.cpuMs + npm[i]!.cpuMs }));
     row('PGlite open alone (ceiling)', ceiling);
-    row('npm start, existing embedded dir', onExisting, ceiling);
+    row('npm alone (npm run of a no-op script)', npm, ceiling);
+    row('npm alone + PGlite open alone (floor)', floor, ceiling);
+    row('npm start, existing embedded dir', onExisting, ceiling, floor);
     row('npm start, fresh embedded dir', fresh, ceiling);
     if (!values['skip-pg']) {
       const database = await createScratchDatabase(values.pg, 'bench_start');

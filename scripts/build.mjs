@@ -1,5 +1,5 @@
 // Builds what runs: compiles src/, bench/ and devkit/ to dist/ (tsc), then bundles the server into
-// one file, dist/main.bundle.js (esbuild). With --if-stale it does nothing when no source changed
+// one file, dist/main.bundle.cjs (esbuild), started by dist/main.bundle.js. With --if-stale it does nothing when no source changed
 // since the last build. `npm install` runs it (prepare), every script that runs dist/ calls it with
 // --if-stale first, and `npm start` (scripts/start.mjs) calls buildIfStale() in-process: an
 // unchanged tree costs a few milliseconds of stat calls instead of a 10-80 s compile, and an
@@ -10,14 +10,15 @@
 // made during the compile leaves the build stale rather than marked current.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stampFile = join(root, 'dist', '.build-fingerprint');
 const INPUT_DIRS = ['src', 'bench', 'devkit'];
-const INPUT_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build.mjs'];
+const INPUT_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build.mjs', 'scripts/bundle-entry.mjs'];
 
 function* walk(dir) {
   if (!existsSync(dir)) return;
@@ -39,23 +40,36 @@ function fingerprint() {
 }
 
 /**
- * The server as one ES module: Node then reads and compiles one file instead of resolving and
- * loading ~1,200 (about half the CPU the modules took before the first line of the server ran).
+ * The server as one file, dist/main.bundle.cjs, started by dist/main.bundle.js (a copy of
+ * scripts/bundle-entry.mjs). One file because Node then reads and compiles one file instead of
+ * resolving and loading ~1,200 (about half the CPU the modules took before the first line of
+ * the server ran). CommonJS, because Node 20 can give a CommonJS script V8's code cache
+ * (vm.Script cachedData) and no such thing for an ES module: the entry keeps the cache beside the
+ * bundle, and later starts skip most of the parsing and compiling (issue 13: a third of the
+ * start's main-thread CPU was this file). Every dynamic import() becomes require() (Node 20.19+
+ * requires ES modules), because V8 loses a cached script's dynamic import() callback on Node 20.
+ *
  * Bundled from tsc's output, not from the TypeScript, because esbuild does not emit the decorator
  * metadata TypeGraphQL reads. Left outside the bundle: what finds its own files next to its
- * module (PGlite's wasm and data, Prisma's query compiler and the migration engine), what loads
- * only with tracing (src/main.ts then runs the unbundled dist/src/main.js, which OpenTelemetry
- * can instrument) and type-graphql's optional class-validator, which is not installed.
+ * module (PGlite's wasm and data, Prisma's query compiler runtime and the migration engine), what
+ * loads only with tracing (src/main.ts then runs the unbundled dist/src/main.js, which
+ * OpenTelemetry can instrument) and type-graphql's optional class-validator, which is not installed.
  */
 async function bundle() {
   const { build } = await import('esbuild');
   await build({
     entryPoints: [join(root, 'dist/src/main.js')],
-    outfile: join(root, 'dist/main.bundle.js'),
+    outfile: join(root, 'dist/main.bundle.cjs'),
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
+    supported: { 'dynamic-import': false },
+    define: { 'import.meta.url': '__bundleUrl' },
+    // Whitespace and syntax only: a smaller file to read and parse. Not identifiers: TypeGraphQL
+    // and error classes read constructor names.
+    minifyWhitespace: true,
+    minifySyntax: true,
     // Stack traces in logs name src/ files and lines: node --enable-source-maps, or read the map.
     sourcemap: 'linked',
     logLevel: 'warning',
@@ -68,9 +82,44 @@ async function bundle() {
       './telemetry.js',
       'class-validator',
     ],
-    // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
-    banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
+    plugins: [queryCompilerFromFile()],
+    banner: { js: 'var __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   });
+  cpSync(join(root, 'scripts', 'bundle-entry.mjs'), join(root, 'dist', 'main.bundle.js'));
+  // A code cache belongs to one bundle; the entry also checks, this just keeps dist/ tidy.
+  rmSync(join(root, 'dist', 'main.bundle.v8cache'), { force: true });
+}
+
+/**
+ * Prisma's generated client loads its query compiler from a module holding the WebAssembly as a
+ * 4.5 MB base64 string, then compiles it synchronously: parsing that module alone cost ~150 ms of
+ * every start. In the bundle the client instead reads dist/query-compiler.wasm (decoded here,
+ * once) and compiles it with WebAssembly.compile, off the main thread. If a Prisma upgrade
+ * changes the generated code, the bundle keeps Prisma's own loader and the build says so.
+ */
+function queryCompilerFromFile() {
+  const generated = /generated[\\/]prisma[\\/]internal[\\/]class\.js$/;
+  const original = /const \{ wasm \} = await import\("@prisma\/client\/runtime\/(query_compiler_\w+\.postgresql)\.wasm-base64\.mjs"\);\s*return await decodeBase64AsWasm\(wasm\);/;
+  return {
+    name: 'query-compiler-from-file',
+    setup(build) {
+      build.onLoad({ filter: generated }, async (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        const match = original.exec(source);
+        if (!match) {
+          process.stderr.write('build: the Prisma client no longer loads its query compiler as expected; the bundle keeps its base64 loader\n');
+          return { contents: source, loader: 'js' };
+        }
+        const require = createRequire(join(root, 'package.json'));
+        const { wasm } = await import(pathToFileURL(require.resolve(`@prisma/client/runtime/${match[1]}.wasm-base64.mjs`)).href);
+        writeFileSync(join(root, 'dist', 'query-compiler.wasm'), Buffer.from(wasm, 'base64'));
+        const replacement =
+          'const { readFile } = await import("node:fs/promises");\n' +
+          '        return await WebAssembly.compile(await readFile(new URL("./query-compiler.wasm", import.meta.url)));';
+        return { contents: source.replace(original, replacement), loader: 'js' };
+      });
+    },
+  };
 }
 
 /** True when dist/ was built from the sources as they are now. */

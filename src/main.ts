@@ -1,5 +1,6 @@
 // Process entry: read config, start, stop cleanly on SIGINT/SIGTERM.
 import 'reflect-metadata';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir.lock.js';
 import type { Logger } from './logger.js';
@@ -15,11 +16,12 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  if (config.tracing && import.meta.url.endsWith('/main.bundle.js')) {
+  if (config.tracing && import.meta.url.endsWith('/main.bundle.cjs')) {
     // OpenTelemetry instruments express, graphql, pg and ioredis by patching them as Node loads
     // them from node_modules; the bundle (scripts/build.mjs) loads none of them. With tracing
     // on, hand over to the unbundled modules tsc wrote beside it, which start the same way.
-    await import(new URL('./src/main.js', import.meta.url).href);
+    // A path, not a URL: in the bundle this import() is a require() (see scripts/build.mjs).
+    await import(fileURLToPath(new URL('./src/main.js', import.meta.url)));
     return;
   }
   // Tracing patches modules as they load: start it before the app (and express, graphql, pg…) load.

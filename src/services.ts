@@ -237,7 +237,7 @@ export function createServices(options: ServicesOptions): Services {
     start: async () => {
       await events.start();
       await expiry.start();
-      await loginHistory.start();
+      loginHistory.start();
       retention.start();
       // The embedded database opens in one process only: a RUNNING import found there is abandoned.
       await imports.startHousekeeping(options.db.kind === 'pglite');
@@ -249,7 +249,7 @@ export function createServices(options: ServicesOptions): Services {
       // Attempts in flight end now; their events go again from the cursor (at-least-once).
       await dispatcher.stop();
       await expiry.stop();
-      loginHistory.stop();
+      await loginHistory.stop();
       await retention.stop();
       await events.stop();
       await throttleRedis?.quit().catch(() => throttleRedis.disconnect());

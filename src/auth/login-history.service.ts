@@ -28,6 +28,7 @@ export interface LoginHistoryFilter {
 
 export class LoginHistoryService {
   private timer: NodeJS.Timeout | undefined;
+  private purging: Promise<number> = Promise.resolve(0);
 
   constructor(
     private readonly repository: LoginHistoryRepository,
@@ -66,15 +67,17 @@ export class LoginHistoryService {
     );
   }
 
-  /** Purges now and every hour. */
-  async start(): Promise<void> {
-    await this.purge();
-    this.timer = setInterval(() => void this.purge(), PURGE_EVERY_MS);
+  /** Purges now (behind the start, not before readiness) and every hour. */
+  start(): void {
+    this.purging = this.purge();
+    this.timer = setInterval(() => void (this.purging = this.purge()), PURGE_EVERY_MS);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops the timer and waits for a purge that is running (its connection is about to close). */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.purging;
   }
 
   /** Deletes attempts older than LOGIN_HISTORY_DAYS; returns how many. */

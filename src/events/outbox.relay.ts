@@ -75,7 +75,9 @@ export class OutboxRelay {
       notice: (notice) => this.bus.notice(notice),
     });
     this.running = true;
-    await this.enqueue(() => this.drain());
+    // The catch-up (events committed while no relay ran) is queued, not awaited: the server can
+    // answer before it ends, and anything relayed meanwhile is queued behind it, in order.
+    void this.enqueue(() => this.drain());
     this.schedulePoll();
     this.log.debug({ position: this.last.toString() }, 'outbox relay started');
   }

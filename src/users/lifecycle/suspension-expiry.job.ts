@@ -33,7 +33,9 @@ export class SuspensionExpiry {
     this.unsubscribe = this.events.onUserEvent('USER_SUSPENDED', (event) => {
       if (event.payload.until) this.arm(event.payload.until.getTime());
     });
-    await this.sweep();
+    // The first sweep runs behind the start, not before readiness: a suspension that ended while
+    // no server ran ends moments later instead (stop() waits for it).
+    void this.sweep();
   }
 
   async stop(): Promise<void> {
