@@ -8,6 +8,7 @@
 // Staleness is a fingerprint of every input's path, size and modification time, written to
 // dist/.build-fingerprint after a successful build. It is taken before tsc starts, so an edit
 // made during the compile leaves the build stale rather than marked current.
+import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

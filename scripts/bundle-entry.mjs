@@ -7,11 +7,13 @@
 // V8 checks a cache against the source's length, not its content, so the cache file starts with
 // the SHA-1 of the bundle it was made from: a rebuilt bundle never runs another bundle's code.
 // Where dist/ is read-only (the container image) there is no cache and the start just compiles.
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { setTimeout } from 'node:timers';
+import { fileURLToPath, URL } from 'node:url';
 import vm from 'node:vm';
 
 const bundle = fileURLToPath(new URL('./main.bundle.cjs', import.meta.url));

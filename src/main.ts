@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir.lock.js';
+import { pgliteWasmModule } from './db/pglite-wasm.js';
 import type { Logger } from './logger.js';
 
 async function main(): Promise<void> {
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
     await import(fileURLToPath(new URL('./src/main.js', import.meta.url)));
     return;
   }
+  // The embedded database's WebAssembly compiles on background threads while the app loads.
+  if (!config.database.url) void pgliteWasmModule().catch(() => undefined); // openDatabase reports a failure
   // Tracing patches modules as they load: start it before the app (and express, graphql, pg…) load.
   const tracing = config.tracing ? await (await import('./telemetry.js')).startTracing(config.tracing) : undefined;
   const { startApp } = await import('./app.js');

@@ -236,7 +236,7 @@ export function createServices(options: ServicesOptions): Services {
     webhooks,
     start: async () => {
       await events.start();
-      await expiry.start();
+      expiry.start();
       loginHistory.start();
       retention.start();
       // The embedded database opens in one process only: a RUNNING import found there is abandoned.

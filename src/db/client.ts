@@ -12,6 +12,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
 import { lockDataDir, type DataDirLock } from './data-dir.lock.js';
+import { pgliteWasmModule } from './pglite-wasm.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -141,7 +142,11 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   let pglite: PGlite;
   try {
     // pg_trgm backs the substring search index; PGlite ships it as a separate extension module.
-    pglite = await PGlite.create(dataDir, { extensions: { pg_trgm }, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
+    pglite = await PGlite.create(dataDir, {
+      extensions: { pg_trgm },
+      wasmModule: await pgliteWasmModule(),
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    });
   } catch (error) {
     lock?.release();
     throw error;

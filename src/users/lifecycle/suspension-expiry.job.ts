@@ -27,7 +27,7 @@ export class SuspensionExpiry {
     private readonly maxSleepMs = 60_000,
   ) {}
 
-  async start(): Promise<void> {
+  start(): void {
     if (this.running) return;
     this.running = true;
     this.unsubscribe = this.events.onUserEvent('USER_SUSPENDED', (event) => {
