@@ -7,7 +7,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFromStdin } from 'pg-copy-streams';
+import { from as copyFromStdin, to as copyToStdout } from 'pg-copy-streams';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
@@ -53,6 +53,15 @@ export interface Database {
    * chunks this way instead (users/import/user-row.repository.ts).
    */
   copyFrom?(tx: Prisma.TransactionClient, statement: string, data: string): Promise<void>;
+  /**
+   * PostgreSQL only: `COPY … TO STDOUT` (`statement`, no parameters) on a pool connection of its
+   * own, as a byte stream that reads from the server only as fast as it is read (back-pressure
+   * reaches the server through the socket). `settings` are set for that statement alone
+   * (set_config(…, true) in a transaction around it). The connection goes back to the pool when
+   * the stream has ended; destroyed or failed before that, it is closed instead: a COPY cut short
+   * leaves it mid-protocol, and closing it is also what stops the server's backend.
+   */
+  copyTo?(statement: string, settings?: Record<string, string>): Promise<Readable>;
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
   /**
@@ -116,6 +125,7 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
       // The transaction is idle while its owner awaits this: the connection is ours until COPY ends.
       await pipeline(Readable.from([Buffer.from(data, 'utf8')]), client.query(copyFromStdin(statement)));
     },
+    copyTo: (statement, settings) => copyToStream(pool, statement, settings),
     ping: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },
@@ -124,6 +134,44 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
       await pool.end();
     },
   };
+}
+
+async function copyToStream(pool: pg.Pool, statement: string, settings: Record<string, string> = {}): Promise<Readable> {
+  const client = await pool.connect();
+  let released = false;
+  const release = (error?: Error) => {
+    if (released) return;
+    released = true;
+    // With an error the pool closes the connection (pg destroys the socket of a busy one).
+    client.release(error ?? false);
+  };
+  const inTransaction = Object.keys(settings).length > 0;
+  try {
+    if (inTransaction) {
+      await client.query('BEGIN READ ONLY');
+      for (const [name, value] of Object.entries(settings)) await client.query('SELECT set_config($1, $2, true)', [name, value]);
+    }
+  } catch (error) {
+    release(error as Error);
+    throw error;
+  }
+  const stream = client.query(copyToStdout(statement));
+  let ended = false;
+  // Kept for the stream's whole life: pg reports a connection that closes under a COPY on the
+  // stream, after its reader may have gone, and an 'error' without a listener ends the process.
+  stream.on('error', (error: Error) => release(error));
+  stream.once('end', () => {
+    ended = true;
+    if (!inTransaction) return release();
+    client.query('COMMIT').then(
+      () => release(),
+      (error: unknown) => release(error as Error),
+    );
+  });
+  stream.once('close', () => {
+    if (!ended) release(new Error('COPY TO stopped before its end'));
+  });
+  return stream;
 }
 
 /** pg sets processID from the server's BackendKeyData during connect (not in @types/pg). */

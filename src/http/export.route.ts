@@ -50,7 +50,7 @@ export async function streamExport(res: Response, exports: ExportService, reques
     for await (const piece of exports.chunks(request, gone.signal)) {
       rows += piece.rows;
       metrics.exportRowsStreamed.inc(piece.rows);
-      if (!res.write(piece.text)) await once(res, 'drain', { signal: gone.signal });
+      if (!res.write(piece.data)) await once(res, 'drain', { signal: gone.signal });
     }
     res.end();
     log.info({ exportId: request.id, format: request.format, rows, ms: Date.now() - started }, 'export downloaded');

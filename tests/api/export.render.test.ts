@@ -18,6 +18,8 @@ let t: TestApp;
 let repository: ExportsRepository;
 let service: ExportService;
 let rangeService: ExportService;
+/** PostgreSQL: the whole export as one binary COPY (what the server uses there); else none. */
+let copyServices: ExportService[] = [];
 const tag = `render${randomUUID().slice(0, 8)}`;
 
 // Every rule of csvCell() and JSON.stringify() has a value here that exercises it.
@@ -71,6 +73,11 @@ beforeAll(async () => {
   service = new ExportService(repository, signer, t.app.services.clock, () => 'http://localhost', { renderers: 1, batchRows: 10_000 });
   // Two batches rendering at once over key ranges (what PostgreSQL uses); on PGlite they queue.
   rangeService = new ExportService(repository, signer, t.app.services.clock, () => 'http://localhost', { renderers: 2, batchRows: 10_000 });
+  const { db } = t.app.services;
+  if (db.copyTo) {
+    const copying = new ExportsRepository(prisma, (statement, settings) => db.copyTo!(statement, settings));
+    copyServices = [new ExportService(copying, signer, t.app.services.clock, () => 'http://localhost', { renderers: 2, batchRows: 10_000 })];
+  }
   await prisma.user.createMany({
     data: TRICKY.map((text, i) => ({
       email: i % 5 === 0 ? `"q,${i}"+${tag}@example.test` : `${tag}.${i}@example.test`,
@@ -132,13 +139,14 @@ async function renderInJs(r: ExportRequest, batchRows: number): Promise<string> 
 }
 
 async function renderInSql(r: ExportRequest, batchRows?: number, via = service): Promise<{ text: string; rows: number }> {
-  let text = '';
+  // Bytes first, decoded once: a COPY piece may end inside a multi-byte character.
+  const parts: Buffer[] = [];
   let rows = 0;
   for await (const piece of via.chunks(r, undefined, batchRows)) {
-    text += piece.text;
+    parts.push(typeof piece.data === 'string' ? Buffer.from(piece.data) : piece.data);
     rows += piece.rows;
   }
-  return { text, rows };
+  return { text: Buffer.concat(parts).toString('utf8'), rows };
 }
 
 const SELECTIONS: { name: string; fields: readonly UserField[] }[] = [
@@ -156,7 +164,7 @@ describe('export rendering: SQL matches the JS serializer byte for byte', () => 
         expect(expected.length).toBeGreaterThan(TRICKY.length * 5);
         // One batch, batches that split rows sharing a creation instant, and one row per batch.
         for (const batchRows of [undefined, 7, 1]) {
-          for (const via of [service, rangeService]) {
+          for (const via of [service, rangeService, ...copyServices]) {
             const got = await renderInSql(r, batchRows, via);
             expect(got.rows).toBe(TRICKY.length);
             expect(got.text).toBe(expected);
@@ -181,7 +189,7 @@ describe('export rendering: SQL matches the JS serializer byte for byte', () => 
       const r = { ...request(format, USER_FIELDS), filter: normalizeFilter({ search: manyTag }) };
       const expected = await renderInJs(r, 1_000);
       for (const batchRows of [undefined, 200, 300, 299]) {
-        for (const via of [service, rangeService]) expect((await renderInSql(r, batchRows, via)).text).toBe(expected);
+        for (const via of [service, rangeService, ...copyServices]) expect((await renderInSql(r, batchRows, via)).text).toBe(expected);
       }
     }
   });
@@ -191,9 +199,11 @@ describe('export rendering: SQL matches the JS serializer byte for byte', () => 
       const r = { ...request('NDJSON', USER_FIELDS), filter: normalizeFilter({ deleted }) };
       const expected = await renderInJs(r, 1_000);
       // Batches of 7 over all users, deleted ones included: some hold fewer than 7 rows.
-      const got = await renderInSql(r, 7, rangeService);
-      expect(got.text).toBe(expected);
-      expect(got.rows).toBe(expected.split('\n').length - 1);
+      for (const via of [rangeService, ...copyServices]) {
+        const got = await renderInSql(r, 7, via);
+        expect(got.text).toBe(expected);
+        expect(got.rows).toBe(expected.split('\n').length - 1);
+      }
     }
   });
 
@@ -212,6 +222,7 @@ describe('export rendering: SQL matches the JS serializer byte for byte', () => 
       const expected = await renderInJs(r, 5);
       expect((await renderInSql(r)).text).toBe(expected);
       expect((await renderInSql(r, 5, rangeService)).text).toBe(expected);
+      for (const via of copyServices) expect((await renderInSql(r, undefined, via)).text).toBe(expected);
     }
   });
 
@@ -235,7 +246,7 @@ describe('export rendering: SQL matches the JS serializer byte for byte', () => 
     for (const format of EXPORT_FORMATS) {
       const r = { ...request(format, fields), filter: normalizeFilter({ search: bomTag }) };
       const js = serializer(format, fields);
-      expect((await renderInSql(r)).text).toBe(js.head + js.rows([values as unknown as UserRecord], true) + js.tail);
+      for (const via of [service, ...copyServices]) expect((await renderInSql(r, undefined, via)).text).toBe(js.head + js.rows([values as unknown as UserRecord], true) + js.tail);
     }
   });
 });
