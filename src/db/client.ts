@@ -139,9 +139,14 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
 async function copyToStream(pool: pg.Pool, statement: string, settings: Record<string, string> = {}): Promise<Readable> {
   const client = await pool.connect();
   let released = false;
+  // A checked-out client has no listener of the pool's: a backend that dies under the COPY
+  // (terminated, the server restarting) would be an 'error' nobody handles, which ends the process.
+  const onClientError = (error: Error) => release(error);
+  client.on('error', onClientError);
   const release = (error?: Error) => {
     if (released) return;
     released = true;
+    client.off('error', onClientError);
     // With an error the pool closes the connection (pg destroys the socket of a busy one).
     client.release(error ?? false);
   };
@@ -155,22 +160,33 @@ async function copyToStream(pool: pg.Pool, statement: string, settings: Record<s
     release(error as Error);
     throw error;
   }
-  const stream = client.query(copyToStdout(statement));
+  // pg calls handleReadyForQuery on the active query (a Submittable method @types leave out).
+  const stream = copyToStdout(statement) as ReturnType<typeof copyToStdout> & { handleReadyForQuery(): void };
+  let complete = false;
   let ended = false;
-  // Kept for the stream's whole life: pg reports a connection that closes under a COPY on the
-  // stream, after its reader may have gone, and an 'error' without a listener ends the process.
-  stream.on('error', (error: Error) => release(error));
-  stream.once('end', () => {
-    ended = true;
+  // The connection is free once the server says so (ReadyForQuery after the COPY): the stream's
+  // 'end' can come before that, and a query sent earlier would queue behind the COPY.
+  const handleReadyForQuery = stream.handleReadyForQuery.bind(stream);
+  stream.handleReadyForQuery = () => {
+    handleReadyForQuery();
+    complete = true;
     if (!inTransaction) return release();
     client.query('COMMIT').then(
       () => release(),
       (error: unknown) => release(error as Error),
     );
+  };
+  // Kept for the stream's whole life: pg reports a connection that closes under a COPY on the
+  // stream, after its reader may have gone, and an 'error' without a listener ends the process.
+  stream.on('error', (error: Error) => release(error));
+  stream.once('end', () => {
+    ended = true;
   });
+  // Destroyed before all of it arrived: close the connection, which also ends the COPY.
   stream.once('close', () => {
-    if (!ended) release(new Error('COPY TO stopped before its end'));
+    if (!ended && !complete) release(new Error('COPY TO stopped before its end'));
   });
+  client.query(stream);
   return stream;
 }
 
