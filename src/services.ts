@@ -193,7 +193,7 @@ export function createServices(options: ServicesOptions): Services {
   });
   const exports = new ExportService(
     // PostgreSQL streams an export as one COPY; PGlite renders keyset batches.
-    new ExportsRepository(options.db.prisma, options.db.copyTo ? (statement, settings) => options.db.copyTo!(statement, settings) : undefined),
+    new ExportsRepository(options.db.prisma, options.db.copyTo ? (statement) => options.db.copyTo!(statement) : undefined),
     new ExportLinkSigner(options.jwt.secret, options.jwt.issuer),
     clock,
     options.exportBaseUrl ?? ((requestOrigin) => requestOrigin ?? 'http://localhost:4000'),

@@ -56,12 +56,11 @@ export interface Database {
   /**
    * PostgreSQL only: `COPY … TO STDOUT` (`statement`, no parameters) on a pool connection of its
    * own, as a byte stream that reads from the server only as fast as it is read (back-pressure
-   * reaches the server through the socket). `settings` are set for that statement alone
-   * (set_config(…, true) in a transaction around it). The connection goes back to the pool when
-   * the stream has ended; destroyed or failed before that, it is closed instead: a COPY cut short
-   * leaves it mid-protocol, and closing it is also what stops the server's backend.
+   * reaches the server through the socket). The connection goes back to the pool when the COPY
+   * has completed; destroyed or failed before that, it is closed instead: a COPY cut short leaves
+   * it mid-protocol, and closing it is also what stops the server's backend.
    */
-  copyTo?(statement: string, settings?: Record<string, string>): Promise<Readable>;
+  copyTo?(statement: string): Promise<Readable>;
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
   /**
@@ -125,7 +124,7 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
       // The transaction is idle while its owner awaits this: the connection is ours until COPY ends.
       await pipeline(Readable.from([Buffer.from(data, 'utf8')]), client.query(copyFromStdin(statement)));
     },
-    copyTo: (statement, settings) => copyToStream(pool, statement, settings),
+    copyTo: (statement) => copyToStream(pool, statement),
     ping: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },
@@ -136,7 +135,7 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
   };
 }
 
-async function copyToStream(pool: pg.Pool, statement: string, settings: Record<string, string> = {}): Promise<Readable> {
+async function copyToStream(pool: pg.Pool, statement: string): Promise<Readable> {
   const client = await pool.connect();
   let released = false;
   // A checked-out client has no listener of the pool's: a backend that dies under the COPY
@@ -150,16 +149,6 @@ async function copyToStream(pool: pg.Pool, statement: string, settings: Record<s
     // With an error the pool closes the connection (pg destroys the socket of a busy one).
     client.release(error ?? false);
   };
-  const inTransaction = Object.keys(settings).length > 0;
-  try {
-    if (inTransaction) {
-      await client.query('BEGIN READ ONLY');
-      for (const [name, value] of Object.entries(settings)) await client.query('SELECT set_config($1, $2, true)', [name, value]);
-    }
-  } catch (error) {
-    release(error as Error);
-    throw error;
-  }
   // pg calls handleReadyForQuery on the active query (a Submittable method @types leave out).
   const stream = copyToStdout(statement) as ReturnType<typeof copyToStdout> & { handleReadyForQuery(): void };
   let complete = false;
@@ -170,11 +159,7 @@ async function copyToStream(pool: pg.Pool, statement: string, settings: Record<s
   stream.handleReadyForQuery = () => {
     handleReadyForQuery();
     complete = true;
-    if (!inTransaction) return release();
-    client.query('COMMIT').then(
-      () => release(),
-      (error: unknown) => release(error as Error),
-    );
+    release();
   };
   // Kept for the stream's whole life: pg reports a connection that closes under a COPY on the
   // stream, after its reader may have gone, and an 'error' without a listener ends the process.

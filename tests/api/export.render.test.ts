@@ -75,7 +75,7 @@ beforeAll(async () => {
   rangeService = new ExportService(repository, signer, t.app.services.clock, () => 'http://localhost', { renderers: 2, batchRows: 10_000 });
   const { db } = t.app.services;
   if (db.copyTo) {
-    const copying = new ExportsRepository(prisma, (statement, settings) => db.copyTo!(statement, settings));
+    const copying = new ExportsRepository(prisma, (statement) => db.copyTo!(statement));
     copyServices = [new ExportService(copying, signer, t.app.services.clock, () => 'http://localhost', { renderers: 2, batchRows: 10_000 })];
   }
   await prisma.user.createMany({

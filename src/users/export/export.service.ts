@@ -126,9 +126,8 @@ export class ExportService {
    * separator before it.
    */
   private async *copied(request: ExportRequest, signal: AbortSignal | undefined): AsyncGenerator<ExportPiece> {
-    const keyOrder = keepsAlmostEverybody(request.filter);
     let first = true;
-    for await (const piece of this.repository.copyLines(request.format, request.filter, request.createdAt, request.fields, keyOrder, signal)) {
+    for await (const piece of this.repository.copyLines(request.format, request.filter, request.createdAt, request.fields, signal)) {
       if (signal?.aborted) break; // the client went away
       const separator = first ? lineSeparator(request.format, true) : '';
       if (separator) yield { data: separator, rows: 0 };
