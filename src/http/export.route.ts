@@ -1,6 +1,7 @@
 // GET /exports/:token — the download behind an export link. No bearer token: the signed link
 // is the credential, bound to one recorded export. Rows stream straight from the database to
-// the socket with back-pressure, so memory stays at one batch whatever the size.
+// the socket with back-pressure, so memory stays at a few socket chunks (one COPY on PostgreSQL)
+// or one batch (embedded) whatever the size.
 import { once } from 'node:events';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';

@@ -48,10 +48,11 @@ export class ExportService {
      */
     private readonly baseUrl: (requestOrigin: string | undefined) => string,
     /**
-     * How batches are read. On PostgreSQL rendering is a database backend's work, and one backend
-     * is one core: with 2 `renderers`, two batches render side by side (see chunks()). The
-     * embedded database has one connection (so 1), and keeps its memory (WASM, which never
-     * shrinks) lower with smaller batches. config.tuning.export (defaultTuning in src/config.ts).
+     * How batches are read, when the repository cannot stream one COPY (the embedded database,
+     * or a service built without it). Rendering is a database backend's work, and one backend is
+     * one core: with 2 `renderers`, two batches render side by side on PostgreSQL. The embedded
+     * database has one connection (so 1), and keeps its memory (WASM, which never shrinks) lower
+     * with smaller batches. config.tuning.export (defaultTuning in src/config.ts).
      */
     private readonly reading: { renderers: number; batchRows: number },
   ) {}
