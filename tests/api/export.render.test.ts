@@ -10,9 +10,10 @@ import { ExportService } from '../../src/users/export/export.service.js';
 import { ExportsRepository } from '../../src/users/export/export.repository.js';
 import { batch, serializer } from '../testkit/export-oracle.js';
 import { normalizeFilter } from '../../src/users/listing/listing.service.js';
+import type { UserFilter } from '../../src/users/listing/listing.model.js';
 import type { UserRecord } from '../../src/users/user.model.js';
 import { ExportUsersDocument } from '../generated/graphql.js';
-import { startTestApp, type TestApp } from '../testkit/app.js';
+import { databaseUrl, startTestApp, type TestApp } from '../testkit/app.js';
 
 let t: TestApp;
 let repository: ExportsRepository;
@@ -205,6 +206,33 @@ describe('export rendering: SQL matches the JS serializer byte for byte', () => 
         expect(got.rows).toBe(expected.split('\n').length - 1);
       }
     }
+  });
+
+  // COPY takes no parameters: the filter's values are written into the statement as literals
+  // (db/inline.sql.ts). They must select exactly what the bound parameters of a batch select.
+  it.runIf(databaseUrl())('selects the same users with every kind of filter value, written into the COPY as literals', async () => {
+    const ids = (await t.app.services.db.prisma.user.findMany({ where: { email: { contains: tag } }, select: { id: true }, take: 5 })).map((u) => u.id);
+    const filters: UserFilter[] = [
+      { search: 'say "hi"' },
+      { search: 'back\\slash' },
+      { search: "'=already" },
+      { search: '100%_' },
+      { search: tag, roles: ['ADMIN', 'VIEWER'], isActive: true },
+      { search: tag, createdAt: { gte: new Date(BASE + 3_000), lt: new Date(BASE + 9_000) }, deleted: 'INCLUDE' },
+      { ids, deleted: 'INCLUDE' },
+      { search: tag, status: ['DELETED', 'SUSPENDED'], deleted: 'INCLUDE' },
+      { search: tag, isEmailVerified: false, lastLoginAt: { isNull: true } },
+      { search: tag, attributes: [{ path: 'k.e-y_1', eq: 'v' }, { path: 'n', gte: 2, lt: 30 }] },
+      { search: tag, roles: [] },
+    ];
+    let nonEmpty = 0;
+    for (const filter of filters) {
+      const r = { ...request('NDJSON', ['ID', 'NAME']), filter: normalizeFilter(filter) };
+      const batched = await renderInSql(r, 7, rangeService);
+      expect((await renderInSql(r, undefined, copyServices[0])).text).toBe(batched.text);
+      if (batched.rows > 0) nonEmpty += 1;
+    }
+    expect(nonEmpty).toBeGreaterThanOrEqual(8);
   });
 
   it('derives STATUS as the User type does, at the moment of the export', async () => {
