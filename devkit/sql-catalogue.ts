@@ -5,7 +5,7 @@
 // is only text. When a builder gains a shape (a new sort, filter, format or statement), add it here.
 import type { Prisma } from '../src/generated/prisma/client.js';
 import { EXPORT_FORMATS, USER_FIELDS, type KeysetPosition } from '../src/users/export/export.model.js';
-import { batchEndQuery, renderedBatchQuery } from '../src/users/export/export.sql.js';
+import { batchEndQuery, copyLinesQuery, renderedBatchQuery } from '../src/users/export/export.sql.js';
 import { writeQueries } from '../src/users/import/user-row.repository.js';
 import {
   applyQuery,
@@ -178,6 +178,8 @@ function exports(): CataloguedQuery[] {
     sql: batchEndQuery({ ...filter, roles: ['VIEWER'] }, NOW, after, 10_000, 'matching'),
   });
   queries.push({ name: 'batch end, walking the index alone', sql: batchEndQuery(filter, NOW, null, 10_000, 'all') });
+  // PostgreSQL runs it as COPY (…) TO STDOUT WITH (FORMAT binary), its parameters written in as literals.
+  queries.push({ name: 'the whole export as one COPY query, NDJSON, a few fields, filtered', sql: copyLinesQuery('NDJSON', { ...filter, roles: ['VIEWER'] }, NOW, few) });
   return queries;
 }
 

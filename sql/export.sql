@@ -635,3 +635,55 @@ OFFSET
   $1
 LIMIT
   1;
+
+-- the whole export as one COPY query, NDJSON, a few fields, filtered
+-- $1 = ["VIEWER"]
+SELECT
+  CASE
+    WHEN concat(u.email, u.name) ~ '[\x01-\x1f"\\]' THEN '{"email":' || coalesce(to_json(u.email)::text, 'null') || ',"name":' || coalesce(to_json(u.name)::text, 'null') || ',"status":' || '"' || (
+      CASE
+        WHEN u.erased_at IS NOT NULL THEN 'ERASED'
+        WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
+        WHEN u.suspended_at IS NOT NULL
+        AND (
+          u.suspended_until IS NULL
+          OR u.suspended_until > timestamptz '2026-06-01T12:00:00.000Z'
+        ) THEN 'SUSPENDED'
+        WHEN NOT u.is_active THEN 'INACTIVE'
+        ELSE 'ACTIVE'
+      END
+    ) || '"' || ',"createdAt":' || coalesce(
+      '"' || to_char(
+        u.created_at AT TIME ZONE 'UTC',
+        'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
+      ) || '"',
+      'null'
+    ) || '}'
+    ELSE '{"email":' || coalesce('"' || u.email || '"', 'null') || ',"name":' || coalesce('"' || u.name || '"', 'null') || ',"status":' || '"' || (
+      CASE
+        WHEN u.erased_at IS NOT NULL THEN 'ERASED'
+        WHEN u.deleted_at IS NOT NULL THEN 'DELETED'
+        WHEN u.suspended_at IS NOT NULL
+        AND (
+          u.suspended_until IS NULL
+          OR u.suspended_until > timestamptz '2026-06-01T12:00:00.000Z'
+        ) THEN 'SUSPENDED'
+        WHEN NOT u.is_active THEN 'INACTIVE'
+        ELSE 'ACTIVE'
+      END
+    ) || '"' || ',"createdAt":' || coalesce(
+      '"' || to_char(
+        u.created_at AT TIME ZONE 'UTC',
+        'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
+      ) || '"',
+      'null'
+    ) || '}'
+  END AS line
+FROM
+  users u
+WHERE
+  u.deleted_at IS NULL
+  AND u.role = ANY ($1::"Role" [])
+ORDER BY
+  u.created_at,
+  u.id;

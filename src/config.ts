@@ -418,7 +418,11 @@ export interface Tuning {
      */
     compareOnWorkers: boolean;
   };
-  /** Export downloads (users/export/export.service.ts). */
+  /**
+   * Export downloads read in batches (users/export/export.service.ts) where they are not one COPY:
+   * the server on PostgreSQL streams one COPY and uses neither number; tests and a service built
+   * without COPY still read PostgreSQL in batches.
+   */
   export: {
     /** Batches rendered at once, each by its own database backend. */
     renderers: number;

@@ -192,7 +192,8 @@ export function createServices(options: ServicesOptions): Services {
     },
   });
   const exports = new ExportService(
-    new ExportsRepository(options.db.prisma),
+    // PostgreSQL streams an export as one COPY; PGlite renders keyset batches.
+    new ExportsRepository(options.db.prisma, options.db.copyTo ? (statement) => options.db.copyTo!(statement) : undefined),
     new ExportLinkSigner(options.jwt.secret, options.jwt.issuer),
     clock,
     options.exportBaseUrl ?? ((requestOrigin) => requestOrigin ?? 'http://localhost:4000'),

@@ -225,7 +225,7 @@ async function exportCommand(services: Services, argv: string[]): Promise<number
   const tty = process.stderr.isTTY && values.out !== undefined;
   for await (const piece of services.exports.chunks(request)) {
     rows += piece.rows;
-    if (!out.write(piece.text)) await once(out, 'drain');
+    if (!out.write(piece.data)) await once(out, 'drain');
     if (tty) process.stderr.write(`\r${rows.toLocaleString('en')} rows`);
   }
   if (values.out) {

@@ -7,7 +7,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFromStdin } from 'pg-copy-streams';
+import { from as copyFromStdin, to as copyToStdout } from 'pg-copy-streams';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
@@ -54,6 +54,14 @@ export interface Database {
    * chunks this way instead (users/import/user-row.repository.ts).
    */
   copyFrom?(tx: Prisma.TransactionClient, statement: string, data: string): Promise<void>;
+  /**
+   * PostgreSQL only: `COPY … TO STDOUT` (`statement`, no parameters) on a pool connection of its
+   * own, as a byte stream that reads from the server only as fast as it is read (back-pressure
+   * reaches the server through the socket). The connection goes back to the pool when the COPY
+   * has completed; destroyed or failed before that, it is closed instead: a COPY cut short leaves
+   * it mid-protocol, and closing it is also what stops the server's backend.
+   */
+  copyTo?(statement: string): Promise<Readable>;
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
   /**
@@ -117,6 +125,7 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
       // The transaction is idle while its owner awaits this: the connection is ours until COPY ends.
       await pipeline(Readable.from([Buffer.from(data, 'utf8')]), client.query(copyFromStdin(statement)));
     },
+    copyTo: (statement) => copyToStream(pool, statement),
     ping: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },
@@ -125,6 +134,46 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
       await pool.end();
     },
   };
+}
+
+async function copyToStream(pool: pg.Pool, statement: string): Promise<Readable> {
+  const client = await pool.connect();
+  let released = false;
+  // A checked-out client has no listener of the pool's: a backend that dies under the COPY
+  // (terminated, the server restarting) would be an 'error' nobody handles, which ends the process.
+  const onClientError = (error: Error) => release(error);
+  client.on('error', onClientError);
+  const release = (error?: Error) => {
+    if (released) return;
+    released = true;
+    client.off('error', onClientError);
+    // With an error the pool closes the connection (pg destroys the socket of a busy one).
+    client.release(error ?? false);
+  };
+  // pg calls handleReadyForQuery on the active query (a Submittable method @types leave out).
+  const stream = copyToStdout(statement) as ReturnType<typeof copyToStdout> & { handleReadyForQuery(): void };
+  let complete = false;
+  let ended = false;
+  // The connection is free once the server says so (ReadyForQuery after the COPY): the stream's
+  // 'end' can come before that, and a query sent earlier would queue behind the COPY.
+  const handleReadyForQuery = stream.handleReadyForQuery.bind(stream);
+  stream.handleReadyForQuery = () => {
+    handleReadyForQuery();
+    complete = true;
+    release();
+  };
+  // Kept for the stream's whole life: pg reports a connection that closes under a COPY on the
+  // stream, after its reader may have gone, and an 'error' without a listener ends the process.
+  stream.on('error', (error: Error) => release(error));
+  stream.once('end', () => {
+    ended = true;
+  });
+  // Destroyed before all of it arrived: close the connection, which also ends the COPY.
+  stream.once('close', () => {
+    if (!ended && !complete) release(new Error('COPY TO stopped before its end'));
+  });
+  client.query(stream);
+  return stream;
 }
 
 /** pg sets processID from the server's BackendKeyData during connect (not in @types/pg). */

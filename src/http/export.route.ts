@@ -1,6 +1,7 @@
 // GET /exports/:token — the download behind an export link. No bearer token: the signed link
 // is the credential, bound to one recorded export. Rows stream straight from the database to
-// the socket with back-pressure, so memory stays at one batch whatever the size.
+// the socket with back-pressure, so memory stays at a few socket chunks (one COPY on PostgreSQL)
+// or one batch (embedded) whatever the size.
 import { once } from 'node:events';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
@@ -50,7 +51,7 @@ export async function streamExport(res: Response, exports: ExportService, reques
     for await (const piece of exports.chunks(request, gone.signal)) {
       rows += piece.rows;
       metrics.exportRowsStreamed.inc(piece.rows);
-      if (!res.write(piece.text)) await once(res, 'drain', { signal: gone.signal });
+      if (!res.write(piece.data)) await once(res, 'drain', { signal: gone.signal });
     }
     res.end();
     log.info({ exportId: request.id, format: request.format, rows, ms: Date.now() - started }, 'export downloaded');

@@ -10,14 +10,17 @@ import { ExportService } from '../../src/users/export/export.service.js';
 import { ExportsRepository } from '../../src/users/export/export.repository.js';
 import { batch, serializer } from '../testkit/export-oracle.js';
 import { normalizeFilter } from '../../src/users/listing/listing.service.js';
+import type { UserFilter } from '../../src/users/listing/listing.model.js';
 import type { UserRecord } from '../../src/users/user.model.js';
 import { ExportUsersDocument } from '../generated/graphql.js';
-import { startTestApp, type TestApp } from '../testkit/app.js';
+import { databaseUrl, startTestApp, type TestApp } from '../testkit/app.js';
 
 let t: TestApp;
 let repository: ExportsRepository;
 let service: ExportService;
 let rangeService: ExportService;
+/** PostgreSQL: the whole export as one binary COPY (what the server uses there); else none. */
+let copyServices: ExportService[] = [];
 const tag = `render${randomUUID().slice(0, 8)}`;
 
 // Every rule of csvCell() and JSON.stringify() has a value here that exercises it.
@@ -71,6 +74,11 @@ beforeAll(async () => {
   service = new ExportService(repository, signer, t.app.services.clock, () => 'http://localhost', { renderers: 1, batchRows: 10_000 });
   // Two batches rendering at once over key ranges (what PostgreSQL uses); on PGlite they queue.
   rangeService = new ExportService(repository, signer, t.app.services.clock, () => 'http://localhost', { renderers: 2, batchRows: 10_000 });
+  const { db } = t.app.services;
+  if (db.copyTo) {
+    const copying = new ExportsRepository(prisma, (statement) => db.copyTo!(statement));
+    copyServices = [new ExportService(copying, signer, t.app.services.clock, () => 'http://localhost', { renderers: 2, batchRows: 10_000 })];
+  }
   await prisma.user.createMany({
     data: TRICKY.map((text, i) => ({
       email: i % 5 === 0 ? `"q,${i}"+${tag}@example.test` : `${tag}.${i}@example.test`,
@@ -132,13 +140,14 @@ async function renderInJs(r: ExportRequest, batchRows: number): Promise<string> 
 }
 
 async function renderInSql(r: ExportRequest, batchRows?: number, via = service): Promise<{ text: string; rows: number }> {
-  let text = '';
+  // Bytes first, decoded once: a COPY piece may end inside a multi-byte character.
+  const parts: Buffer[] = [];
   let rows = 0;
   for await (const piece of via.chunks(r, undefined, batchRows)) {
-    text += piece.text;
+    parts.push(typeof piece.data === 'string' ? Buffer.from(piece.data) : piece.data);
     rows += piece.rows;
   }
-  return { text, rows };
+  return { text: Buffer.concat(parts).toString('utf8'), rows };
 }
 
 const SELECTIONS: { name: string; fields: readonly UserField[] }[] = [
@@ -156,7 +165,7 @@ describe('export rendering: SQL matches the JS serializer byte for byte', () => 
         expect(expected.length).toBeGreaterThan(TRICKY.length * 5);
         // One batch, batches that split rows sharing a creation instant, and one row per batch.
         for (const batchRows of [undefined, 7, 1]) {
-          for (const via of [service, rangeService]) {
+          for (const via of [service, rangeService, ...copyServices]) {
             const got = await renderInSql(r, batchRows, via);
             expect(got.rows).toBe(TRICKY.length);
             expect(got.text).toBe(expected);
@@ -181,7 +190,7 @@ describe('export rendering: SQL matches the JS serializer byte for byte', () => 
       const r = { ...request(format, USER_FIELDS), filter: normalizeFilter({ search: manyTag }) };
       const expected = await renderInJs(r, 1_000);
       for (const batchRows of [undefined, 200, 300, 299]) {
-        for (const via of [service, rangeService]) expect((await renderInSql(r, batchRows, via)).text).toBe(expected);
+        for (const via of [service, rangeService, ...copyServices]) expect((await renderInSql(r, batchRows, via)).text).toBe(expected);
       }
     }
   });
@@ -191,10 +200,39 @@ describe('export rendering: SQL matches the JS serializer byte for byte', () => 
       const r = { ...request('NDJSON', USER_FIELDS), filter: normalizeFilter({ deleted }) };
       const expected = await renderInJs(r, 1_000);
       // Batches of 7 over all users, deleted ones included: some hold fewer than 7 rows.
-      const got = await renderInSql(r, 7, rangeService);
-      expect(got.text).toBe(expected);
-      expect(got.rows).toBe(expected.split('\n').length - 1);
+      for (const via of [rangeService, ...copyServices]) {
+        const got = await renderInSql(r, 7, via);
+        expect(got.text).toBe(expected);
+        expect(got.rows).toBe(expected.split('\n').length - 1);
+      }
     }
+  });
+
+  // COPY takes no parameters: the filter's values are written into the statement as literals
+  // (db/inline.sql.ts). They must select exactly what the bound parameters of a batch select.
+  it.runIf(databaseUrl())('selects the same users with every kind of filter value, written into the COPY as literals', async () => {
+    const ids = (await t.app.services.db.prisma.user.findMany({ where: { email: { contains: tag } }, select: { id: true }, take: 5 })).map((u) => u.id);
+    const filters: UserFilter[] = [
+      { search: 'say "hi"' },
+      { search: 'back\\slash' },
+      { search: "'=already" },
+      { search: '100%_' },
+      { search: tag, roles: ['ADMIN', 'VIEWER'], isActive: true },
+      { search: tag, createdAt: { gte: new Date(BASE + 3_000), lt: new Date(BASE + 9_000) }, deleted: 'INCLUDE' },
+      { ids, deleted: 'INCLUDE' },
+      { search: tag, status: ['DELETED', 'SUSPENDED'], deleted: 'INCLUDE' },
+      { search: tag, isEmailVerified: false, lastLoginAt: { isNull: true } },
+      { search: tag, attributes: [{ path: 'k.e-y_1', eq: 'v' }, { path: 'n', gte: 2, lt: 30 }] },
+      { search: tag, roles: [] },
+    ];
+    let nonEmpty = 0;
+    for (const filter of filters) {
+      const r = { ...request('NDJSON', ['ID', 'NAME']), filter: normalizeFilter(filter) };
+      const batched = await renderInSql(r, 7, rangeService);
+      expect((await renderInSql(r, undefined, copyServices[0])).text).toBe(batched.text);
+      if (batched.rows > 0) nonEmpty += 1;
+    }
+    expect(nonEmpty).toBeGreaterThanOrEqual(8);
   });
 
   it('derives STATUS as the User type does, at the moment of the export', async () => {
@@ -212,6 +250,7 @@ describe('export rendering: SQL matches the JS serializer byte for byte', () => 
       const expected = await renderInJs(r, 5);
       expect((await renderInSql(r)).text).toBe(expected);
       expect((await renderInSql(r, 5, rangeService)).text).toBe(expected);
+      for (const via of copyServices) expect((await renderInSql(r, undefined, via)).text).toBe(expected);
     }
   });
 
@@ -235,7 +274,7 @@ describe('export rendering: SQL matches the JS serializer byte for byte', () => 
     for (const format of EXPORT_FORMATS) {
       const r = { ...request(format, fields), filter: normalizeFilter({ search: bomTag }) };
       const js = serializer(format, fields);
-      expect((await renderInSql(r)).text).toBe(js.head + js.rows([values as unknown as UserRecord], true) + js.tail);
+      for (const via of [service, ...copyServices]) expect((await renderInSql(r, undefined, via)).text).toBe(js.head + js.rows([values as unknown as UserRecord], true) + js.tail);
     }
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportLinkSigner } from '../../src/users/export/export.link.js';
 import { ExportUsersDocument, UserByEmailDocument, type ExportUsersMutationVariables } from '../generated/graphql.js';
 import type { GraphQLClient } from '../testkit/graphql.js';
-import { startTestApp, type TestApp } from '../testkit/app.js';
+import { databaseUrl, startTestApp, type TestApp } from '../testkit/app.js';
 import { clientFor, createUser } from '../testkit/seed.js';
 import { csv, uploadCsv } from '../testkit/upload.js';
 
@@ -171,5 +171,71 @@ describe('export access and links', () => {
   it('rejects a bad filter with BAD_USER_INPUT naming the field', async () => {
     const result = await t.admin.execute(ExportUsersDocument, { format: 'CSV', filter: { ids: ['nope'] } });
     expect(result.expectError('BAD_USER_INPUT').extensions?.fields?.[0]?.field).toBe('filter.ids.0');
+  });
+});
+
+// On PostgreSQL an export is one COPY on a pool connection of its own, streamed with back-pressure.
+describe.runIf(databaseUrl())('export as one COPY (PostgreSQL)', () => {
+  /** Enough users (~30 MB of NDJSON) that a client that stops reading holds the COPY mid-way. */
+  const tag = `copy${randomUUID().slice(0, 8)}`;
+  beforeAll(async () => {
+    const attributes = { pad: 'x'.repeat(1_500) };
+    await t.app.services.db.prisma.user.createMany({ data: Array.from({ length: 20_000 }, (_, i) => ({ email: `${tag}.${i}@example.test`, name: tag, attributes })) });
+  });
+
+  /**
+   * The backends running a COPY in this database (pg_stat_activity keeps a statement's first 1 kB
+   * only, so the statement's filter is out of sight: compare with what ran before).
+   */
+  async function copies(): Promise<number[]> {
+    const rows = await t.app.services.db.prisma.$queryRaw<{ pid: number }[]>`
+      SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'COPY (%'`;
+    return rows.map((r) => r.pid);
+  }
+
+  async function eventually(check: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 100 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await check()).toBe(true);
+  }
+
+  /** Starts a download and reads its first piece, then reads no more. */
+  async function startDownload(tag: string) {
+    const link = await exportLink(t.admin, { format: 'NDJSON', filter: { search: tag } });
+    const client = new AbortController();
+    const response = await fetch(link.url, { signal: client.signal });
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    return { client, reader };
+  }
+
+  it('streams with back-pressure from one statement, and a client that goes away ends the COPY and frees its connection', async () => {
+    const pool = () => t.app.services.db.poolStats!();
+    const idle = pool().inUse;
+    const before = await copies();
+    const { client } = await startDownload(tag);
+    // The client reads nothing more: the COPY waits on the socket, still running.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const ours = (await copies()).filter((pid) => !before.includes(pid));
+    expect(ours).toHaveLength(1);
+    expect(pool().inUse).toBe(idle + 1);
+    client.abort();
+    await eventually(async () => !(await copies()).includes(ours[0]!) && pool().inUse === idle);
+  });
+
+  it('cuts the response off (no clean end) when the COPY fails mid-way, and frees the connection', async () => {
+    const pool = () => t.app.services.db.poolStats!();
+    const idle = pool().inUse;
+    const before = await copies();
+    const { reader } = await startDownload(tag);
+    const [pid] = (await copies()).filter((p) => !before.includes(p));
+    expect(pid).toBeDefined();
+    await t.app.services.db.prisma.$queryRaw`SELECT pg_terminate_backend(${pid}::int)`;
+    // The rest of the body fails to arrive: a truncated file is never passed off as complete.
+    const rest = (async () => {
+      for (;;) if ((await reader.read()).done) return 'ended';
+    })();
+    await expect(rest).rejects.toThrow();
+    await eventually(() => Promise.resolve(pool().inUse === idle));
   });
 });

@@ -31,6 +31,12 @@ export interface ExportArgs {
   bom?: boolean | null;
 }
 
+/** A piece of an export file, and how many rows it completed. */
+export interface ExportPiece {
+  data: string | Buffer;
+  rows: number;
+}
+
 export class ExportService {
   constructor(
     private readonly repository: ExportsRepository,
@@ -42,10 +48,11 @@ export class ExportService {
      */
     private readonly baseUrl: (requestOrigin: string | undefined) => string,
     /**
-     * How batches are read. On PostgreSQL rendering is a database backend's work, and one backend
-     * is one core: with 2 `renderers`, two batches render side by side (see chunks()). The
-     * embedded database has one connection (so 1), and keeps its memory (WASM, which never
-     * shrinks) lower with smaller batches. config.tuning.export (defaultTuning in src/config.ts).
+     * How batches are read, when the repository cannot stream one COPY (the embedded database,
+     * or a service built without it). Rendering is a database backend's work, and one backend is
+     * one core: with 2 `renderers`, two batches render side by side on PostgreSQL. The embedded
+     * database has one connection (so 1), and keeps its memory (WASM, which never shrinks) lower
+     * with smaller batches. config.tuning.export (defaultTuning in src/config.ts).
      */
     private readonly reading: { renderers: number; batchRows: number },
   ) {}
@@ -99,25 +106,48 @@ export class ExportService {
   }
 
   /**
-   * The file, piece by piece: the head, one piece per keyset batch (with its row count), the
-   * tail. Stops between batches when `signal` aborts (the client went away). `batchRows` is
+   * The file, piece by piece: the head, the lines (with the rows each piece completed), the
+   * tail. On PostgreSQL the lines are one COPY streamed as the database renders them; elsewhere
+   * one piece per keyset batch. Stops when `signal` aborts (the client went away). `batchRows` is
    * there for tests, to cross batch boundaries with a handful of rows.
    */
-  async *chunks(request: ExportRequest, signal?: AbortSignal, batchRows = this.reading.batchRows): AsyncGenerator<{ text: string; rows: number }> {
+  async *chunks(request: ExportRequest, signal?: AbortSignal, batchRows = this.reading.batchRows): AsyncGenerator<ExportPiece> {
     // The database renders the rows (export.sql.ts); the file's head and tail are written here.
     const format = fileFrame(request.format, request.fields);
     const head = (request.bom ? '\uFEFF' : '') + format.head;
-    if (head) yield { text: head, rows: 0 };
+    if (head) yield { data: head, rows: 0 };
+    if (this.repository.streamsCopy) yield* this.copied(request, signal);
+    else yield* this.batched(request, signal, batchRows);
+    if (format.tail && !signal?.aborted) yield { data: format.tail, rows: 0 };
+  }
+
+  /**
+   * The whole export as one COPY (ExportsRepository.copyLines): one statement, so one snapshot,
+   * and no batch to aggregate. Its pieces are parts of one run of lines: only the first has a
+   * separator before it.
+   */
+  private async *copied(request: ExportRequest, signal: AbortSignal | undefined): AsyncGenerator<ExportPiece> {
+    let first = true;
+    for await (const piece of this.repository.copyLines(request.format, request.filter, request.createdAt, request.fields, signal)) {
+      if (signal?.aborted) break; // the client went away
+      const separator = first ? lineSeparator(request.format, true) : '';
+      if (separator) yield { data: separator, rows: 0 };
+      yield { data: piece.bytes, rows: piece.rows };
+      first = false;
+    }
+  }
+
+  /** The lines batch by batch, each batch a run of lines of its own (see lineSeparator). */
+  private async *batched(request: ExportRequest, signal: AbortSignal | undefined, batchRows: number): AsyncGenerator<ExportPiece> {
     const batches = this.reading.renderers > 1 ? this.rangeBatches(request, batchRows) : this.keysetBatches(request, batchRows);
     let first = true;
     for await (const batch of batches) {
       if (signal?.aborted) break; // the client went away: stop between batches
       const separator = lineSeparator(request.format, first);
-      if (separator) yield { text: separator, rows: 0 };
-      yield batch;
+      if (separator) yield { data: separator, rows: 0 };
+      yield { data: batch.text, rows: batch.rows };
       first = false;
     }
-    if (format.tail && !signal?.aborted) yield { text: format.tail, rows: 0 };
   }
 
   private render(request: ExportRequest, after: KeysetPosition | null, batchRows: number, until: KeysetPosition | null = null): Promise<RenderedBatch> {

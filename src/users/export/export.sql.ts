@@ -125,6 +125,15 @@ function lineEnd(format: ExportFormat): string {
 }
 
 /**
+ * What a stream of lines puts between two lines and after each, so that it writes what a batch
+ * writes (LINE_SEPARATOR between its lines, lineEnd after the last).
+ */
+export function lineFraming(format: ExportFormat): { between: string; after: string } {
+  const after = lineEnd(format);
+  return after ? { between: '', after } : { between: LINE_SEPARATOR[format], after: '' };
+}
+
+/**
  * The next `limit` users after `after` in (createdAt, id) order (or, with `until`, the users up to
  * that position, inclusive, and no limit), rendered as `format` lines of `fields` and aggregated
  * into one text value, with the batch's row count and last position.
@@ -172,4 +181,17 @@ export function batchEndQuery(filter: UserFilter, now: Date, after: KeysetPositi
       ${where.length ? Prisma.sql`WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty}
       ORDER BY u.created_at, u.id
       OFFSET ${limit - 1} LIMIT 1`;
+}
+
+/**
+ * Every user the filter selects, in (createdAt, id) order, as one line each (the same line
+ * expression as a batch): the query of the export's single COPY (ExportsRepository.copyLines).
+ * One statement reads one snapshot, and no aggregate gathers the lines: they leave as they are
+ * rendered. COPY takes no parameters; the repository writes them in as literals.
+ */
+export function copyLinesQuery(format: ExportFormat, filter: UserFilter, now: Date, fields: readonly UserField[]): Sql {
+  return Prisma.sql`
+      SELECT ${lineExpression(format, fields, now)} AS line FROM users u
+      WHERE ${Prisma.join(filterConditions(filter, now), ' AND ')}
+      ORDER BY u.created_at, u.id`;
 }
