@@ -21,6 +21,7 @@ import { createLogger } from '../src/logger.js';
 import { projectRoot } from '../src/paths.js';
 import { SeedRepository } from '../src/users/seed/seed.repository.js';
 import { freePort } from '../devkit/free-port.js';
+import { cpuSeconds } from './import.bench.js';
 import { ensureDatabase } from './list.bench.js';
 import { BENCH_ADMIN, startServerProcess } from './server-process.js';
 import { printTable } from './table.js';
@@ -51,6 +52,8 @@ interface Measure {
   p50: number;
   p99: number;
   errors: number;
+  /** The server process's CPU time (user + system) per answered request, in ms. */
+  cpuMs: number;
 }
 
 const FIELDS = 'id email name createdAt';
@@ -90,11 +93,12 @@ export async function run(argv: string[]): Promise<void> {
     const floorHttp = await startPeer('floor-http.server.js', env, children);
     const base: Record<System, string> = {
       ours: ours.url,
-      postgraphile: `${postgraphile}/graphql`,
-      bare,
-      floor: `${floor}/graphql`,
-      'floor-http': `${floorHttp}/graphql`,
+      postgraphile: `${postgraphile.url}/graphql`,
+      bare: bare.url,
+      floor: `${floor.url}/graphql`,
+      'floor-http': `${floorHttp.url}/graphql`,
     };
+    const pids: Record<System, number> = { ours: ours.pid, postgraphile: postgraphile.pid, bare: bare.pid, floor: floor.pid, 'floor-http': floorHttp.pid };
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
     const post = async (system: System, r: Request): Promise<unknown> => {
       const url = system === 'bare' ? `${base.bare}${r.path}` : base[system];
@@ -131,9 +135,13 @@ export async function run(argv: string[]): Promise<void> {
       for (const w of workloads) {
         const order = measured.map((_, i) => measured[(i + round) % measured.length]!);
         for (const s of order) {
+          // CPU per request holds better than req/s on a shared machine, where the wall clock follows others' load.
+          const cpuBefore = cpuSeconds(pids[s]);
           const r = await load(s, requestOf(w, s), seconds);
+          const cpuMs = ((cpuSeconds(pids[s]) - cpuBefore) * 1000) / Math.max(1, r.requests.total);
           const key = `${w.name}|${s}`;
-          results.set(key, [...(results.get(key) ?? []), { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts }]);
+          const measure = { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts, cpuMs };
+          results.set(key, [...(results.get(key) ?? []), measure]);
         }
       }
       process.stdout.write(`round ${round + 1}/${rounds} done\n`);
@@ -178,8 +186,8 @@ export async function seedBenchDatabase(url: string, secret: string, users: numb
   }
 }
 
-/** Starts bench/peers/<file> as its own process; resolves with its base URL once it listens. */
-async function startPeer(file: string, env: Record<string, string>, children: ChildProcess[]): Promise<string> {
+/** Starts bench/peers/<file> as its own process; resolves with its base URL and pid once it listens. */
+async function startPeer(file: string, env: Record<string, string>, children: ChildProcess[]): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(projectRoot(), 'dist/bench/peers', file)], {
     env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', ...env },
@@ -192,7 +200,7 @@ async function startPeer(file: string, env: Record<string, string>, children: Ch
       if (chunk.toString().includes('listening')) resolve();
     });
   });
-  return `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid! };
 }
 
 type Post = (system: System, r: Request) => Promise<unknown>;
@@ -335,13 +343,19 @@ function report(workloads: Workload[], results: Map<string, Measure[]>, measured
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const agg = (w: Workload, s: System) => {
     const ms = results.get(`${w.name}|${s}`) ?? [];
-    return { rps: median(ms.map((m) => m.rps)), p50: median(ms.map((m) => m.p50)), p99: median(ms.map((m) => m.p99)), errors: ms.reduce((n, m) => n + m.errors, 0) };
+    return {
+      rps: median(ms.map((m) => m.rps)),
+      p50: median(ms.map((m) => m.p50)),
+      p99: median(ms.map((m) => m.p99)),
+      errors: ms.reduce((n, m) => n + m.errors, 0),
+      cpuMs: median(ms.map((m) => m.cpuMs)),
+    };
   };
   const rows: Record<string, string | number>[] = [];
   for (const w of workloads) {
     for (const s of measured) {
       const m = agg(w, s);
-      rows.push({ workload: w.name, system: s, 'req/s': Math.round(m.rps), 'p50 ms': m.p50.toFixed(1), 'p99 ms': m.p99.toFixed(1), errors: m.errors });
+      rows.push({ workload: w.name, system: s, 'req/s': Math.round(m.rps), 'p50 ms': m.p50.toFixed(1), 'p99 ms': m.p99.toFixed(1), 'CPU ms/req': m.cpuMs.toFixed(2), errors: m.errors });
     }
   }
   const title = `${run.connections} connections, ${run.rounds} interleaved rounds of ${run.seconds} s per workload and system (medians over rounds)`;
@@ -383,6 +397,7 @@ function report(workloads: Workload[], results: Map<string, Measure[]>, measured
         'floor-http / PostGraphile': times(ratio(w, 'floor-http', 'postgraphile')),
         'floor / floor-http': times(ratio(w, 'floor', 'floor-http')),
         'floor / bare': times(ratio(w, 'floor', 'bare')),
+        'CPU/req PostGraphile ÷ floor': times(agg(w, 'postgraphile').cpuMs / agg(w, 'floor').cpuMs),
         'floor ≥ 1.2× PostGraphile': w.targeted ? (floorVsPgl >= 1.2 ? 'yes' : 'NO') : '-',
       };
     });
