@@ -1,10 +1,13 @@
 // `npm run bench -- peers [--pg URL] [--users 1000000] [--seconds 10] [--rounds 3] [--connections 16] [--only w1,w2]`
 // Our read path next to its peers, in one run on one PostgreSQL database: our server as
 // `npm start` runs it, PostGraphile 5 with the connection-filter plugin, and a bare node:http +
-// pg server running exactly our SQL (the ceiling). Every system answers each workload once first
-// and must return the same rows; then rounds interleave the systems (the order rotates each
-// round) under autocannon with a fixed number of connections. Prints req/s, p50 and p99 per
-// workload and system, and our ratios to each peer.
+// pg server running exactly our SQL (the ceiling), and two stack floors (issue 14): `floor`, our
+// HTTP + GraphQL stack (express 5, Apollo Server 5, graphql-js, a TypeGraphQL schema shaped like
+// ours) answering from memory, and `floor-http`, the same schema run by graphql-js alone on
+// node:http. The floors are asked exactly what ours is asked. Every system answers each workload
+// once first and must return the same rows; then rounds interleave the systems (the order rotates
+// each round) under autocannon with a fixed number of connections. Prints req/s, p50 and p99 per
+// workload and system, our ratios to each peer, and the floors' ratios to PostGraphile.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -18,12 +21,17 @@ import { createLogger } from '../src/logger.js';
 import { projectRoot } from '../src/paths.js';
 import { SeedRepository } from '../src/users/seed/seed.repository.js';
 import { freePort } from '../devkit/free-port.js';
+import { cpuSeconds } from './import.bench.js';
 import { ensureDatabase } from './list.bench.js';
 import { BENCH_ADMIN, startServerProcess } from './server-process.js';
 import { printTable } from './table.js';
 
-type System = 'ours' | 'postgraphile' | 'bare';
-const SYSTEMS: System[] = ['ours', 'postgraphile', 'bare'];
+/** The systems that have a request of their own in a workload. */
+type Asked = 'ours' | 'postgraphile' | 'bare';
+type System = Asked | 'floor' | 'floor-http';
+const SYSTEMS: System[] = ['ours', 'postgraphile', 'bare', 'floor', 'floor-http'];
+/** The floors serve our schema: they get our request and their answers read as ours. */
+const ASKED_AS: Record<System, Asked> = { ours: 'ours', postgraphile: 'postgraphile', bare: 'bare', floor: 'ours', 'floor-http': 'ours' };
 
 interface Request {
   path: string;
@@ -34,9 +42,9 @@ interface Workload {
   name: string;
   /** Whether the issue's targets (≥ 1.2× PostGraphile, ≥ 0.5× bare) apply. */
   targeted: boolean;
-  requests: Record<System, Request>;
+  requests: Record<Asked, Request>;
   /** Each system's answer reduced to what must agree (ids in order, a count). */
-  extract: Record<System, (body: unknown) => unknown>;
+  extract: Record<Asked, (body: unknown) => unknown>;
 }
 
 interface Measure {
@@ -44,6 +52,8 @@ interface Measure {
   p50: number;
   p99: number;
   errors: number;
+  /** The server process's CPU time (user + system) per answered request, in ms. */
+  cpuMs: number;
 }
 
 const FIELDS = 'id email name createdAt';
@@ -61,7 +71,7 @@ export async function run(argv: string[]): Promise<void> {
       rounds: { type: 'string', default: '3' },
       connections: { type: 'string', default: '16' },
       only: { type: 'string' },
-      /** Measure only these systems (all three still answer the row check). */
+      /** Measure only these systems (all still answer the row check). */
       systems: { type: 'string', default: SYSTEMS.join(',') },
     },
   });
@@ -79,7 +89,16 @@ export async function run(argv: string[]): Promise<void> {
     const token = await ours.login();
     const postgraphile = await startPeer('postgraphile.server.js', env, children);
     const bare = await startPeer('bare.server.js', env, children);
-    const base: Record<System, string> = { ours: ours.url, postgraphile: `${postgraphile}/graphql`, bare };
+    const floor = await startPeer('floor.server.js', env, children);
+    const floorHttp = await startPeer('floor-http.server.js', env, children);
+    const base: Record<System, string> = {
+      ours: ours.url,
+      postgraphile: `${postgraphile.url}/graphql`,
+      bare: bare.url,
+      floor: `${floor.url}/graphql`,
+      'floor-http': `${floorHttp.url}/graphql`,
+    };
+    const pids: Record<System, number> = { ours: ours.pid, postgraphile: postgraphile.pid, bare: bare.pid, floor: floor.pid, 'floor-http': floorHttp.pid };
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
     const post = async (system: System, r: Request): Promise<unknown> => {
       const url = system === 'bare' ? `${base.bare}${r.path}` : base[system];
@@ -91,8 +110,9 @@ export async function run(argv: string[]): Promise<void> {
 
     let workloads = await buildWorkloads(values.pg, token, (system, r) => post(system, r));
     if (values.only) workloads = workloads.filter((w) => values.only!.split(',').some((n) => w.name.startsWith(n)));
+    const requestOf = (w: Workload, s: System) => w.requests[ASKED_AS[s]];
     for (const w of workloads) {
-      const answers = await Promise.all(SYSTEMS.map(async (s) => JSON.stringify(w.extract[s](await post(s, w.requests[s])))));
+      const answers = await Promise.all(SYSTEMS.map(async (s) => JSON.stringify(w.extract[ASKED_AS[s]](await post(s, requestOf(w, s))))));
       if (!answers.every((a) => a === answers[0])) {
         throw new Error(`${w.name}: the systems disagree:\n${SYSTEMS.map((s, i) => `  ${s}: ${answers[i]!.slice(0, 300)}`).join('\n')}`);
       }
@@ -110,14 +130,18 @@ export async function run(argv: string[]): Promise<void> {
         duration,
       });
     const measured = SYSTEMS.filter((s) => values.systems.split(',').includes(s));
-    for (const w of workloads) for (const s of measured) await load(s, w.requests[s], Math.min(2, seconds)); // warm-up
+    for (const w of workloads) for (const s of measured) await load(s, requestOf(w, s), Math.min(2, seconds)); // warm-up
     for (let round = 0; round < rounds; round++) {
       for (const w of workloads) {
         const order = measured.map((_, i) => measured[(i + round) % measured.length]!);
         for (const s of order) {
-          const r = await load(s, w.requests[s], seconds);
+          // CPU per request holds better than req/s on a shared machine, where the wall clock follows others' load.
+          const cpuBefore = cpuSeconds(pids[s]);
+          const r = await load(s, requestOf(w, s), seconds);
+          const cpuMs = ((cpuSeconds(pids[s]) - cpuBefore) * 1000) / Math.max(1, r.requests.total);
           const key = `${w.name}|${s}`;
-          results.set(key, [...(results.get(key) ?? []), { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts }]);
+          const measure = { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts, cpuMs };
+          results.set(key, [...(results.get(key) ?? []), measure]);
         }
       }
       process.stdout.write(`round ${round + 1}/${rounds} done\n`);
@@ -162,8 +186,8 @@ export async function seedBenchDatabase(url: string, secret: string, users: numb
   }
 }
 
-/** Starts bench/peers/<file> as its own process; resolves with its base URL once it listens. */
-async function startPeer(file: string, env: Record<string, string>, children: ChildProcess[]): Promise<string> {
+/** Starts bench/peers/<file> as its own process; resolves with its base URL and pid once it listens. */
+async function startPeer(file: string, env: Record<string, string>, children: ChildProcess[]): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(projectRoot(), 'dist/bench/peers', file)], {
     env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', ...env },
@@ -176,7 +200,7 @@ async function startPeer(file: string, env: Record<string, string>, children: Ch
       if (chunk.toString().includes('listening')) resolve();
     });
   });
-  return `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid! };
 }
 
 type Post = (system: System, r: Request) => Promise<unknown>;
@@ -319,33 +343,64 @@ function report(workloads: Workload[], results: Map<string, Measure[]>, measured
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const agg = (w: Workload, s: System) => {
     const ms = results.get(`${w.name}|${s}`) ?? [];
-    return { rps: median(ms.map((m) => m.rps)), p50: median(ms.map((m) => m.p50)), p99: median(ms.map((m) => m.p99)), errors: ms.reduce((n, m) => n + m.errors, 0) };
+    return {
+      rps: median(ms.map((m) => m.rps)),
+      p50: median(ms.map((m) => m.p50)),
+      p99: median(ms.map((m) => m.p99)),
+      errors: ms.reduce((n, m) => n + m.errors, 0),
+      cpuMs: median(ms.map((m) => m.cpuMs)),
+    };
   };
   const rows: Record<string, string | number>[] = [];
   for (const w of workloads) {
     for (const s of measured) {
       const m = agg(w, s);
-      rows.push({ workload: w.name, system: s, 'req/s': Math.round(m.rps), 'p50 ms': m.p50.toFixed(1), 'p99 ms': m.p99.toFixed(1), errors: m.errors });
+      rows.push({ workload: w.name, system: s, 'req/s': Math.round(m.rps), 'p50 ms': m.p50.toFixed(1), 'p99 ms': m.p99.toFixed(1), 'CPU ms/req': m.cpuMs.toFixed(2), errors: m.errors });
     }
   }
   const title = `${run.connections} connections, ${run.rounds} interleaved rounds of ${run.seconds} s per workload and system (medians over rounds)`;
   printTable(title, rows);
-  if (measured.length < SYSTEMS.length) return;
-  const first = agg(workloads.find((w) => w.name === 'first page') ?? workloads[0]!, 'ours').rps;
-  const ratios = workloads.map((w) => {
-    const us = agg(w, 'ours');
-    const vsPgl = us.rps / agg(w, 'postgraphile').rps;
-    const vsBare = us.rps / agg(w, 'bare').rps;
-    const tail = us.p99 / us.p50;
-    return {
-      workload: w.name,
-      'us / PostGraphile': `${vsPgl.toFixed(2)}×`,
-      'us / bare': `${vsBare.toFixed(2)}×`,
-      'our p99/p50': tail.toFixed(1),
-      'targets (≥1.2×, ≥0.5×, p99≤2×p50)': w.targeted ? (vsPgl >= 1.2 && vsBare >= 0.5 && tail <= 2 ? 'met' : 'NOT met') : '-',
-    };
-  });
-  printTable('Our ratios', ratios);
-  const deep = workloads.find((w) => w.name.startsWith('deep page'));
-  if (deep) process.stdout.write(`\ndeep page / first page (ours, req/s): ${(agg(deep, 'ours').rps / first).toFixed(2)} (target ≥ 0.9)\n`);
+  const has = (...systems: System[]) => systems.every((s) => measured.includes(s));
+  /** a's req/s over b's, or undefined when either was not measured. */
+  const ratio = (w: Workload, a: System, b: System) => (has(a, b) ? agg(w, a).rps / agg(w, b).rps : undefined);
+  const times = (x: number | undefined) => (x === undefined ? '-' : `${x.toFixed(2)}×`);
+
+  if (has('ours', 'postgraphile', 'bare')) {
+    const first = agg(workloads.find((w) => w.name === 'first page') ?? workloads[0]!, 'ours').rps;
+    const ratios = workloads.map((w) => {
+      const us = agg(w, 'ours');
+      const vsPgl = ratio(w, 'ours', 'postgraphile')!;
+      const vsBare = ratio(w, 'ours', 'bare')!;
+      const tail = us.p99 / us.p50;
+      return {
+        workload: w.name,
+        'us / PostGraphile': times(vsPgl),
+        'us / bare': times(vsBare),
+        'us / floor': times(ratio(w, 'ours', 'floor')),
+        'our p99/p50': tail.toFixed(1),
+        'targets (≥1.2×, ≥0.5×, p99≤2×p50)': w.targeted ? (vsPgl >= 1.2 && vsBare >= 0.5 && tail <= 2 ? 'met' : 'NOT met') : '-',
+      };
+    });
+    printTable('Our ratios', ratios);
+    const deep = workloads.find((w) => w.name.startsWith('deep page'));
+    if (deep) process.stdout.write(`\ndeep page / first page (ours, req/s): ${(agg(deep, 'ours').rps / first).toFixed(2)} (target ≥ 0.9)\n`);
+  }
+
+  // Whether the stack itself leaves room for the target: the floor does no work of its own, so
+  // if it does not reach 1.2× PostGraphile, no server on this stack can.
+  if (has('floor', 'postgraphile')) {
+    const floors = workloads.map((w) => {
+      const floorVsPgl = ratio(w, 'floor', 'postgraphile')!;
+      return {
+        workload: w.name,
+        'floor / PostGraphile': times(floorVsPgl),
+        'floor-http / PostGraphile': times(ratio(w, 'floor-http', 'postgraphile')),
+        'floor / floor-http': times(ratio(w, 'floor', 'floor-http')),
+        'floor / bare': times(ratio(w, 'floor', 'bare')),
+        'CPU/req PostGraphile ÷ floor': times(agg(w, 'postgraphile').cpuMs / agg(w, 'floor').cpuMs),
+        'floor ≥ 1.2× PostGraphile': w.targeted ? (floorVsPgl >= 1.2 ? 'yes' : 'NO') : '-',
+      };
+    });
+    printTable('The stack floors (answers from memory, no database, no auth)', floors);
+  }
 }
