@@ -1,6 +1,5 @@
 // Process entry: read config, start, stop cleanly on SIGINT/SIGTERM.
 import 'reflect-metadata';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir.lock.js';
 import { pgliteWasmModule } from './db/pglite-wasm.js';
@@ -17,12 +16,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  if (config.tracing && import.meta.url.endsWith('/main.bundle.cjs')) {
+  if (config.tracing && import.meta.url.endsWith('/main.bundle.js')) {
     // OpenTelemetry instruments express, graphql, pg and ioredis by patching them as Node loads
     // them from node_modules; the bundle (scripts/build.mjs) loads none of them. With tracing
     // on, hand over to the unbundled modules tsc wrote beside it, which start the same way.
-    // A path, not a URL: in the bundle this import() is a require() (see scripts/build.mjs).
-    await import(fileURLToPath(new URL('./src/main.js', import.meta.url)));
+    await import(new URL('./src/main.js', import.meta.url).href);
     return;
   }
   // The embedded database's WebAssembly compiles on background threads while the app loads.

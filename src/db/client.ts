@@ -193,7 +193,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     // pg_trgm backs the substring search index; PGlite ships it as a separate extension module.
     pglite = await PGlite.create(dataDir, {
       extensions: { pg_trgm },
-      wasmModule: await pgliteWasmModule(),
+      pgliteWasmModule: await pgliteWasmModule(),
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     });
   } catch (error) {

@@ -5,14 +5,17 @@
 // from client.ts so that main.ts can start it without loading Prisma and PGlite first.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { PGliteOptions } from '@electric-sql/pglite';
 
-// The project's lib settings (no DOM) declare WebAssembly's types but not the global itself.
-const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } }).WebAssembly;
+type WasmModule = NonNullable<PGliteOptions['pgliteWasmModule']>;
 
-let compiling: Promise<WebAssembly.Module> | undefined;
+// The project's lib (ES2023, no DOM) declares no WebAssembly global.
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }).WebAssembly;
+
+let compiling: Promise<WasmModule> | undefined;
 
 /** The compiled module; the first call starts the compile. */
-export function pgliteWasmModule(): Promise<WebAssembly.Module> {
+export function pgliteWasmModule(): Promise<WasmModule> {
   compiling ??= wasm.compile(readFileSync(createRequire(import.meta.url).resolve('@electric-sql/pglite/pglite.wasm')));
   return compiling;
 }

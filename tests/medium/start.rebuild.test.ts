@@ -2,8 +2,7 @@
 // current, and rebuilds it first, in the same process, when a source changed. Run on a scratch
 // project with the real scripts and node_modules, so the repository's own dist/ is never touched.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,9 +11,8 @@ import { projectRoot } from '../../src/paths.js';
 const root = mkdtempSync(join(tmpdir(), 'users-start-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function writeMain(text: string, lingerMs = 0): void {
-  const linger = lingerMs ? `setTimeout(() => undefined, ${lingerMs});\n` : '';
-  writeFileSync(join(root, 'src', 'main.ts'), `process.stdout.write(${JSON.stringify(text + '\n')});\n${linger}`);
+function writeMain(text: string): void {
+  writeFileSync(join(root, 'src', 'main.ts'), `process.stdout.write(${JSON.stringify(text + '\n')});\n`);
 }
 
 function npmStart(): { stdout: string; stderr: string } {
@@ -27,7 +25,7 @@ describe('npm start and the build', () => {
   it('builds when there is no build, runs the bundle as is while current, rebuilds after an edit', () => {
     mkdirSync(join(root, 'scripts'));
     mkdirSync(join(root, 'src'));
-    for (const file of ['build.mjs', 'start.mjs', 'bundle-entry.mjs']) cpSync(join(projectRoot(), 'scripts', file), join(root, 'scripts', file));
+    for (const file of ['build.mjs', 'start.mjs']) cpSync(join(projectRoot(), 'scripts', file), join(root, 'scripts', file));
     symlinkSync(join(projectRoot(), 'node_modules'), join(root, 'node_modules'), 'dir');
     writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', outDir: 'dist', rootDir: '.', skipLibCheck: true, types: ['node'] } }));
     writeFileSync(join(root, 'tsconfig.build.json'), JSON.stringify({ extends: './tsconfig.json', include: ['src'] }));
@@ -49,24 +47,5 @@ describe('npm start and the build', () => {
     const edited = npmStart();
     expect(edited.stderr).toContain('compiling');
     expect(edited.stdout).toBe('edited\n');
-  }, 240_000);
-
-  it('keeps a V8 code cache of the bundle, and never runs it for another bundle of the same length', () => {
-    // The entry writes the cache 5 s into a start: this main lingers past that.
-    writeMain('cached run', 6_500);
-    const later = new Date(Date.now() + 10_000);
-    utimesSync(join(root, 'src', 'main.ts'), later, later);
-    expect(npmStart().stdout).toBe('cached run\n');
-    const bundle = join(root, 'dist', 'main.bundle.cjs');
-    const cache = join(root, 'dist', 'main.bundle.v8cache');
-    expect(existsSync(cache)).toBe(true);
-    const digest = createHash('sha1').update(readFileSync(bundle, 'utf8')).digest();
-    expect(readFileSync(cache).subarray(0, digest.length).equals(digest)).toBe(true);
-    expect(npmStart().stdout).toBe('cached run\n'); // with the cache
-
-    // V8 checks a cache against the source's length only: an edit of the same length must still
-    // run the new code, not the cached one.
-    writeFileSync(bundle, readFileSync(bundle, 'utf8').replace('cached run', 'edited run'));
-    expect(npmStart().stdout).toBe('edited run\n');
   }, 240_000);
 });
