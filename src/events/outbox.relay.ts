@@ -75,9 +75,10 @@ export class OutboxRelay {
       notice: (notice) => this.bus.notice(notice),
     });
     this.running = true;
-    // The catch-up (events committed while no relay ran) is queued, not awaited: the server can
-    // answer before it ends, and anything relayed meanwhile is queued behind it, in order.
-    void this.enqueue(() => this.drain());
+    // Awaited, not run behind readiness: events committed while no relay ran go out before any
+    // subscriber can connect, so a live subscription starts with what happens after it (tried
+    // deferred for issue 13's start time; a subscriber connecting at once then got the old events).
+    await this.enqueue(() => this.drain());
     this.schedulePoll();
     this.log.debug({ position: this.last.toString() }, 'outbox relay started');
   }
