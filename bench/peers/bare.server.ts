@@ -9,6 +9,7 @@ import type { RecordField } from '../../src/users/user.columns.js';
 import { RECORD_FIELDS } from '../../src/users/user.columns.js';
 import { tokenOptionsFromEnv, verifyHs256 } from './hs256.js';
 import { rowReader, type PageArgs } from './rows.js';
+import { serveUntilSignal } from './serve.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
 const rows = rowReader(pool);
@@ -44,11 +45,4 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 const server = createServer((req, res) => {
   handle(req, res).catch((error: Error) => send(res, 500, { error: error.message }));
 });
-const port = Number(process.env.PORT);
-server.listen(port, process.env.HOST ?? '127.0.0.1', () => process.stdout.write(`listening ${port}\n`));
-const stop = () => {
-  server.close();
-  void pool.end().then(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+serveUntilSignal(server, () => pool.end());

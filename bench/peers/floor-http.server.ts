@@ -10,6 +10,7 @@ import { execute, parse, validate, type DocumentNode, type ExecutionResult, type
 import pg from 'pg';
 import { floorSchema, type FloorContext } from './floor.schema.js';
 import { rowReader } from './rows.js';
+import { serveUntilSignal } from './serve.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
 const schema = await floorSchema(rowReader(pool));
@@ -47,11 +48,4 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 const server = createServer((req, res) => {
   handle(req, res).catch((error: Error) => send(res, 500, { errors: [{ message: error.message }] }));
 });
-const port = Number(process.env.PORT);
-server.listen(port, process.env.HOST ?? '127.0.0.1', () => process.stdout.write(`listening ${port}\n`));
-const stop = () => {
-  server.close();
-  void pool.end().then(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+serveUntilSignal(server, () => pool.end());

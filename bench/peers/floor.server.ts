@@ -16,6 +16,7 @@ import pg from 'pg';
 import { jsonBody } from '../../src/http/json-body.middleware.js';
 import { floorSchema, type FloorContext } from './floor.schema.js';
 import { rowReader } from './rows.js';
+import { serveUntilSignal } from './serve.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
 const apollo = new ApolloServer<FloorContext>({
@@ -35,14 +36,4 @@ app.use(
 );
 
 const server = createServer(app);
-const port = Number(process.env.PORT);
-server.listen(port, process.env.HOST ?? '127.0.0.1', () => process.stdout.write(`listening ${port}\n`));
-const stop = () => {
-  server.close();
-  void apollo
-    .stop()
-    .then(() => pool.end())
-    .then(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+serveUntilSignal(server, () => apollo.stop().then(() => pool.end()));

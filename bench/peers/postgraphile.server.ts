@@ -4,6 +4,7 @@
 // Env: DATABASE_URL, PORT, HOST, DATABASE_POOL_SIZE, JWT_SECRET (+ JWT_ISSUER, JWT_AUDIENCE).
 import { createServer } from 'node:http';
 import { tokenOptionsFromEnv, verifyHs256 } from './hs256.js';
+import { serveUntilSignal } from './serve.js';
 
 interface WithResolvers {
   withResolvers?: <T>() => { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void };
@@ -78,11 +79,4 @@ const pgl = postgraphile(preset);
 const serv = pgl.createServ(grafserv);
 const server = createServer();
 await serv.addTo(server);
-const port = Number(process.env.PORT);
-server.listen(port, process.env.HOST ?? '127.0.0.1', () => process.stdout.write(`listening ${port}\n`));
-const stop = () => {
-  server.close();
-  void Promise.resolve(pgl.release()).then(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+serveUntilSignal(server, () => pgl.release());
