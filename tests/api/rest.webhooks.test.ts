@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../testkit/app.js';
 import { RestClient, RestContract, type RestError } from '../testkit/rest.js';
 import { clientFor, createUser } from '../testkit/seed.js';
+import { eventually } from '../testkit/subscriptions.js';
 import { WebhookReceiver } from '../testkit/webhook-receiver.js';
 
 interface Webhook {
@@ -66,9 +67,11 @@ describe('/api/webhooks', () => {
 
     const user = await createUser(t.admin, {});
     await receiver.until(() => receiver.delivered(secret).some((r) => r.json.type === 'USER_CREATED'));
-    const log = await admin.get<{ data: Delivery[]; pagination: { hasNextPage: boolean; nextCursor: string | null } }>(
-      `/api/webhooks/${webhook.id}/deliveries?limit=10`,
-    );
+    // The attempt is recorded after the receiver has answered: wait for the record, not just the request.
+    const readLog = () =>
+      admin.get<{ data: Delivery[]; pagination: { hasNextPage: boolean; nextCursor: string | null } }>(`/api/webhooks/${webhook.id}/deliveries?limit=10`);
+    await eventually(async () => (await readLog()).body.data.some((d) => d.status === 'SUCCEEDED'), 5_000, 'the successful attempt to be recorded');
+    const log = await readLog();
     expect(log.status).toBe(200);
     expect(log.body.data.map((d) => [d.eventType, d.attempt, d.status, d.statusCode])).toEqual([
       ['USER_CREATED', 2, 'SUCCEEDED', 204],
