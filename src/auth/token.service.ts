@@ -19,11 +19,19 @@ export interface TokenConfig {
 const EXTERNAL_ALGORITHMS = ['RS256', 'ES256'];
 /** Seconds of clock skew allowed between the token's issuer and this server. */
 const CLOCK_TOLERANCE_SECONDS = 5;
+/**
+ * Our own tokens that passed verification, kept until they expire: a client sends the same token
+ * with every request until it refreshes, and its signature, issuer, audience and claims cannot
+ * change. The expiry is checked on every use, the account and session checks (AccessCache) run on
+ * every request as before, and refused tokens are never kept. Bounded: the oldest goes first.
+ */
+const VERIFIED_TOKENS = 10_000;
 
 export class TokenService {
   private readonly key: Uint8Array;
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   private readonly hs256: Hs256Verifier;
+  private readonly verified = new Map<string, { principal: Principal; exp: number }>();
 
   constructor(private readonly config: TokenConfig) {
     this.key = new TextEncoder().encode(config.secret);
@@ -58,6 +66,13 @@ export class TokenService {
 
   /** Verifies a bearer token; throws UNAUTHENTICATED with a reason a client can act on. */
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known) {
+      // The same test as Hs256Verifier's: once expired, the full check below says so.
+      if (known.exp > Math.floor(Date.now() / 1000) - CLOCK_TOLERANCE_SECONDS)
+        return { ...known.principal, roles: [...known.principal.roles] };
+      this.verified.delete(token);
+    }
     let payload: JWTPayload;
     let alg: string | undefined;
     try {
@@ -88,6 +103,10 @@ export class TokenService {
     const sessionId = typeof payload.sid === 'string' ? payload.sid : undefined;
     const principal: Principal = { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000), sessionId, external: alg !== 'HS256' };
     if (payload.pwd_change === true) principal.passwordChangeRequired = true;
+    if (!principal.external) {
+      if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { principal: { ...principal, roles: [...roles] }, exp: payload.exp! });
+    }
     return principal;
   }
 

@@ -48,7 +48,18 @@ export function buildContext(
   requestId: string,
   auth: { principal?: Principal | undefined; authError?: Error | undefined; requestBytes?: number | undefined; client?: ClientInfo; origin?: string | undefined },
 ): Context {
-  return { requestId, log: log.child({ requestId }), services, loaders: createLoaders(services), client: { ip: null, userAgent: null }, ...auth };
+  let requestLog: Logger | undefined;
+  return {
+    requestId,
+    // A child logger serialises its bindings when made: made only if the request logs a line.
+    get log() {
+      return (requestLog ??= log.child({ requestId }));
+    },
+    services,
+    loaders: createLoaders(services),
+    client: { ip: null, userAgent: null },
+    ...auth,
+  };
 }
 
 /** The context of an HTTP request: its bearer token checked, its request id kept or made. */

@@ -81,6 +81,20 @@ describe('operation limits (defaults)', () => {
     (await refusedBeforeExecution(t, query, { n: 100 })).expectError('MAX_COST_EXCEEDED');
   });
 
+  it('follows the variables of @include and @skip as well as first/last when the cost is remembered', async () => {
+    // The gate remembers a document's cost by the values of the variables the cost can depend
+    // on; one that reaches the count only through a directive must be among them.
+    const page = (i: number) => `a${i}: users(first: 100, filter: $filter) { edges { node { ${NODE} } } }`;
+    const pages = `fragment Pages on Query { ${Array.from({ length: 14 }, (_, i) => page(i)).join(' ')} }`;
+    const query = `query($all: Boolean!, $filter: UserFilter) { me { id } ...Pages @include(if: $all) } ${pages}`;
+    (await t.admin.execute(query, { all: false, filter: { isActive: true } })).expectData();
+    (await refusedBeforeExecution(t, query, { all: true, filter: { isActive: true } })).expectError('MAX_COST_EXCEEDED');
+    (await t.admin.execute(query, { all: false, filter: { isActive: false } })).expectData();
+    const skipped = query.replace(/@include\(if: \$all\)/g, '@skip(if: $all)');
+    (await t.admin.execute(skipped, { all: true, filter: null })).expectData();
+    (await refusedBeforeExecution(t, skipped, { all: false, filter: null })).expectError('MAX_COST_EXCEEDED');
+  });
+
   it('applies the same limits to subscriptions over WebSocket', async () => {
     const ws = wsClient(t.wsUrl, t.admin.token);
     try {

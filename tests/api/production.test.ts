@@ -2,7 +2,11 @@
 // mean" unless INTROSPECTION=true; security headers on every answer, HSTS only when a trusted
 // proxy says the client came over HTTPS. Outside production the landing page tells an offline
 // browser how to use curl.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import helmet from 'helmet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { helmetOptions } from '../../src/http/security.headers.js';
 import { startTestApp, type TestApp } from '../testkit/app.js';
 
 let dev: TestApp;
@@ -54,6 +58,27 @@ describe('production', () => {
       expect(response.headers.get('referrer-policy'), response.url).toBe('no-referrer');
       expect(response.headers.get('x-frame-options'), response.url).toBe('DENY');
       expect(response.headers.get('strict-transport-security'), response.url).toBeNull();
+    }
+  });
+
+  it('sends exactly the headers helmet itself sets with our options (they are read once at start)', async () => {
+    // helmet run as a plain middleware on a bare node:http server, against our answer.
+    const middleware = helmet(helmetOptions({ production: true }));
+    const reference = createServer((req, res) => middleware(req, res, () => res.end()));
+    await new Promise<void>((resolve) => reference.listen(0, '127.0.0.1', resolve));
+    try {
+      const expected = await fetch(`http://127.0.0.1:${(reference.address() as AddressInfo).port}/`);
+      const ours = await fetch(prod.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+      });
+      const generic = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+      const names = [...expected.headers.keys()].filter((name) => !generic.has(name));
+      expect(names.length).toBeGreaterThanOrEqual(10);
+      for (const name of names) expect(ours.headers.get(name), name).toBe(expected.headers.get(name));
+    } finally {
+      await new Promise((resolve) => reference.close(resolve));
     }
   });
 
