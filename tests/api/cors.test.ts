@@ -60,6 +60,13 @@ describe('CORS outside production', () => {
     }
   });
 
+  it('answers a request without Origin (no browser page) with Vary: Origin and no Access-Control-* headers', async () => {
+    const response = await fetch(dev.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('vary') ?? '').toMatch(/\bOrigin\b/i);
+    expect([...response.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
+  });
+
   it('exposes x-request-id on answers to an allowed origin', async () => {
     const response = await fetch(dev.url, {
       method: 'POST',
