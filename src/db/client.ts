@@ -107,7 +107,7 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
   const connections = new Map<number, pg.PoolClient>();
   pool.on('connect', (client) => connections.set(backendPid(client), client));
   pool.on('remove', (client) => connections.delete(backendPid(client)));
-  const adapterFactory = new PrismaPg(pool);
+  const adapterFactory = new PrismaPg(pool, { statementNameGenerator: preparedStatementNames() });
   const { prisma, counter } = createClient(adapterFactory, options.countQueries ?? false);
   await prisma.$connect();
   return {
@@ -133,6 +133,34 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
       await prisma.$disconnect();
       await pool.end();
     },
+  };
+}
+
+/** Distinct statements kept prepared on each connection, at most. */
+export const PREPARED_STATEMENTS = 256;
+
+/**
+ * Names for the adapter's read statements, so each pooled connection parses and plans a statement
+ * once and then only binds and runs it (pg keeps the prepared statement per connection). The same
+ * text always gets the same name. Only SELECT and WITH … SELECT are named: transaction control and
+ * writes run unnamed as before. Bounded: once PREPARED_STATEMENTS texts have names, new texts run
+ * unnamed, so a client varying its selections cannot make the server's memory grow. Every
+ * statement lists its columns (no `*`), so a column added by a migration while a server runs does
+ * not change a prepared statement's result type.
+ */
+export function preparedStatementNames(): (query: { sql: string }) => string {
+  // '' runs a statement unnamed. Texts not named are remembered too (up to a bound) so the test
+  // runs once per text.
+  const names = new Map<string, string>();
+  let named = 0;
+  return ({ sql }) => {
+    let name = names.get(sql);
+    if (name === undefined) {
+      const reads = /^\s*(?:SELECT|WITH)\b/i.test(sql) && !/\b(?:INSERT|UPDATE|DELETE)\b/i.test(sql);
+      name = reads && named < PREPARED_STATEMENTS ? `users_service_${(named += 1)}` : '';
+      if (name || names.size < 4 * PREPARED_STATEMENTS) names.set(sql, name);
+    }
+    return name;
   };
 }
 
