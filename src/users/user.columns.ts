@@ -317,7 +317,7 @@ export function importInsert(): { columns: string; values: string } {
   return { columns: IMPORTED_FIELDS.map((field) => USER_COLUMNS[field].column).join(', '), values: values.join(', ') };
 }
 
-// On PostgreSQL an INSERT chunk is written with COPY FROM STDIN instead (user-row.repository.ts):
+// An INSERT chunk is written with COPY instead (user-row.repository.ts):
 // its rows are then kept as COPY text from the start (importCopyCells), so no row is turned into
 // JSON, parsed back and turned into COPY text again (on 200k rows the Node side of reading,
 // validating and encoding went from ~30 to ~23 µs a row of CPU). A chunk that must fall back to

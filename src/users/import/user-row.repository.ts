@@ -1,8 +1,8 @@
 // The users table's writer for the CSV import: one chunk of rows in one or two statements, inside
 // the caller's transaction (the chunk's unit of work, see import.writer.ts). The rows travel as
 // one JSON parameter and every column list comes from the users column map (user.columns.ts);
-// on PostgreSQL an INSERT chunk is first tried as COPY FROM STDIN (see copyNew), its rows kept
-// as COPY text from the start (encoding).
+// an INSERT chunk is first tried as COPY (see copyNew), its rows kept as COPY text from the start
+// (encoding).
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client.js';
@@ -35,7 +35,7 @@ export interface WrittenUsers {
 const writtenRows = rowsOf('import write', z.object({ id: z.string(), email: z.string() }));
 const takenRows = rowsOf('import external id check', z.object({ email: z.string() }));
 
-/** COPY … FROM STDIN inside a transaction (Database.copyFrom: PostgreSQL only). */
+/** COPY … FROM STDIN inside a transaction (Database.copyFrom). */
 export type CopyFrom = (tx: Tx, statement: string, data: string) => Promise<void>;
 
 const COPY_STATEMENT = `COPY users (${importCopyColumns()}) FROM STDIN`;
@@ -46,7 +46,8 @@ export class UserRowsRepository {
 
   /**
    * How a chunk written with `options` should keep its rows (ChunkRows): as COPY text when it
-   * will be COPYed (an INSERT that is not a dry run, on PostgreSQL), else as the statements' JSON.
+   * will be COPYed (an INSERT that is not a dry run, on a database with copyFrom), else as the
+   * statements' JSON.
    */
   encoding(options: Pick<UserRowsWrite, 'mode' | 'dryRun'>): ImportRowEncoding {
     return this.copyFrom && options.mode === 'INSERT' && !options.dryRun ? 'copy' : 'json';
