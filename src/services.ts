@@ -167,7 +167,7 @@ export function createServices(options: ServicesOptions): Services {
   const stats = new StatsService(new StatsRepository(options.db.prisma), clock);
   const imports = new ImportService({
     repository: new ImportsRepository(options.db.prisma),
-    // PostgreSQL: INSERT chunks go through COPY FROM STDIN on the chunk's own connection.
+    // INSERT chunks go through COPY on the chunk's own connection (PGlite: its running transaction).
     users: new UserRowsRepository(options.db.copyFrom ? (tx, statement, data) => options.db.copyFrom!(tx, statement, data) : undefined),
     hasher: passwordPool,
     // Progress reaches subscribers on every instance as notices on the events transport.

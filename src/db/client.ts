@@ -1,7 +1,7 @@
 // Opens the database the configuration names: a real PostgreSQL (DATABASE_URL) or an embedded
 // PGlite persisted in DATA_DIR. Everything above this module sees one PrismaClient either way.
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Readable } from 'node:stream';
@@ -48,10 +48,10 @@ export interface Database {
   /** PostgreSQL only: the pool's connections in use, queries waiting for one, and its size. */
   poolStats?(): { inUse: number; waiting: number; size: number };
   /**
-   * PostgreSQL only: streams `data` through `COPY … FROM STDIN` (`statement`) on the connection
-   * of the interactive transaction `tx`, so the rows commit or roll back with it. Prisma has no
-   * COPY and passes a bulk write as one big parameter it re-encodes; the CSV import writes its
-   * chunks this way instead (users/import/user-row.repository.ts).
+   * Streams `data` through `COPY … FROM STDIN` (`statement`) on the connection of the interactive
+   * transaction `tx`, so the rows commit or roll back with it (PGlite reads it from its blob
+   * device). Prisma has no COPY and passes a bulk write as one big parameter it re-encodes; the
+   * CSV import writes its chunks this way instead (users/import/user-row.repository.ts).
    */
   copyFrom?(tx: Prisma.TransactionClient, statement: string, data: string): Promise<void>;
   /**
@@ -228,10 +228,30 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     lock?.release();
     throw error;
   }
+  // PGlite runs one transaction at a time and queues every other query behind it, so a COPY for
+  // an interactive transaction must go through that transaction's own handle, which Prisma's
+  // adapter keeps to itself: remember the handle of the transaction running now.
+  let running: Transaction | undefined;
+  const transaction = pglite.transaction.bind(pglite);
+  pglite.transaction = <T>(work: (tx: Transaction) => Promise<T>) =>
+    transaction(async (tx) => {
+      running = tx;
+      try {
+        return await work(tx);
+      } finally {
+        running = undefined;
+      }
+    });
   const adapterFactory = new PrismaPGlite(pglite);
   const { prisma, counter } = createClient(adapterFactory, options.countQueries ?? false);
   return {
     kind: 'pglite',
+    // PGlite has no STDIN: the same COPY reads the data from its blob device. The only
+    // transaction running is the caller's (`tx`), which awaits this.
+    copyFrom: async (_tx, statement, data) => {
+      if (!running) throw new Error('COPY: no transaction is running');
+      await running.query(statement.replace(/ FROM STDIN$/, " FROM '/dev/blob'"), [], { blob: new Blob([data]) });
+    },
     prisma,
     adapterFactory,
     get queryCount() {

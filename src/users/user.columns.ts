@@ -16,7 +16,7 @@
 //      compiler asks for it). An exported column also needs its name in USER_FIELDS
 //      (export.model.ts: the UserField enum and the default column order); an imported one its
 //      CSV column in IMPORT_COLUMNS, a case in toCandidate (import.column.ts) and its key in
-//      importRowJson below. The compiler (and, for the switch, the linter) asks for each;
+//      importRow below. The compiler (and, for the switch, the linter) asks for each;
 //   4. `npm run schema:emit` and `npm run sql:emit`, and commit what they changed.
 import { z } from 'zod';
 import { Prisma } from '../generated/prisma/client.js';
@@ -263,8 +263,13 @@ export type ImportRow = { [K in ImportedField]?: ValueOf<Columns[K]> } & { row: 
  * chunk is written).
  */
 export function importRowJson(c: ImportCandidate): string {
+  return JSON.stringify(importRow(c));
+}
+
+/** The candidate as an ImportRow (every key spelled out: see importRowJson). */
+function importRow(c: ImportCandidate): { [K in ImportedField]: ImportRow[K] | undefined } & { row: number } {
   const t = c.text;
-  const row: { [K in ImportedField]: ImportRow[K] | undefined } & { row: number } = {
+  return {
     row: c.row,
     email: c.email,
     name: t.name,
@@ -279,7 +284,6 @@ export function importRowJson(c: ImportCandidate): string {
     attributes: c.attributes,
     externalId: t.externalId,
   };
-  return JSON.stringify(row);
 }
 
 const JSON_TYPES: Record<SqlType, string> = {
@@ -313,50 +317,100 @@ export function importInsert(): { columns: string; values: string } {
   return { columns: IMPORTED_FIELDS.map((field) => USER_COLUMNS[field].column).join(', '), values: values.join(', ') };
 }
 
+// An INSERT chunk is written with COPY instead (user-row.repository.ts):
+// its rows are then kept as COPY text from the start (importCopyCells), so no row is turned into
+// JSON, parsed back and turned into COPY text again (on 200k rows the Node side of reading,
+// validating and encoding went from ~30 to ~23 µs a row of CPU). A chunk that must fall back to
+// the statements converts its COPY text back to the writer's JSON (importCopyRowJson), which is
+// rare (a taken value).
+
+/** How a chunk keeps its rows until they are written: the statements' JSON or COPY text. */
+export type ImportRowEncoding = 'json' | 'copy';
+
+// Per imported field, in IMPORTED_FIELDS order: the value a new user gets for an absent one (a
+// `keep` column's SQL default as the COPY cell its value is: 'USER' without quotes, a boolean as
+// t or f like every other boolean cell, which importCopyRowJson reads back) and whether it is a
+// merge patch (attributes).
+const COPY_DEFAULTS = IMPORTED_FIELDS.map((field) => {
+  const spec: ImportWrite = USER_COLUMNS[field].import;
+  if (spec.blank !== 'keep' || !spec.default) return undefined;
+  if (USER_COLUMNS[field].type === 'boolean') return spec.default === 'true' ? 't' : 'f';
+  return spec.default.replace(/^'(.*)'$/, '$1');
+});
+const COPY_MERGE = IMPORTED_FIELDS.map((field) => USER_COLUMNS[field].import.blank === 'merge');
+const COPY_TYPES = IMPORTED_FIELDS.map((field) => USER_COLUMNS[field].type);
+/** Reused by importCopyCells (synchronous), so a row allocates its cells and one joined string. */
+const copyCells: string[] = [];
+
+/** The columns of a COPY line: the id and the audit ids, then every imported column. */
+export function importCopyColumns(): string {
+  const { id, createdById, updatedById } = USER_COLUMNS;
+  return [id.column, createdById.column, updatedById.column, ...IMPORTED_FIELDS.map((field) => USER_COLUMNS[field].column)].join(
+    ', ',
+  );
+}
+
 /**
- * A new user made from one row of the writer's JSON (importRowJson) as a line of COPY's text format (the same
- * values importInsert computes in SQL, computed here): `id` and the audit ids first, then every
- * imported column. The PostgreSQL writer streams a chunk of these with COPY FROM STDIN instead of
- * one ~1 MB JSON parameter (user-row.repository.ts).
+ * A new user's imported columns as COPY text cells (tab-separated, no line end): the values
+ * importInsert computes in SQL, computed here: an absent value is its default or \N, attributes
+ * lose their null members as users_json_merge_patch(NULL, …) drops them (mergePatch is its JS
+ * twin). The writer prefixes the id and audit ids (importCopyLine). Array.join returns one flat
+ * string, which is what a chunk keeps per row (see import.chunk.ts).
  */
-export function importCopy(): { columns: string; line: (json: string, id: string, actorId: string | null) => { email: string; line: string } } {
+export function importCopyCells(c: ImportCandidate): string {
+  const row = importRow(c);
   const fields = IMPORTED_FIELDS;
-  // A `keep` column's default is a SQL literal (true, false, 'USER'); COPY reads the same value
-  // from its text without the quotes.
-  const defaults = fields.map((field) => {
-    const spec: ImportWrite = USER_COLUMNS[field].import;
-    return spec.blank === 'keep' && spec.default ? spec.default.replace(/^'(.*)'$/, '$1') : undefined;
-  });
-  const merge = fields.map((field) => USER_COLUMNS[field].import.blank === 'merge');
-  const actor = (actorId: string | null) => (actorId === null ? '\\N' : actorId);
-  return {
-    columns: ['id', 'created_by_id', 'updated_by_id', ...fields.map((field) => USER_COLUMNS[field].column)].join(', '),
-    line: (json, id, actorId) => {
-      const row = JSON.parse(json) as ImportRow;
-      // JSON text holds no raw tab or line break (it escapes them with a backslash): a row whose
-      // JSON has no backslash has nothing COPY must escape, and skips the per-value test.
-      const plain = !json.includes('\\');
-      let line = `${id}\t${actor(actorId)}\t${actor(actorId)}`;
-      for (let i = 0; i < fields.length; i++) {
-        // Imported values are strings and booleans, attributes a JSON object.
-        const value = row[fields[i]!] as JsonValue | undefined;
-        // users_json_merge_patch(NULL, v) in SQL; mergePatch is its JS twin.
-        const cell = value === undefined || value === null ? defaults[i] : merge[i] ? JSON.stringify(mergePatch(undefined, value)) : (value as string | boolean);
-        line += `\t${copyText(cell, plain)}`;
-      }
-      return { email: row.email!, line: `${line}\n` };
-    },
-  };
+  const n = fields.length;
+  for (let i = 0; i < n; i++) {
+    // Imported values are strings and booleans, attributes a JSON object.
+    const value = row[fields[i]!] as JsonValue | undefined;
+    const cell =
+      value === undefined || value === null
+        ? COPY_DEFAULTS[i]
+        : COPY_MERGE[i]
+          ? JSON.stringify(mergePatch(undefined, value))
+          : (value as string | boolean);
+    copyCells[i] = copyText(cell);
+  }
+  copyCells.length = n;
+  return copyCells.join('\t');
+}
+
+/** One COPY line of a new user: its id, the audit ids, its cells (importCopyCells). */
+export function importCopyLine(id: string, actorId: string | null, cells: string): string {
+  const actor = actorId ?? '\\N';
+  return `${id}\t${actor}\t${actor}\t${cells}\n`;
+}
+
+/**
+ * The writer's JSON of a row kept as COPY cells (importCopyCells), for the statements: the same
+ * values, with the defaults and the dropped nulls already applied (the statements apply them
+ * again to the same effect).
+ */
+export function importCopyRowJson(cells: string, rowNumber: number): string {
+  const parts = cells.split('\t');
+  const row: Record<string, JsonValue> = { row: rowNumber };
+  for (let i = 0; i < IMPORTED_FIELDS.length; i++) {
+    const cell = parts[i]!;
+    if (cell === '\\N') continue;
+    const text = cell.includes('\\') ? cell.replace(/\\(.)/g, (_, c: string) => COPY_UNESCAPES[c] ?? c) : cell;
+    const type = COPY_TYPES[i]!;
+    row[IMPORTED_FIELDS[i]!] = type === 'boolean' ? text === 't' : type === 'jsonb' ? (JSON.parse(text) as JsonValue) : text;
+  }
+  return JSON.stringify(row);
 }
 
 /** A value in COPY's text format: \N for null; backslash, tab and line breaks escaped. */
-function copyText(value: string | boolean | undefined, plain: boolean): string {
+function copyText(value: string | boolean | undefined): string {
   if (value === undefined) return '\\N';
   if (typeof value === 'boolean') return value ? 't' : 'f';
-  return plain || !/[\\\t\n\r]/.test(value) ? value : value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
+  return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]!) : value;
 }
 
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIAL_ALL = /[\\\t\n\r]/g;
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const COPY_UNESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r' };
 
 /**
  * What an UPSERT sets on an existing user `u` from `v`: [column, new value] for each column the

@@ -144,6 +144,64 @@ describe('importUsers', () => {
     expect(await findUser(b!)).toBeNull();
   });
 
+  // A chunk kept as COPY text that meets a taken email goes back to the statements, its rows
+  // converted from COPY text to the statements' JSON: every value must come out as the file gave
+  // it, and the chunk must not keep anything of its failed COPY (each new user exactly once).
+  it('INSERT with an existing email mid-chunk: that row is EMAIL_TAKEN, the others are written once with their exact values', async () => {
+    const existing = await createUser(t.admin, { name: 'Original' });
+    const [a, b] = emails('fallback', 2);
+    const attributes =
+      '{"note":"tab\\there\\r\\nnew \\\\N \\\\. \\"q\\" é ✓ 𝄞","gone":null,"nested":{"x":null,"y":[1,null,"\\\\"]}}';
+    const file = csv([
+      ['email', 'name', 'externalId', 'role', 'isActive', 'isEmailVerified', 'attributes'],
+      [a!, 'Zoë "Q" \\N back\\slash 日本 🙂', `ext\\${a}`, 'viewer', 'false', 'yes', attributes],
+      [existing.email, 'Changed', '', '', '', '', ''],
+      [b!, '', '', '', '', '', ''],
+    ]);
+    const result = (await uploadCsv(t.admin, file)).expectData().importUsers;
+    expect(result).toMatchObject({ status: 'SUCCEEDED', created: 2, failed: 1, lastCommittedRow: 4 });
+    expect(result.errors).toEqual([
+      { row: 3, email: existing.email, field: 'email', code: 'EMAIL_TAKEN', message: 'a user with this email already exists' },
+    ]);
+    const read = (email: string) =>
+      t.admin.execute<{
+        userByEmail: {
+          name: string | null;
+          attributes: unknown;
+          role: string;
+          isActive: boolean;
+          isEmailVerified: boolean;
+          externalId: string | null;
+        };
+      }>('query($email: String!) { userByEmail(email: $email) { name attributes role isActive isEmailVerified externalId } }', {
+        email,
+      });
+    expect((await read(a!)).expectData().userByEmail).toEqual({
+      name: 'Zoë "Q" \\N back\\slash 日本 🙂',
+      attributes: { note: 'tab\there\r\nnew \\N \\. "q" é ✓ 𝄞', nested: { y: [1, null, '\\'] } },
+      role: 'VIEWER',
+      isActive: false,
+      isEmailVerified: true,
+      externalId: `ext\\${a}`,
+    });
+    expect((await read(b!)).expectData().userByEmail).toEqual({
+      name: null,
+      attributes: null,
+      role: 'USER',
+      isActive: true,
+      isEmailVerified: false,
+      externalId: null,
+    });
+    expect(await findUser(existing.email)).toMatchObject({ name: 'Original' });
+    const count = await t.admin.execute<{ users: { totalCount: number } }>(
+      'query($q: String!) { users(filter: { search: $q }) { totalCount } }',
+      {
+        q: a!.split('.0@')[0]!,
+      },
+    );
+    expect(count.expectData().users.totalCount).toBe(2);
+  });
+
   it('UPSERT updates only the columns in the file, keeps values for blank role/flags, and skips unchanged users', async () => {
     const user = await createUser(t.admin, { name: 'Before', firstName: 'Keep', role: 'VIEWER', phoneNumber: '+14155550123' });
     const unchanged = await createUser(t.admin, { name: 'Same' });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/rows.js';
 import { RowShapeError } from '../../src/errors.js';
 import { IMPORT_COLUMNS, parseHeader, toCandidate } from '../../src/users/import/import.column.js';
-import { IMPORTED_FIELDS, importRecordset, importRowJson, recordSchema } from '../../src/users/user.columns.js';
+import { IMPORTED_FIELDS, importCopyCells, importCopyRowJson, importRecordset, importRowJson, recordSchema } from '../../src/users/user.columns.js';
 
 describe('import row JSON', () => {
   it('a row giving every imported column becomes JSON with exactly the columns of the recordset', () => {
@@ -68,6 +68,52 @@ describe('import row JSON', () => {
     const layout = parseHeader(['email', 'password']);
     const result = toCandidate(layout, ['b@example.test', 'correct horse battery'], 2);
     expect(result.ok && importRowJson(result.candidate)).not.toContain('correct horse');
+  });
+});
+
+describe('import rows as COPY text', () => {
+  const header = ['email', 'name', 'externalId', 'role', 'isActive', 'isEmailVerified', 'attributes'];
+  const layout = parseHeader(header);
+  const candidate = (cells: string[]) => {
+    const result = toCandidate(layout, cells, 7);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    return result.candidate;
+  };
+
+  it('escapes what COPY reads specially, one cell per imported column, and reads back to the same values', () => {
+    const c = candidate([
+      'a@example.test',
+      'back\\slash \\N "q" é 🙂',
+      'x\\y',
+      'admin',
+      'no',
+      'yes',
+      '{"t":"a\\tb\\nc\\rd\\\\e","gone":null,"o":{"n":null}}',
+    ]);
+    const cells = importCopyCells(c);
+    expect(cells.split('\t')).toHaveLength(IMPORTED_FIELDS.length);
+    expect(cells).not.toMatch(/[\n\r]/);
+    expect(JSON.parse(importCopyRowJson(cells, 7))).toEqual({
+      row: 7,
+      email: 'a@example.test',
+      name: 'back\\slash \\N "q" é 🙂',
+      externalId: 'x\\y',
+      role: 'ADMIN',
+      isActive: false,
+      isEmailVerified: true,
+      attributes: { t: 'a\tb\nc\rd\\e', o: {} },
+    });
+  });
+
+  it('gives absent values their defaults (or null), as the insert statement does', () => {
+    const cells = importCopyCells(candidate(['b@example.test', '', '', '', '', '', '']));
+    expect(JSON.parse(importCopyRowJson(cells, 3))).toEqual({
+      row: 3,
+      email: 'b@example.test',
+      role: 'USER',
+      isActive: true,
+      isEmailVerified: false,
+    });
   });
 });
 

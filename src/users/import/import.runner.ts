@@ -10,7 +10,7 @@ import type { Clock } from '../../clock.js';
 import { failureLevel } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { ChunkRows } from './import.chunk.js';
-import { IMPORTED_FIELDS, type ImportedField } from '../user.columns.js';
+import { IMPORTED_FIELDS, type ImportedField, type ImportRowEncoding } from '../user.columns.js';
 import { parseHeader, rowError, toCandidate, type HeaderLayout } from './import.column.js';
 import { IMPORT_FAILURE_CODES, ImportFailedError, ROW_ERROR_CODES } from './import.error.js';
 import type { ImportEventRecorder } from './import.event.js';
@@ -72,6 +72,8 @@ export class ImportRunner {
   private chunks = 0;
   private dataRows = 0;
   private readonly writer: ChunkWriter;
+  /** How chunks keep their rows: in the form the users writer will send them. */
+  private readonly encoding: ImportRowEncoding;
   private gate: Promise<void> | undefined;
   private record: ImportRecord;
   private storedErrors = 0;
@@ -83,8 +85,10 @@ export class ImportRunner {
   ) {
     this.record = request.record;
     this.gate = request.source.complete;
+    const users = deps.users ?? new UserRowsRepository();
+    this.encoding = users.encoding(request.options);
     this.chunk = this.newChunk(2);
-    this.writer = new ChunkWriter({ imports: deps.repository, users: deps.users ?? new UserRowsRepository(), events: deps.events }, request.record.id, deps.tuning.writers);
+    this.writer = new ChunkWriter({ imports: deps.repository, users, events: deps.events }, request.record.id, deps.tuning.writers);
   }
 
   /** Never throws: every ending is recorded on the import and returned. */
@@ -282,7 +286,7 @@ export class ImportRunner {
   }
 
   private newChunk(fromRow: number): Chunk {
-    return { fromRow, toRow: fromRow - 1, rows: new ChunkRows(), invalid: [], invalidRows: 0, hashes: [] };
+    return { fromRow, toRow: fromRow - 1, rows: new ChunkRows(this.encoding), invalid: [], invalidRows: 0, hashes: [] };
   }
 
   private describe(error: unknown): ImportFailure {

@@ -38,7 +38,7 @@ export interface ImportServiceOptions {
   events?: ImportEventRecorder;
   /** config.tuning.import (defaultTuning in src/config.ts). */
   tuning: ImportTuning;
-  /** The users table's writer (on PostgreSQL, built with the database's COPY). */
+  /** The users table's writer (built with the database's COPY). */
   users?: UserRowsRepository;
 }
 

@@ -1,12 +1,13 @@
 // The users table's writer for the CSV import: one chunk of rows in one or two statements, inside
 // the caller's transaction (the chunk's unit of work, see import.writer.ts). The rows travel as
 // one JSON parameter and every column list comes from the users column map (user.columns.ts);
-// on PostgreSQL an INSERT chunk is first tried as COPY FROM STDIN (see copyNew).
+// an INSERT chunk is first tried as COPY (see copyNew), its rows kept as COPY text from the start
+// (encoding).
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client.js';
 import { rowsOf } from '../../db/rows.js';
-import { importAssignments, importCopy, importInsert, importRecordset, type ImportedField } from '../user.columns.js';
+import { importAssignments, importCopyColumns, importCopyLine, importInsert, importRecordset, type ImportedField, type ImportRowEncoding } from '../user.columns.js';
 import type { ChunkRows } from './import.chunk.js';
 import type { ImportMode } from './import.model.js';
 
@@ -34,15 +35,23 @@ export interface WrittenUsers {
 const writtenRows = rowsOf('import write', z.object({ id: z.string(), email: z.string() }));
 const takenRows = rowsOf('import external id check', z.object({ email: z.string() }));
 
-/** COPY … FROM STDIN inside a transaction (Database.copyFrom: PostgreSQL only). */
+/** COPY … FROM STDIN inside a transaction (Database.copyFrom). */
 export type CopyFrom = (tx: Tx, statement: string, data: string) => Promise<void>;
 
-const COPY = importCopy();
-const COPY_STATEMENT = `COPY users (${COPY.columns}) FROM STDIN`;
+const COPY_STATEMENT = `COPY users (${importCopyColumns()}) FROM STDIN`;
 
 export class UserRowsRepository {
   /** `copyFrom`: when given, INSERT chunks are written with COPY (see copyNew). */
   constructor(private readonly copyFrom?: CopyFrom) {}
+
+  /**
+   * How a chunk written with `options` should keep its rows (ChunkRows): as COPY text when it
+   * will be COPYed (an INSERT that is not a dry run, on a database with copyFrom), else as the
+   * statements' JSON.
+   */
+  encoding(options: Pick<UserRowsWrite, 'mode' | 'dryRun'>): ImportRowEncoding {
+    return this.copyFrom && options.mode === 'INSERT' && !options.dryRun ? 'copy' : 'json';
+  }
 
   /**
    * Writes `rows` as `mode` says. The email arbiter is the partial unique index
@@ -53,7 +62,7 @@ export class UserRowsRepository {
   async write(tx: Tx, rows: ChunkRows, options: UserRowsWrite): Promise<WrittenUsers> {
     const written: WrittenUsers = { created: new Map(), updated: new Map(), externalIdTaken: new Set() };
     if (rows.length === 0) return written;
-    if (this.copyFrom && options.mode === 'INSERT' && !options.dryRun) {
+    if (this.copyFrom && rows.encoding === 'copy' && this.encoding(options) === 'copy') {
       const created = await this.copyNew(this.copyFrom, tx, rows, options.actorId);
       if (created) return { ...written, created };
     }
@@ -78,13 +87,14 @@ export class UserRowsRepository {
    */
   private async copyNew(copyFrom: CopyFrom, tx: Tx, rows: ChunkRows, actorId: string | null): Promise<Map<string, string> | null> {
     const created = new Map<string, string>();
-    let data = '';
-    for (const json of rows.json) {
+    const lines = new Array<string>(rows.length);
+    const { encoded, emails } = rows;
+    for (let i = 0; i < encoded.length; i++) {
       const id = randomUUID();
-      const { email, line } = COPY.line(json, id, actorId);
-      data += line;
-      created.set(email, id);
+      lines[i] = importCopyLine(id, actorId, encoded[i]!);
+      created.set(emails[i]!, id);
     }
+    const data = lines.join('');
     await tx.$executeRawUnsafe('SAVEPOINT import_copy');
     try {
       await copyFrom(tx, COPY_STATEMENT, data);
