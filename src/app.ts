@@ -40,6 +40,7 @@ export async function startApp(config: Config, overrides: StartOverrides = {}): 
     url: config.database.url,
     dataDir: config.database.dataDir,
     poolSize: config.database.poolSize,
+    preparedStatements: config.database.preparedStatements,
     countQueries: overrides.countQueries ?? false,
     loadDataDir: overrides.databaseImage,
     onPoolError: (error) => log.warn({ err: error }, 'an idle database connection failed; the pool replaces it'),

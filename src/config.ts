@@ -160,6 +160,7 @@ const variables = z.object({
   PUBLIC_URL: optionalUrl(['http', 'https']),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
   DATA_DIR: z.string().min(1).default('./data'),
   MIGRATE_ON_START: bool.default(true),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters for HS256').optional(),
@@ -271,7 +272,7 @@ export interface Config {
   port: number;
   host: string;
   publicUrl: string | undefined;
-  database: { url: string | undefined; poolSize: number; dataDir: string; migrateOnStart: boolean };
+  database: { url: string | undefined; poolSize: number; preparedStatements: boolean; dataDir: string; migrateOnStart: boolean };
   auth: {
     /** undefined only on the embedded database, where it is generated once and kept in DATA_DIR. */
     jwtSecret: string | undefined;
@@ -345,7 +346,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = processEnvironment(), opt
     port: e.PORT,
     host: e.HOST,
     publicUrl: e.PUBLIC_URL,
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: e.DATA_DIR, migrateOnStart: e.MIGRATE_ON_START },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, preparedStatements: e.DATABASE_PREPARED_STATEMENTS, dataDir: e.DATA_DIR, migrateOnStart: e.MIGRATE_ON_START },
     auth: {
       jwtSecret: e.JWT_SECRET,
       issuer: e.JWT_ISSUER,

@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   // Opening (and on first use creating) the database takes seconds: say so rather than sit silent.
   process.stderr.write(config.database.url ? 'connecting to PostgreSQL…\n' : `opening the embedded database in ${config.database.dataDir}…\n`);
-  const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, poolSize: config.database.poolSize });
+  const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, poolSize: config.database.poolSize, preparedStatements: config.database.preparedStatements });
   try {
     if (config.database.migrateOnStart) await applyMigrations(db);
     const services = servicesFor(config, db);

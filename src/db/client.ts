@@ -23,6 +23,11 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Pool size for PostgreSQL. */
   poolSize?: number;
+  /**
+   * PostgreSQL: run the adapter's reads as named prepared statements (default true). Off for a
+   * pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+   */
+  preparedStatements?: boolean;
   /** Count SQL statements in `queryCount` (tests prove batching with it). */
   countQueries?: boolean;
   /**
@@ -107,7 +112,7 @@ async function openPostgres(options: DatabaseOptions, url: string): Promise<Data
   const connections = new Map<number, pg.PoolClient>();
   pool.on('connect', (client) => connections.set(backendPid(client), client));
   pool.on('remove', (client) => connections.delete(backendPid(client)));
-  const adapterFactory = new PrismaPg(pool, { statementNameGenerator: preparedStatementNames() });
+  const adapterFactory = new PrismaPg(pool, options.preparedStatements === false ? {} : { statementNameGenerator: preparedStatementNames() });
   const { prisma, counter } = createClient(adapterFactory, options.countQueries ?? false);
   await prisma.$connect();
   return {
